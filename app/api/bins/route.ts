@@ -1,0 +1,10 @@
+import { captureUrl, publicBaseUrl, withApi } from "@/lib/server/api";
+import { createBin } from "@/lib/server/bins";
+
+export const POST = withApi(async (request: Request) => {
+  const bin = await createBin();
+  return Response.json(
+    { id: bin.id, url: captureUrl(publicBaseUrl(request.headers), bin.id), createdAt: bin.createdAt.toISOString() },
+    { status: 201 },
+  );
+});

@@ -1,0 +1,82 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every environment variable Hookyard reads, validated once. Importing this module
+ * never throws; `loadConfig` does, with a message naming the bad variable, so the
+ * server fails fast at boot instead of misbehaving later.
+ */
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", ""])
+  .default("false")
+  .transform((value) => value === "true" || value === "1");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^file:.+/, "must be a SQLite file URL such as file:./data/hookyard.db")
+    .default("file:./data/hookyard.db"),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL such as https://hooks.example.com" })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+  MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
+  TRUST_PROXY: booleanFlag,
+  SSE_HEARTBEAT_MS: positiveInt(15_000),
+  /** Captures waiting for their group commit; beyond this the server answers 503. */
+  MAX_PENDING_CAPTURES: positiveInt(10_000),
+});
+
+export type Config = {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  /** Absolute path of the SQLite file. */
+  databaseFile: string;
+  publicUrl: string | undefined;
+  maxBodyBytes: number;
+  trustProxy: boolean;
+  sseHeartbeatMs: number;
+  maxPendingCaptures: number;
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings come from `VAR=` lines in shells and .env files: treat them as unset.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const values = parsed.data;
+  return {
+    env: values.NODE_ENV,
+    port: values.PORT,
+    host: values.HOST,
+    databaseFile: path.resolve(values.DATABASE_URL.slice("file:".length)),
+    publicUrl: values.PUBLIC_URL,
+    maxBodyBytes: values.MAX_BODY_BYTES,
+    trustProxy: values.TRUST_PROXY,
+    sseHeartbeatMs: values.SSE_HEARTBEAT_MS,
+    maxPendingCaptures: values.MAX_PENDING_CAPTURES,
+  };
+}
+
+const configKey = Symbol.for("hookyard.config");
+type WithConfig = typeof globalThis & { [configKey]?: Config };
+
+/** The process-wide configuration, loaded on first use. */
+export function getConfig(): Config {
+  const holder = globalThis as WithConfig;
+  holder[configKey] ??= loadConfig();
+  return holder[configKey];
+}

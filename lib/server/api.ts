@@ -1,0 +1,56 @@
+import { ZodError, type z } from "zod";
+import { getConfig } from "../config.ts";
+import { AppError, toProblem } from "./errors.ts";
+import { requestOrigin } from "./node-http.ts";
+
+/**
+ * The one catch for route handlers: AppError → its status, ZodError → 422 with the
+ * first problems spelled out, anything else → a generic 500 (details only in the log).
+ */
+export function withApi<Context>(
+  handler: (request: Request, context: Context) => Promise<Response>,
+): (request: Request, context: Context) => Promise<Response> {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      return problemResponse(error);
+    }
+  };
+}
+
+export function problemResponse(error: unknown): Response {
+  if (error instanceof AppError) {
+    return Response.json(toProblem(error), { status: error.status, headers: { ...error.headers, "Cache-Control": "no-store" } });
+  }
+  if (error instanceof ZodError) {
+    const message = error.issues
+      .slice(0, 5)
+      .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+      .join("; ");
+    return Response.json({ error: "validation_failed", message }, { status: 422 });
+  }
+  console.error("[api] unexpected error", error);
+  return Response.json({ error: "internal_error", message: "Something went wrong on our side." }, { status: 500 });
+}
+
+/** Path parameters that do not fit their pattern name nothing that can exist: 404. */
+export async function parseParams<Schema extends z.ZodType>(schema: Schema, params: Promise<unknown>): Promise<z.infer<Schema>> {
+  const parsed = schema.safeParse(await params);
+  if (!parsed.success) throw new AppError("not_found", `Not found: ${parsed.error.issues[0]?.message ?? "bad path"}.`);
+  return parsed.data;
+}
+
+export function parseQuery<Schema extends z.ZodType>(schema: Schema, request: Request): z.infer<Schema> {
+  return schema.parse(Object.fromEntries(new URL(request.url).searchParams));
+}
+
+/** Base of the capture URLs we hand out: PUBLIC_URL, else what the client used to reach us. */
+export function publicBaseUrl(headers: Headers): string {
+  const config = getConfig();
+  return config.publicUrl ?? requestOrigin(headers, `localhost:${config.port}`);
+}
+
+export function captureUrl(baseUrl: string, binId: string): string {
+  return `${baseUrl}/b/${binId}`;
+}

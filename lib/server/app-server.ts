@@ -1,0 +1,78 @@
+import http from "node:http";
+import path from "node:path";
+import next from "next";
+import type { Config } from "../config.ts";
+import { captureRequest, parseCaptureTarget, refuseConnect } from "./capture.ts";
+import { createPrismaCaptureStore } from "./capture-store.ts";
+import { closeDb, configureConnection } from "./db.ts";
+import { getEventBus } from "./events.ts";
+import { GroupCommitWriter } from "./group-commit.ts";
+import { LiveStreams } from "./live-stream.ts";
+import { applyMigrations } from "./migrate.ts";
+import { toSummary } from "./requests.ts";
+
+const streamRoute = /^\/api\/bins\/([^/?]+)\/stream(?:\?(.*))?$/;
+
+export type RunningServer = { server: http.Server; url: string; close(): Promise<void> };
+
+/**
+ * Hookyard's process: migrates the database, then serves capture (`/b/*`) and the
+ * live stream from its own listener and hands every other request to Next.
+ * Capture stays outside Next's pipeline because Next only sees seven methods,
+ * merges and lowercases headers, and costs many times the throughput.
+ */
+export async function startServer(config: Config): Promise<RunningServer> {
+  applyMigrations(config.databaseFile, path.resolve("prisma", "migrations"));
+  await configureConnection();
+
+  const bus = getEventBus();
+  const writer = new GroupCommitWriter(createPrismaCaptureStore(), {
+    maxPending: config.maxPendingCaptures,
+    onCommitted: (row) => bus.publish(row.binId, { type: "request", request: toSummary(row) }),
+  });
+  const streams = new LiveStreams(bus, { heartbeatMs: config.sseHeartbeatMs });
+
+  const server = http.createServer();
+  const app = next({ dev: config.env === "development", hostname: config.host, port: config.port, httpServer: server });
+  const handleWithNext = app.getRequestHandler();
+  await app.prepare();
+
+  server.on("request", (req, res) => {
+    const target = req.url ?? "/";
+    const capture = parseCaptureTarget(target);
+    if (capture) {
+      void captureRequest(req, res, capture, { config, writer });
+      return;
+    }
+    const stream = req.method === "GET" ? streamRoute.exec(target) : null;
+    if (stream) {
+      const after = new URLSearchParams(stream[2] ?? "").get("after");
+      void streams.serve(req, res, decodeURIComponent(stream[1]!), after);
+      return;
+    }
+    void handleWithNext(req, res);
+  });
+  server.on("connect", (_req, socket) => refuseConnect(socket));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+
+  return {
+    server,
+    url: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`,
+    async close() {
+      streams.close();
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeIdleConnections();
+      // Everything already acknowledged is committed; what is still queued gets written too.
+      await writer.flushed();
+      await closed;
+      await app.close();
+      await closeDb();
+    },
+  };
+}

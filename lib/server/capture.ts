@@ -1,0 +1,169 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Config } from "../config.ts";
+import { binExists, binNotFound } from "./bins.ts";
+import type { CaptureRow } from "./capture-store.ts";
+import { AppError } from "./errors.ts";
+import type { GroupCommitWriter } from "./group-commit.ts";
+import { isBinId, newRequestId } from "./ids.ts";
+import { baseSecurityHeaders, requestOrigin, sendJson, sendProblem } from "./node-http.ts";
+
+export type CaptureTarget = { binId: string; path: string; query: string };
+
+const capturePrefix = "/b/";
+
+/**
+ * Splits a request target such as `/b/{binId}/sub/path?x=1` into the bin id, the
+ * sub-path (exactly as sent, percent-encoding kept, empty for `/b/{binId}`) and the
+ * raw query string. Accepts the absolute form proxies send. Returns null for targets
+ * outside `/b/`.
+ */
+export function parseCaptureTarget(rawTarget: string): CaptureTarget | null {
+  const target = rawTarget.startsWith("/") ? rawTarget : rawTarget.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "");
+  if (!target.startsWith(capturePrefix)) return null;
+  const queryStart = target.indexOf("?");
+  const pathPart = queryStart === -1 ? target : target.slice(0, queryStart);
+  const query = queryStart === -1 ? "" : target.slice(queryStart + 1);
+  const rest = pathPart.slice(capturePrefix.length);
+  const slash = rest.indexOf("/");
+  const binId = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? "" : rest.slice(slash);
+  return { binId, path, query };
+}
+
+/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers["x-forwarded-for"];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+    if (first) return first;
+  }
+  const address = req.socket.remoteAddress ?? "";
+  return address.startsWith("::ffff:") ? address.slice("::ffff:".length) : address;
+}
+
+/** `rawHeaders` is a flat [name, value, name, value...] list in wire order. */
+export function headerPairs(rawHeaders: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([rawHeaders[i]!, rawHeaders[i + 1]!]);
+  return pairs;
+}
+
+class ClientGone extends Error {
+  override name = "ClientGone";
+}
+
+/**
+ * Collects the body, refusing it as soon as it passes `limit` bytes.
+ * @throws AppError payload_too_large, ClientGone when the client disconnects mid-body
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("close", onClose);
+      req.off("error", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        chunks.length = 0;
+        // Keep reading but throw the bytes away, so the client can read our 413
+        // instead of hitting a reset while it is still sending.
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onClose = () => {
+      if (req.complete) return;
+      cleanup();
+      reject(new ClientGone("client disconnected before the body was complete"));
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("close", onClose);
+    req.on("error", onClose);
+  });
+}
+
+function tooLarge(limit: number): AppError {
+  return new AppError("payload_too_large", `Request body exceeds the ${limit}-byte limit (MAX_BODY_BYTES).`);
+}
+
+/** The absolute URL as the sender saw it; providers such as Twilio sign exactly this. */
+function capturedUrl(req: IncomingMessage, port: number): string {
+  const target = req.url ?? "/";
+  if (!target.startsWith("/")) return target; // absolute form: the sender gave it whole
+  return requestOrigin(req.headers, `localhost:${port}`, "encrypted" in req.socket) + target;
+}
+
+const corsHeaders = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Expose-Headers": "X-Request-Id",
+};
+
+export type CaptureDeps = { config: Pick<Config, "maxBodyBytes" | "trustProxy" | "port">; writer: GroupCommitWriter };
+
+/**
+ * Captures one request to `/b/{binId}/...` and answers only once it is committed.
+ * Every failure is answered as a JSON problem; a client that disconnects mid-body
+ * leaves nothing behind.
+ */
+export async function captureRequest(req: IncomingMessage, res: ServerResponse, target: CaptureTarget, deps: CaptureDeps): Promise<void> {
+  const receivedAt = Date.now();
+  try {
+    if (!isBinId(target.binId) || !(await binExists(target.binId))) throw binNotFound(target.binId);
+
+    const declaredLength = Number(req.headers["content-length"]);
+    if (Number.isFinite(declaredLength) && declaredLength > deps.config.maxBodyBytes) {
+      throw tooLarge(deps.config.maxBodyBytes);
+    }
+    const body = await readBody(req, deps.config.maxBodyBytes);
+
+    const row: CaptureRow = {
+      id: newRequestId(receivedAt),
+      binId: target.binId,
+      method: req.method ?? "GET",
+      path: target.path,
+      query: target.query,
+      url: capturedUrl(req, deps.config.port),
+      headers: JSON.stringify(headerPairs(req.rawHeaders)),
+      contentType: req.headers["content-type"] ?? null,
+      body,
+      size: body.length,
+      ip: clientIp(req, deps.config.trustProxy),
+      receivedAt,
+    };
+    await deps.writer.write(row);
+    sendJson(res, 200, { ok: true, id: row.id }, { ...corsHeaders, "X-Request-Id": row.id });
+  } catch (error) {
+    if (error instanceof ClientGone) return;
+    if (error instanceof AppError && error.code === "payload_too_large") {
+      // The rest of the body is not wanted: close once the answer is out.
+      sendProblem(res, error, { ...corsHeaders, Connection: "close" });
+      return;
+    }
+    sendProblem(res, error, corsHeaders);
+  }
+}
+
+/** CONNECT never reaches the request handler; answer it instead of dropping the socket. */
+export function refuseConnect(socket: NodeJS.WritableStream & { destroy(): void }): void {
+  const message = JSON.stringify({ error: "method_not_allowed", message: "CONNECT is not supported." });
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(message)}\r\n` +
+      Object.entries(baseSecurityHeaders)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join("") +
+      `Connection: close\r\n\r\n${message}`,
+  );
+}

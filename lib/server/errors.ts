@@ -1,0 +1,37 @@
+/**
+ * The one domain error. Route handlers and the capture listener turn it into a
+ * JSON problem response `{ error: code, message }` with the status from `statusByCode`.
+ */
+export const statusByCode = {
+  bad_request: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  validation_failed: 422,
+  service_unavailable: 503,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof statusByCode;
+
+export class AppError extends Error {
+  override name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra response headers, such as Retry-After for 503. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return statusByCode[this.code];
+  }
+}
+
+export type Problem = { error: ErrorCode; message: string };
+
+export function toProblem(error: AppError): Problem {
+  return { error: error.code, message: error.message };
+}

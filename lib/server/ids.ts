@@ -1,0 +1,27 @@
+import { randomBytes } from "node:crypto";
+import { monotonicFactory } from "ulid";
+
+/** 128 random bits, base64url: 22 characters that are safe in a URL path. */
+export function newBinId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+export const binIdPattern = /^[A-Za-z0-9_-]{22}$/;
+
+export function isBinId(value: string): boolean {
+  return binIdPattern.test(value);
+}
+
+// Monotonic even within one millisecond, so ids sort in the order captures were
+// accepted; cursors and SSE resume (Last-Event-ID) depend on that.
+const nextUlid = monotonicFactory();
+
+export function newRequestId(now: number = Date.now()): string {
+  return nextUlid(now);
+}
+
+export const requestIdPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function isRequestId(value: string): boolean {
+  return requestIdPattern.test(value);
+}

@@ -1,0 +1,45 @@
+// `npm test`: every test, in one run. Builds the production server when needed, then runs
+// unit and integration tests (vitest) and browser journeys (Playwright in Chromium), and
+// ends with the one line CI reads: "N passed, N failed".
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { ensureBuilt } from "./build-if-needed.mjs";
+
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+ensureBuilt();
+
+const reports = "test-results";
+mkdirSync(reports, { recursive: true });
+const vitestReport = path.join(reports, "vitest.json");
+const playwrightReport = path.join(reports, "playwright.json");
+rmSync(vitestReport, { force: true });
+rmSync(playwrightReport, { force: true });
+
+const run = (command, args, env = {}) =>
+  spawnSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1;
+
+const vitestStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`]);
+const playwrightStatus = run("npx", ["playwright", "test"], { PLAYWRIGHT_JSON_OUTPUT_FILE: playwrightReport });
+
+let passed = 0;
+let failed = 0;
+if (existsSync(vitestReport)) {
+  const report = JSON.parse(readFileSync(vitestReport, "utf8"));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + (report.numTotalTestSuites > 0 && !report.success && report.numFailedTests === 0 ? 1 : 0);
+} else {
+  failed += 1;
+}
+if (existsSync(playwrightReport)) {
+  const { stats } = JSON.parse(readFileSync(playwrightReport, "utf8"));
+  passed += stats.expected + stats.flaky;
+  failed += stats.unexpected;
+} else {
+  failed += 1;
+}
+// A runner that crashed without reporting a failed test still fails the run.
+if (failed === 0 && (vitestStatus !== 0 || playwrightStatus !== 0)) failed = 1;
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

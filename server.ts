@@ -1,0 +1,29 @@
+import { ConfigError, getConfig } from "./lib/config.ts";
+import { startServer } from "./lib/server/app-server.ts";
+
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+
+try {
+  const config = getConfig();
+  const running = await startServer(config);
+  console.log(`Hookyard listening on ${running.url} (database ${config.databaseFile})`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received, finishing in-flight captures…`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error("Shutdown failed", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
