@@ -32,14 +32,19 @@ export async function binExists(binId: string): Promise<boolean> {
   return bin !== null;
 }
 
-/** @throws AppError not_found */
-export async function getBinOrThrow(binId: string): Promise<BinRecord> {
+export async function findBin(binId: string): Promise<BinRecord | null> {
   const bin = await getDb().bin.findUnique({
     where: { id: binId },
     select: { id: true, createdAt: true, _count: { select: { requests: true } } },
   });
+  return bin && { id: bin.id, createdAt: bin.createdAt, requestCount: bin._count.requests };
+}
+
+/** @throws AppError not_found */
+export async function getBinOrThrow(binId: string): Promise<BinRecord> {
+  const bin = await findBin(binId);
   if (!bin) throw binNotFound(binId);
-  return { id: bin.id, createdAt: bin.createdAt, requestCount: bin._count.requests };
+  return bin;
 }
 
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */

@@ -1,0 +1,55 @@
+import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { notFound } from "next/navigation";
+import { DeleteBinButton } from "@/components/bins/delete-bin-button";
+import { RememberBin } from "@/components/bins/remember-bin";
+import { BinWorkspace } from "@/components/requests/bin-workspace";
+import { CopyButton } from "@/components/ui/copy-button";
+import { sampleCurl } from "@/lib/curl";
+import { captureUrl, publicBaseUrl } from "@/lib/server/api";
+import { findBin } from "@/lib/server/bins";
+import { isBinId } from "@/lib/server/ids";
+import { listRequests } from "@/lib/server/requests";
+
+export const metadata: Metadata = { title: "Bin · Hookyard" };
+
+type Props = { params: Promise<{ binId: string }>; searchParams: Promise<{ r?: string | string[] }> };
+
+export default async function BinPage({ params, searchParams }: Props) {
+  const { binId } = await params;
+  const bin = isBinId(binId) ? await findBin(binId) : null;
+  if (!bin) notFound();
+
+  const [firstPage, requestHeaders, query] = await Promise.all([listRequests(binId, { limit: 50 }), headers(), searchParams]);
+  const url = captureUrl(publicBaseUrl(requestHeaders), binId);
+  const example = sampleCurl(url);
+  const selected = typeof query.r === "string" ? query.r : null;
+
+  return (
+    <div className="flex flex-col gap-5">
+      <RememberBin id={binId} url={url} />
+      <section aria-labelledby="bin-url-heading" className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <h1 id="bin-url-heading" className="text-sm font-semibold uppercase tracking-wide text-zinc-500">
+            Your bin URL
+          </h1>
+          <DeleteBinButton binId={binId} />
+        </div>
+        <div className="mt-2 flex flex-wrap items-center gap-2">
+          <code data-testid="bin-url" className="min-w-0 flex-1 truncate rounded bg-zinc-100 px-3 py-2 font-mono text-sm dark:bg-zinc-800">
+            {url}
+          </code>
+          <CopyButton text={url} label="Copy URL" />
+        </div>
+        <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">
+          Any method, any sub-path, any body: every request to this URL is kept exactly as sent. Try it:
+        </p>
+        <div className="mt-1 flex flex-wrap items-start gap-2">
+          <pre className="min-w-0 flex-1 overflow-x-auto rounded bg-zinc-100 px-3 py-2 font-mono text-xs dark:bg-zinc-800">{example}</pre>
+          <CopyButton text={example} label="Copy curl" />
+        </div>
+      </section>
+      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialSelectedId={selected} />
+    </div>
+  );
+}

@@ -1,0 +1,145 @@
+"use client";
+
+import { useState } from "react";
+import { Button } from "@/components/ui/button";
+import { sampleCurl } from "@/lib/curl";
+import type { RequestPage } from "@/lib/types";
+import { RequestDetailPanel } from "./request-detail";
+import { RequestList } from "./request-list";
+import { type LiveStatus, useLiveRequests } from "./use-live-requests";
+
+type Props = {
+  binId: string;
+  captureUrl: string;
+  initialPage: RequestPage;
+  initialTotal: number;
+  initialSelectedId: string | null;
+};
+
+/** The live list of captures and the selected one's detail. */
+export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialSelectedId }: Props) {
+  const live = useLiveRequests(binId, initialPage, initialTotal);
+  const [selectedId, setSelectedId] = useState<string | null>(initialSelectedId ?? initialPage.requests[0]?.id ?? null);
+  const [busy, setBusy] = useState<"clearing" | "loading" | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  function select(requestId: string | null) {
+    setSelectedId(requestId);
+    // Keep the selection in the address bar so it can be shared or reloaded.
+    const url = new URL(window.location.href);
+    if (requestId) url.searchParams.set("r", requestId);
+    else url.searchParams.delete("r");
+    window.history.replaceState(null, "", url);
+  }
+
+  async function clearAll() {
+    if (!window.confirm("Delete every captured request in this bin?")) return;
+    setBusy("clearing");
+    setError(null);
+    const response = await fetch(`/api/bins/${binId}/requests`, { method: "DELETE" });
+    setBusy(null);
+    if (!response.ok) {
+      setError(`Could not clear the bin (${response.status}).`);
+      return;
+    }
+    live.forgetAll();
+    select(null);
+  }
+
+  async function loadOlder() {
+    setBusy("loading");
+    setError(null);
+    try {
+      await live.loadOlder();
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : "Could not load older requests.");
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  function onDeleted(requestId: string) {
+    const index = live.requests.findIndex((request) => request.id === requestId);
+    const neighbour = live.requests[index + 1] ?? live.requests[index - 1] ?? null;
+    live.forget(requestId);
+    select(neighbour?.id ?? null);
+  }
+
+  if (live.status === "bin-deleted") {
+    return (
+      <div role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-6 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200">
+        This bin no longer exists. <a className="underline" href="/">Create a new one</a>.
+      </div>
+    );
+  }
+
+  return (
+    <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">
+      <section aria-labelledby="requests-heading" className="flex min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
+          <h2 id="requests-heading" className="text-sm font-semibold">
+            Requests <span className="font-normal text-zinc-500" data-testid="request-count">({live.total})</span>
+          </h2>
+          <div className="flex items-center gap-2">
+            <StatusDot status={live.status} />
+            <Button variant="ghost" onClick={clearAll} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
+              {busy === "clearing" ? "Clearing…" : "Clear"}
+            </Button>
+          </div>
+        </div>
+        {error && (
+          <p role="alert" className="border-b border-zinc-200 px-3 py-2 text-sm text-red-600 dark:border-zinc-800">
+            {error}
+          </p>
+        )}
+        <div className="max-h-[70vh] min-h-0 flex-1 overflow-y-auto">
+          {live.requests.length === 0 ? (
+            <EmptyState captureUrl={captureUrl} />
+          ) : (
+            <>
+              <RequestList requests={live.requests} selectedId={selectedId} onSelect={select} />
+              {live.nextCursor && (
+                <div className="p-3">
+                  <Button onClick={loadOlder} disabled={busy !== null} className="w-full justify-center">
+                    {busy === "loading" ? "Loading…" : "Load older requests"}
+                  </Button>
+                </div>
+              )}
+            </>
+          )}
+        </div>
+      </section>
+      <section aria-label="Request detail" className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        {selectedId ? (
+          <RequestDetailPanel key={selectedId} binId={binId} requestId={selectedId} onDeleted={onDeleted} />
+        ) : (
+          <p className="p-6 text-sm text-zinc-500">
+            {live.requests.length === 0 ? "Requests you send to this bin appear here the moment they land." : "Select a request to see its headers, query and body."}
+          </p>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function StatusDot({ status }: { status: LiveStatus }) {
+  const label = status === "live" ? "Live" : status === "connecting" ? "Connecting…" : "Reconnecting…";
+  const colour = status === "live" ? "bg-emerald-500" : "bg-amber-500 animate-pulse";
+  return (
+    <span className="flex items-center gap-1.5 text-xs text-zinc-500" role="status" data-testid="live-status">
+      <span aria-hidden className={`size-2 rounded-full ${colour}`} />
+      {label}
+    </span>
+  );
+}
+
+function EmptyState({ captureUrl }: { captureUrl: string }) {
+  return (
+    <div className="flex flex-col gap-2 p-4 text-sm text-zinc-600 dark:text-zinc-400" data-testid="empty-state">
+      <p className="font-medium text-zinc-800 dark:text-zinc-200">Waiting for the first request…</p>
+      <p>Paste the bin URL into your webhook provider, or send one from a terminal:</p>
+      <pre className="overflow-x-auto rounded bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800">{sampleCurl(captureUrl)}</pre>
+      <p>It shows up here instantly, no reload needed.</p>
+    </div>
+  );
+}

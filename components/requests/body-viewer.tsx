@@ -1,0 +1,73 @@
+"use client";
+
+import { useMemo, useState } from "react";
+import { JsonView, allExpanded, defaultStyles } from "react-json-view-lite";
+import "react-json-view-lite/dist/index.css";
+import { type BodyView, decodeText, hexDump, viewBody } from "@/lib/body";
+import { KeyValueTable } from "./key-value-table";
+
+type Tab = "pretty" | "raw" | "hex";
+
+/**
+ * The body as pretty JSON, form fields, text or a hex dump. Everything is rendered
+ * as React text nodes: a body is never interpreted as HTML.
+ */
+export function BodyViewer({ bytes, contentType }: { bytes: Uint8Array; contentType: string | null }) {
+  const view = useMemo(() => viewBody(bytes, contentType), [bytes, contentType]);
+  const tabs = availableTabs(view);
+  const [tab, setTab] = useState<Tab>(tabs[0] ?? "raw");
+
+  if (view.kind === "empty") return <p className="text-sm text-zinc-500">No body.</p>;
+
+  return (
+    <div>
+      <div role="tablist" aria-label="Body view" className="mb-2 flex gap-1">
+        {tabs.map((name) => (
+          <button
+            key={name}
+            type="button"
+            role="tab"
+            aria-selected={tab === name}
+            onClick={() => setTab(name)}
+            className={`rounded px-2 py-1 text-xs font-medium focus-visible:outline-2 focus-visible:outline-indigo-500 ${
+              tab === name ? "bg-zinc-900 text-white dark:bg-zinc-100 dark:text-zinc-900" : "text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+            }`}
+          >
+            {tabLabel(name, view)}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" data-testid={`body-${tab}`}>
+        {tab === "pretty" && <PrettyBody view={view} />}
+        {tab === "raw" && <pre className={preClasses}>{decodeText(bytes) ?? "(binary: see the hex view)"}</pre>}
+        {tab === "hex" && <pre className={preClasses}>{hexDump(bytes)}</pre>}
+      </div>
+    </div>
+  );
+}
+
+const preClasses = "max-h-[32rem] overflow-auto whitespace-pre-wrap break-all rounded bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-800";
+
+function availableTabs(view: BodyView): Tab[] {
+  if (view.kind === "binary") return ["hex"];
+  if (view.kind === "json" || view.kind === "form") return ["pretty", "raw", "hex"];
+  return ["raw", "hex"];
+}
+
+function tabLabel(tab: Tab, view: BodyView): string {
+  if (tab === "pretty") return view.kind === "form" ? "Form fields" : "JSON";
+  return tab === "raw" ? "Raw" : "Hex";
+}
+
+function PrettyBody({ view }: { view: BodyView }) {
+  if (view.kind === "form") return <KeyValueTable rows={view.fields} empty="No fields." />;
+  if (view.kind !== "json") return null;
+  if (typeof view.value !== "object" || view.value === null) {
+    return <pre className={preClasses}>{JSON.stringify(view.value)}</pre>;
+  }
+  return (
+    <div className="max-h-[32rem] overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-100">
+      <JsonView data={view.value} shouldExpandNode={allExpanded} style={defaultStyles} />
+    </div>
+  );
+}

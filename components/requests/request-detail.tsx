@@ -1,0 +1,124 @@
+"use client";
+
+import { useEffect, useMemo, useState } from "react";
+import { Button, buttonClasses } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
+import { base64ToBytes, formatBytes, queryPairs } from "@/lib/body";
+import { toCurl } from "@/lib/curl";
+import type { RequestDetail } from "@/lib/types";
+import { BodyViewer } from "./body-viewer";
+import { KeyValueTable } from "./key-value-table";
+import { MethodBadge } from "./method-badge";
+import { displayPath } from "./request-list";
+
+type Load = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; request: RequestDetail; body: Uint8Array };
+
+export function RequestDetailPanel({ binId, requestId, onDeleted }: { binId: string; requestId: string; onDeleted: (id: string) => void }) {
+  const [load, setLoad] = useState<Load>({ state: "loading" });
+  const [deleting, setDeleting] = useState(false);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    fetch(`/api/bins/${binId}/requests/${requestId}`, { signal: controller.signal })
+      .then(async (response) => {
+        if (response.status === 404) throw new Error("This request was deleted.");
+        if (!response.ok) throw new Error(`Could not load the request (${response.status}).`);
+        const request = (await response.json()) as RequestDetail;
+        setLoad({ state: "ready", request, body: base64ToBytes(request.bodyBase64) });
+      })
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        setLoad({ state: "error", message: error instanceof Error ? error.message : "Could not load the request." });
+      });
+    return () => controller.abort();
+  }, [binId, requestId]);
+
+  const curl = useMemo(() => (load.state === "ready" ? toCurl({ ...load.request, body: load.body }) : ""), [load]);
+
+  if (load.state === "loading") {
+    return (
+      <p role="status" className="p-6 text-sm text-zinc-500">
+        Loading request…
+      </p>
+    );
+  }
+  if (load.state === "error") {
+    return (
+      <p role="alert" className="p-6 text-sm text-red-600">
+        {load.message}
+      </p>
+    );
+  }
+
+  const { request, body } = load;
+
+  async function remove() {
+    setDeleting(true);
+    const response = await fetch(`/api/bins/${binId}/requests/${requestId}`, { method: "DELETE" });
+    if (response.ok || response.status === 404) {
+      onDeleted(requestId);
+      return;
+    }
+    setDeleting(false);
+    setLoad({ state: "error", message: `Could not delete the request (${response.status}).` });
+  }
+
+  const rawUrl = `/api/bins/${binId}/requests/${requestId}/raw`;
+  return (
+    <article className="flex flex-col gap-5 p-4" aria-labelledby="detail-heading">
+      <header className="flex flex-col gap-2">
+        <h2 id="detail-heading" className="flex min-w-0 items-center gap-2">
+          <MethodBadge method={request.method} />
+          <span className="truncate font-mono text-sm" data-testid="detail-path">
+            {displayPath(request)}
+          </span>
+        </h2>
+        <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-zinc-600 sm:grid-cols-4 dark:text-zinc-400">
+          <Fact label="Received">
+            <time dateTime={new Date(request.receivedAt).toISOString()}>{new Date(request.receivedAt).toLocaleString()}</time>
+          </Fact>
+          <Fact label="Size">{formatBytes(request.size)}</Fact>
+          <Fact label="From">{request.ip}</Fact>
+          <Fact label="Content type">{request.contentType ?? "none"}</Fact>
+        </dl>
+        <p className="break-all font-mono text-xs text-zinc-500">{request.url}</p>
+        <div className="flex flex-wrap gap-2">
+          <CopyButton text={curl} label="Copy as cURL" />
+          <a className={buttonClasses("secondary")} href={`${rawUrl}?download=1`} download>
+            Download body
+          </a>
+          <Button variant="danger" onClick={remove} disabled={deleting}>
+            {deleting ? "Deleting…" : "Delete"}
+          </Button>
+        </div>
+      </header>
+      <Section title="Query parameters">
+        <KeyValueTable rows={queryPairs(request.query)} empty="No query string." label="Query parameters" />
+      </Section>
+      <Section title={`Headers (${request.headers.length})`}>
+        <KeyValueTable rows={request.headers} empty="No headers." label="Headers" />
+      </Section>
+      <Section title="Body">
+        <BodyViewer bytes={body} contentType={request.contentType} />
+      </Section>
+    </article>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <dt className="font-semibold uppercase tracking-wide text-zinc-400">{label}</dt>
+      <dd className="truncate">{children}</dd>
+    </div>
+  );
+}
+
+function Section({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <section>
+      <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-zinc-500">{title}</h3>
+      {children}
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { RequestPage, RequestSummary } from "@/lib/types";
+
+export type LiveStatus = "connecting" | "live" | "reconnecting" | "bin-deleted";
+
+type LiveState = {
+  requests: RequestSummary[];
+  total: number;
+  nextCursor: string | null;
+};
+
+/**
+ * The bin's captures, newest first, kept current over Server-Sent Events. The stream
+ * resumes from the newest capture the server rendered (or from the start of an empty
+ * bin), so a capture that lands while the page loads is not lost; after a dropped
+ * connection EventSource resumes from the last event it saw (Last-Event-ID).
+ */
+export function useLiveRequests(binId: string, initialPage: RequestPage, initialTotal: number) {
+  const [state, setState] = useState<LiveState>({
+    requests: initialPage.requests,
+    total: initialTotal,
+    nextCursor: initialPage.nextCursor,
+  });
+  const [status, setStatus] = useState<LiveStatus>("connecting");
+  const resumeFrom = initialPage.requests[0]?.id ?? "0";
+
+  useEffect(() => {
+    const source = new EventSource(`/api/bins/${binId}/stream?after=${resumeFrom}`);
+    source.addEventListener("ready", () => setStatus("live"));
+    source.addEventListener("request", (event) => {
+      const request = JSON.parse((event as MessageEvent<string>).data) as RequestSummary;
+      setState((current) =>
+        current.requests.some((known) => known.id === request.id)
+          ? current
+          : { ...current, requests: [request, ...current.requests], total: current.total + 1 },
+      );
+    });
+    source.addEventListener("request-deleted", (event) => {
+      const { id } = JSON.parse((event as MessageEvent<string>).data) as { id: string };
+      setState((current) => removeRequest(current, id));
+    });
+    source.addEventListener("requests-cleared", () => setState({ requests: [], total: 0, nextCursor: null }));
+    source.addEventListener("bin-deleted", () => {
+      source.close();
+      setStatus("bin-deleted");
+    });
+    source.onerror = () => {
+      // CLOSED means the server refused the stream (the bin is gone); EventSource gives up.
+      setStatus(source.readyState === EventSource.CLOSED ? "bin-deleted" : "reconnecting");
+    };
+    return () => source.close();
+  }, [binId, resumeFrom]);
+
+  async function loadOlder(): Promise<void> {
+    if (!state.nextCursor) return;
+    const response = await fetch(`/api/bins/${binId}/requests?limit=50&cursor=${state.nextCursor}`);
+    if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+    const page = (await response.json()) as RequestPage;
+    setState((current) => {
+      const known = new Set(current.requests.map((request) => request.id));
+      return {
+        ...current,
+        requests: [...current.requests, ...page.requests.filter((request) => !known.has(request.id))],
+        nextCursor: page.nextCursor,
+      };
+    });
+  }
+
+  const forget = (requestId: string) => setState((current) => removeRequest(current, requestId));
+  const forgetAll = () => setState({ requests: [], total: 0, nextCursor: null });
+
+  return { ...state, status, loadOlder, forget, forgetAll };
+}
+
+function removeRequest(state: LiveState, requestId: string): LiveState {
+  if (!state.requests.some((request) => request.id === requestId)) return state;
+  return { ...state, requests: state.requests.filter((request) => request.id !== requestId), total: Math.max(0, state.total - 1) };
+}

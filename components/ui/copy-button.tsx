@@ -1,0 +1,47 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { Button } from "./button";
+
+/** Copies `text` and says so; falls back to selecting-free execCommand where the Clipboard API is denied (plain http on a LAN address). */
+export function CopyButton({ text, label = "Copy", className }: { text: string; label?: string; className?: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
+
+  useEffect(() => {
+    if (state === "idle") return;
+    const timer = setTimeout(() => setState("idle"), 1500);
+    return () => clearTimeout(timer);
+  }, [state]);
+
+  async function copy() {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+      } else {
+        copyWithTextarea(text);
+      }
+      setState("copied");
+    } catch {
+      setState("failed");
+    }
+  }
+
+  return (
+    <Button onClick={copy} className={className} aria-live="polite">
+      {state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : label}
+    </Button>
+  );
+}
+
+function copyWithTextarea(text: string): void {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  area.select();
+  const ok = document.execCommand("copy");
+  area.remove();
+  if (!ok) throw new Error("copy refused");
+}

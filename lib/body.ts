@@ -1,0 +1,79 @@
+/**
+ * How a captured body is shown. Pure functions on bytes, shared by the dashboard
+ * and tests; nothing here ever interprets a body as HTML or code.
+ */
+export type BodyView =
+  | { kind: "empty" }
+  | { kind: "json"; value: unknown; text: string }
+  | { kind: "form"; fields: [string, string][]; text: string }
+  | { kind: "text"; text: string }
+  | { kind: "binary" };
+
+export function base64ToBytes(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** UTF-8 text, or null when the bytes are not valid UTF-8 or hold control bytes text never has. */
+export function decodeText(bytes: Uint8Array): string | null {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  // NUL and most C0 controls mean binary in practice, even when the bytes decode.
+  return /[\u0000-\u0008\u000E-\u001F]/.test(text) ? null : text;
+}
+
+function mediaType(contentType: string | null): string {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+export function viewBody(bytes: Uint8Array, contentType: string | null): BodyView {
+  if (bytes.length === 0) return { kind: "empty" };
+  const text = decodeText(bytes);
+  if (text === null) return { kind: "binary" };
+  const type = mediaType(contentType);
+  const looksJson = type === "application/json" || type.endsWith("+json") || /^\s*[[{]/.test(text);
+  if (looksJson) {
+    try {
+      return { kind: "json", value: JSON.parse(text), text };
+    } catch {
+      // Declared or shaped like JSON but not valid: show it as the text it is.
+    }
+  }
+  if (type === "application/x-www-form-urlencoded") {
+    return { kind: "form", fields: [...new URLSearchParams(text)], text };
+  }
+  return { kind: "text", text };
+}
+
+/** Classic `offset  hex bytes  |ascii|` lines, 16 bytes each. */
+export function hexDump(bytes: Uint8Array, maxBytes = 64 * 1024): string {
+  const lines: string[] = [];
+  const end = Math.min(bytes.length, maxBytes);
+  for (let offset = 0; offset < end; offset += 16) {
+    const row = bytes.subarray(offset, Math.min(offset + 16, end));
+    const hex = Array.from(row, (byte) => byte.toString(16).padStart(2, "0"));
+    const left = hex.slice(0, 8).join(" ");
+    const right = hex.slice(8).join(" ");
+    const ascii = Array.from(row, (byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : ".")).join("");
+    lines.push(`${offset.toString(16).padStart(8, "0")}  ${left.padEnd(23)}  ${right.padEnd(23)}  |${ascii}|`);
+  }
+  if (bytes.length > end) lines.push(`… ${bytes.length - end} more bytes (download the raw body to see them)`);
+  return lines.join("\n");
+}
+
+/** Query string pairs in order, duplicates kept. */
+export function queryPairs(query: string): [string, string][] {
+  return query === "" ? [] : [...new URLSearchParams(query)];
+}
+
+export function formatBytes(size: number): string {
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
+  return `${(size / (1024 * 1024)).toFixed(1)} MB`;
+}
