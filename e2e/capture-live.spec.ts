@@ -1,0 +1,113 @@
+import { createBin, expect, test } from "./fixtures";
+
+test("a new bin shows its URL, then each request appears live with headers and pretty JSON", async ({ page, request }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "New bin" }).click();
+  await expect(page).toHaveURL(/\/bins\/[A-Za-z0-9_-]{22}$/);
+  await expect(page.getByTestId("empty-state")).toBeVisible();
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
+
+  const url = (await page.getByTestId("bin-url").textContent())!;
+  const response = await request.post(`${url}/stripe/webhook?attempt=1`, {
+    headers: { "Content-Type": "application/json", "X-Signature": "t=1,v1=abc" },
+    data: JSON.stringify({ id: "evt_123", type: "invoice.paid", data: { amount: 4200 } }),
+  });
+  expect(response.status()).toBe(200);
+
+  const item = page.locator("[data-request-id]").first();
+  await expect(item).toContainText("/stripe/webhook?attempt=1");
+  await expect(page.getByTestId("request-count")).toHaveText("(1)");
+
+  await item.click();
+  await expect(page.getByTestId("detail-path")).toHaveText("/stripe/webhook?attempt=1");
+  const headers = page.getByRole("table", { name: "Headers" });
+  await expect(headers.getByRole("row", { name: /X-Signature/ })).toContainText("t=1,v1=abc");
+  await expect(page.getByRole("table", { name: "Query parameters" })).toContainText("attempt");
+  await expect(page.getByTestId("body-pretty")).toContainText('"invoice.paid"');
+  await expect(page.getByTestId("body-pretty")).toContainText("4200");
+
+  // The home page remembers the bin in this browser.
+  await page.goto("/");
+  await expect(page.getByRole("link", { name: new RegExp(url.split("/b/")[1]!) })).toBeVisible();
+  await request.delete(`/api/bins/${url.split("/b/")[1]}`);
+});
+
+test("a capture that lands while the page is still loading is not lost", async ({ page, request }) => {
+  const bin = await createBin(request);
+  await request.post(bin.url, { data: "first" });
+
+  // Hold the page's scripts until a second capture has been committed: the server
+  // rendered only the first, so the stream must resume from it and deliver the second.
+  let releaseScripts: () => void = () => {};
+  const scriptsHeld = new Promise<void>((resolve) => (releaseScripts = resolve));
+  await page.route("**/_next/static/**/*.js", async (route) => {
+    await scriptsHeld;
+    await route.continue();
+  });
+  const navigation = page.goto(`/bins/${bin.id}`);
+  await expect(page.locator("[data-request-id]")).toHaveCount(1);
+  const second = await request.post(`${bin.url}/during-load`, { data: "second" });
+  expect(second.status()).toBe(200);
+  releaseScripts();
+  await navigation;
+
+  await expect(page.locator("[data-request-id]")).toHaveCount(2);
+  await expect(page.locator("[data-request-id]").first()).toContainText("/during-load");
+  await request.delete(`/api/bins/${bin.id}`);
+});
+
+test("the list is usable from the keyboard", async ({ page, bin, send }) => {
+  await send({ path: "/one" });
+  await send({ path: "/two" });
+  await send({ path: "/three" });
+  await page.goto(`/bins/${bin.id}`);
+
+  // The newest capture is selected on load; arrow keys move through the list.
+  await expect(page.getByTestId("detail-path")).toHaveText("/three");
+  await page.locator("[data-request-id]").first().focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(page.getByTestId("detail-path")).toHaveText("/two");
+  await page.keyboard.press("j");
+  await expect(page.getByTestId("detail-path")).toHaveText("/one");
+  await expect(page.locator("[data-request-id]").nth(2)).toBeFocused();
+  await page.keyboard.press("ArrowUp");
+  await expect(page.getByTestId("detail-path")).toHaveText("/two");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/[?&]r=/);
+});
+
+test("deleting and clearing are reflected live in every open dashboard", async ({ browser, page, bin, send }) => {
+  await send({ path: "/keep" });
+  await send({ path: "/remove-me" });
+  const other = await browser.newPage();
+  await page.goto(`/bins/${bin.id}`);
+  await other.goto(`/bins/${bin.id}`);
+  await expect(other.getByTestId("live-status")).toHaveText("Live");
+
+  await page.locator("[data-request-id]", { hasText: "/remove-me" }).click();
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(page.locator("[data-request-id]")).toHaveCount(1);
+  await expect(other.locator("[data-request-id]")).toHaveCount(1);
+  await expect(other.locator("[data-request-id]")).toContainText("/keep");
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "Clear" }).click();
+  await expect(other.getByTestId("empty-state")).toBeVisible();
+  await expect(other.getByTestId("request-count")).toHaveText("(0)");
+  await other.close();
+});
+
+test("form bodies show as fields and binary bodies as a hex dump", async ({ page, bin, send }) => {
+  await send({ path: "/form", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "name=Ada&lang=en&name=Grace" });
+  await send({ path: "/binary", headers: { "Content-Type": "application/octet-stream" }, body: Buffer.from([0x00, 0xff, 0x10, 0x41, 0x42]) });
+  await page.goto(`/bins/${bin.id}`);
+
+  await page.locator("[data-request-id]", { hasText: "/binary" }).click();
+  await expect(page.getByTestId("body-hex")).toContainText("00 ff 10 41 42");
+  await expect(page.getByTestId("body-hex")).toContainText("|...AB|");
+
+  await page.locator("[data-request-id]", { hasText: "/form" }).click();
+  const fields = page.getByTestId("body-pretty");
+  await expect(fields.getByRole("row")).toHaveCount(3);
+  await expect(fields.getByRole("row").nth(2)).toContainText("Grace");
+});

@@ -1,0 +1,35 @@
+import { test as base, expect, type APIRequestContext } from "@playwright/test";
+
+type Bin = { id: string; url: string };
+
+type SendOptions = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
+
+type Fixtures = {
+  /** A fresh bin made through the API, deleted after the test. */
+  bin: Bin;
+  /** Sends a request to the bin with Playwright's HTTP client (not the browser). */
+  send: (options?: SendOptions) => Promise<string>;
+};
+
+export async function createBin(request: APIRequestContext): Promise<Bin> {
+  const response = await request.post("/api/bins");
+  expect(response.status()).toBe(201);
+  return (await response.json()) as Bin;
+}
+
+export const test = base.extend<Fixtures>({
+  bin: async ({ request }, use) => {
+    const bin = await createBin(request);
+    await use(bin);
+    await request.delete(`/api/bins/${bin.id}`);
+  },
+  send: async ({ request, bin }, use) => {
+    await use(async ({ method = "POST", path = "", headers = {}, body } = {}) => {
+      const response = await request.fetch(`${bin.url}${path}`, { method, headers, data: body });
+      expect(response.status()).toBe(200);
+      return ((await response.json()) as { id: string }).id;
+    });
+  },
+});
+
+export { expect };

@@ -1,0 +1,43 @@
+import { expect, test } from "./fixtures";
+
+const payload = `<img src=x onerror="document.title='pwned'">`;
+
+test("hostile content in path, headers and body is shown as text and never runs", async ({ page, bin, send }) => {
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(`/bins/${bin.id}`);
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
+
+  await send({
+    path: `/${encodeURIComponent("<script>alert(1)</script>")}?q=${encodeURIComponent(payload)}`,
+    headers: { "Content-Type": "text/html", "X-Payload": payload },
+    body: `<script>alert('body')</script>${payload}<a href="javascript:alert(2)">click</a>`,
+  });
+  await page.locator("[data-request-id]").first().click();
+
+  await expect(page.getByRole("table", { name: "Headers" })).toContainText(payload);
+  await expect(page.getByRole("table", { name: "Query parameters" })).toContainText(payload);
+  await expect(page.getByTestId("body-raw")).toContainText("<script>alert('body')</script>");
+  // Nothing from the capture became markup: no injected image, script or link.
+  await expect(page.locator("main img")).toHaveCount(0);
+  await expect(page.locator('main a[href^="javascript:"]')).toHaveCount(0);
+  await expect(page.locator("main script")).toHaveCount(0);
+  expect(await page.title()).not.toBe("pwned");
+  expect(dialogs).toEqual([]);
+});
+
+test("the dashboard sends a strict Content-Security-Policy and the raw body is sandboxed", async ({ page, request, bin, send }) => {
+  const response = await page.goto(`/bins/${bin.id}`);
+  const policy = response?.headers()["content-security-policy"] ?? "";
+  expect(policy).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  expect(policy).toContain("object-src 'none'");
+
+  const id = await send({ headers: { "Content-Type": "text/html" }, body: `<script>alert(1)</script>` });
+  const raw = await request.get(`/api/bins/${bin.id}/requests/${id}/raw`);
+  expect(raw.headers()["content-security-policy"]).toContain("sandbox");
+  expect(raw.headers()["x-content-type-options"]).toBe("nosniff");
+  expect(await raw.text()).toBe("<script>alert(1)</script>");
+});
