@@ -49,20 +49,36 @@ export function applyMigrations(databaseFile: string, migrationsDir: string): st
         continue;
       }
       const startedAt = Date.now();
-      // IMMEDIATE takes the write lock up front, so two processes starting together
-      // cannot both apply the same migration.
-      db.transaction(() => {
-        const stillPending = db
-          .prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`)
-          .get(migration.name);
-        if (stillPending) return;
-        db.exec(migration.sql);
-        db.prepare(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
-           VALUES (?, ?, ?, ?, NULL, ?, 1)`,
-        ).run(randomUUID(), migration.checksum, Date.now(), migration.name, startedAt);
-        newlyApplied.push(migration.name);
-      }).immediate();
+      // Prisma rebuilds a SQLite table by copying it, dropping the original and renaming
+      // the copy, between `PRAGMA foreign_keys=OFF` and `ON`. Inside a transaction those
+      // pragmas do nothing, and dropping a parent table with foreign keys on would
+      // cascade-delete every child row. So keys go off around the transaction, as the
+      // script intends, and are checked before it commits.
+      db.pragma("foreign_keys = OFF");
+      try {
+        // IMMEDIATE takes the write lock up front, so two processes starting together
+        // cannot both apply the same migration.
+        db.transaction(() => {
+          const stillPending = db
+            .prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`)
+            .get(migration.name);
+          if (stillPending) return;
+          db.exec(migration.sql);
+          const dangling = db.pragma("foreign_key_check") as { table: string }[];
+          if (dangling.length > 0) {
+            throw new Error(
+              `Migration ${migration.name} leaves ${dangling.length} row(s) violating a foreign key (first in ${dangling[0]?.table}).`,
+            );
+          }
+          db.prepare(
+            `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
+             VALUES (?, ?, ?, ?, NULL, ?, 1)`,
+          ).run(randomUUID(), migration.checksum, Date.now(), migration.name, startedAt);
+          newlyApplied.push(migration.name);
+        }).immediate();
+      } finally {
+        db.pragma("foreign_keys = ON");
+      }
     }
     return newlyApplied;
   } finally {
