@@ -30,6 +30,8 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: positiveInt(15_000),
   /** Captures waiting for their group commit; beyond this the server answers 503. */
   MAX_PENDING_CAPTURES: positiveInt(10_000),
+  /** Body bytes held in memory across all captures in progress; beyond this, 503. */
+  MAX_BUFFERED_BODY_BYTES: positiveInt(256 * 1024 * 1024),
 });
 
 export type Config = {
@@ -43,6 +45,7 @@ export type Config = {
   trustProxy: boolean;
   sseHeartbeatMs: number;
   maxPendingCaptures: number;
+  maxBufferedBodyBytes: number;
 };
 
 export class ConfigError extends Error {
@@ -58,6 +61,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const values = parsed.data;
+  if (values.MAX_BUFFERED_BODY_BYTES < values.MAX_BODY_BYTES) {
+    throw new ConfigError("Invalid configuration:\n  MAX_BUFFERED_BODY_BYTES: must be at least MAX_BODY_BYTES, or no body of the maximum size could be accepted");
+  }
   return {
     env: values.NODE_ENV,
     port: values.PORT,
@@ -68,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: values.TRUST_PROXY,
     sseHeartbeatMs: values.SSE_HEARTBEAT_MS,
     maxPendingCaptures: values.MAX_PENDING_CAPTURES,
+    maxBufferedBodyBytes: values.MAX_BUFFERED_BODY_BYTES,
   };
 }
 

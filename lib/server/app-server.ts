@@ -8,6 +8,7 @@ import { closeDb, configureConnection } from "./db.ts";
 import { getEventBus } from "./events.ts";
 import { GroupCommitWriter } from "./group-commit.ts";
 import { LiveStreams } from "./live-stream.ts";
+import { MemoryBudget } from "./memory-budget.ts";
 import { applyMigrations } from "./migrate.ts";
 import { toSummary } from "./requests.ts";
 
@@ -30,6 +31,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     maxPending: config.maxPendingCaptures,
     onCommitted: (row) => bus.publish(row.binId, { type: "request", request: toSummary(row) }),
   });
+  const budget = new MemoryBudget(config.maxBufferedBodyBytes);
   const streams = new LiveStreams(bus, { heartbeatMs: config.sseHeartbeatMs });
 
   const server = http.createServer();
@@ -41,7 +43,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const target = req.url ?? "/";
     const capture = parseCaptureTarget(target);
     if (capture) {
-      void captureRequest(req, res, capture, { config, writer });
+      void captureRequest(req, res, capture, { config, writer, budget });
       return;
     }
     const stream = req.method === "GET" ? streamRoute.exec(target) : null;

@@ -4,6 +4,7 @@ import { binExists, binNotFound } from "./bins.ts";
 import type { CaptureRow } from "./capture-store.ts";
 import { AppError } from "./errors.ts";
 import type { GroupCommitWriter } from "./group-commit.ts";
+import type { MemoryBudget } from "./memory-budget.ts";
 import { isBinId, newRequestId } from "./ids.ts";
 import { baseSecurityHeaders, requestOrigin, sendJson, sendProblem } from "./node-http.ts";
 
@@ -53,13 +54,25 @@ class ClientGone extends Error {
 }
 
 /**
- * Collects the body, refusing it as soon as it passes `limit` bytes.
- * @throws AppError payload_too_large, ClientGone when the client disconnects mid-body
+ * Collects the body, refusing it as soon as it passes `limit` bytes. Each chunk is
+ * reserved in `budget`; on success the caller owns the reservation of `body.length`
+ * bytes and must release it, on failure it is already released.
+ * @throws AppError payload_too_large, AppError service_unavailable when the memory
+ *   budget is spent, ClientGone when the client disconnects mid-body
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudget): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const refuse = (error: Error) => {
+      cleanup();
+      budget.release(size);
+      chunks.length = 0;
+      // Keep reading but throw the bytes away, so the client can read our answer
+      // instead of hitting a reset while it is still sending.
+      req.resume();
+      reject(error);
+    };
     const cleanup = () => {
       req.off("data", onData);
       req.off("end", onEnd);
@@ -67,16 +80,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       req.off("error", onClose);
     };
     const onData = (chunk: Buffer) => {
+      if (size + chunk.length > limit) return refuse(tooLarge(limit));
+      if (!budget.tryReserve(chunk.length)) return refuse(overloaded());
       size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        chunks.length = 0;
-        // Keep reading but throw the bytes away, so the client can read our 413
-        // instead of hitting a reset while it is still sending.
-        req.resume();
-        reject(tooLarge(limit));
-        return;
-      }
       chunks.push(chunk);
     };
     const onEnd = () => {
@@ -86,6 +92,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onClose = () => {
       if (req.complete) return;
       cleanup();
+      budget.release(size);
       reject(new ClientGone("client disconnected before the body was complete"));
     };
     req.on("data", onData);
@@ -93,6 +100,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on("close", onClose);
     req.on("error", onClose);
   });
+}
+
+function overloaded(): AppError {
+  return new AppError("service_unavailable", "Hookyard is holding too many request bodies; retry shortly.", { "Retry-After": "1" });
 }
 
 function tooLarge(limit: number): AppError {
@@ -111,7 +122,11 @@ const corsHeaders = {
   "Access-Control-Expose-Headers": "X-Request-Id",
 };
 
-export type CaptureDeps = { config: Pick<Config, "maxBodyBytes" | "trustProxy" | "port">; writer: GroupCommitWriter };
+export type CaptureDeps = {
+  config: Pick<Config, "maxBodyBytes" | "trustProxy" | "port">;
+  writer: GroupCommitWriter;
+  budget: MemoryBudget;
+};
 
 /**
  * Captures one request to `/b/{binId}/...` and answers only once it is committed.
@@ -127,23 +142,13 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
     if (Number.isFinite(declaredLength) && declaredLength > deps.config.maxBodyBytes) {
       throw tooLarge(deps.config.maxBodyBytes);
     }
-    const body = await readBody(req, deps.config.maxBodyBytes);
-
-    const row: CaptureRow = {
-      id: newRequestId(receivedAt),
-      binId: target.binId,
-      method: req.method ?? "GET",
-      path: target.path,
-      query: target.query,
-      url: capturedUrl(req, deps.config.port),
-      headers: JSON.stringify(headerPairs(req.rawHeaders)),
-      contentType: req.headers["content-type"] ?? null,
-      body,
-      size: body.length,
-      ip: clientIp(req, deps.config.trustProxy),
-      receivedAt,
-    };
-    await deps.writer.write(row);
+    const body = await readBody(req, deps.config.maxBodyBytes, deps.budget);
+    const row = toCaptureRow(req, target, body, receivedAt, deps.config);
+    try {
+      await deps.writer.write(row);
+    } finally {
+      deps.budget.release(body.length);
+    }
     sendJson(res, 200, { ok: true, id: row.id }, { ...corsHeaders, "X-Request-Id": row.id });
   } catch (error) {
     if (error instanceof ClientGone) return;
@@ -154,6 +159,29 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
     }
     sendProblem(res, error, corsHeaders);
   }
+}
+
+function toCaptureRow(
+  req: IncomingMessage,
+  target: CaptureTarget,
+  body: Buffer,
+  receivedAt: number,
+  config: CaptureDeps["config"],
+): CaptureRow {
+  return {
+    id: newRequestId(receivedAt),
+    binId: target.binId,
+    method: req.method ?? "GET",
+    path: target.path,
+    query: target.query,
+    url: capturedUrl(req, config.port),
+    headers: JSON.stringify(headerPairs(req.rawHeaders)),
+    contentType: req.headers["content-type"] ?? null,
+    body,
+    size: body.length,
+    ip: clientIp(req, config.trustProxy),
+    receivedAt,
+  };
 }
 
 /** CONNECT never reaches the request handler; answer it instead of dropping the socket. */
