@@ -146,6 +146,10 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
     const row = toCaptureRow(req, target, body, receivedAt, deps.config);
     try {
       await deps.writer.write(row);
+    } catch (error) {
+      // The bin was deleted while this capture waited for its commit.
+      if (!(error instanceof AppError) && !(await binExists(row.binId))) throw binNotFound(row.binId);
+      throw error;
     } finally {
       deps.budget.release(body.length);
     }

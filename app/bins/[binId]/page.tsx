@@ -8,7 +8,7 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
 import { captureUrl, publicBaseUrl } from "@/lib/server/api";
 import { findBin } from "@/lib/server/bins";
-import { isBinId } from "@/lib/server/ids";
+import { isBinId, isRequestId } from "@/lib/server/ids";
 import { listRequests } from "@/lib/server/requests";
 
 export const metadata: Metadata = { title: "Bin · Hookyard" };
@@ -23,7 +23,7 @@ export default async function BinPage({ params, searchParams }: Props) {
   const [firstPage, requestHeaders, query] = await Promise.all([listRequests(binId, { limit: 50 }), headers(), searchParams]);
   const url = captureUrl(publicBaseUrl(requestHeaders), binId);
   const example = sampleCurl(url);
-  const selected = typeof query.r === "string" ? query.r : null;
+  const selected = typeof query.r === "string" && isRequestId(query.r) ? query.r : null;
 
   return (
     <div className="flex flex-col gap-5">
