@@ -7,6 +7,7 @@ import { DEFAULT_BODY, DEFAULT_URL, describeScheme, expectVerdict, RECEIVED_AT_S
 // Fallback to the documented algorithm: the official verifier (Signature.isValid) ships only in
 // @hubspot/api-client, about 54 MB. HubSpot's v3 guide: base64 HMAC-SHA256 of method + URI + body + timestamp (ms),
 // with a fixed set of percent-escapes decoded in the URI, and requests older than five minutes rejected.
+// The signer was checked once, outside the repository, against the client's Signature.isValid (v3).
 const SECRET = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy";
 
 function sign(secret: string, timestampSeconds: number, body = DEFAULT_BODY, url = DEFAULT_URL) {
@@ -36,6 +37,16 @@ describeScheme({
 describe("hubspot", () => {
   it("decodes only the escapes HubSpot lists before signing the URI", () => {
     expect(hubspotUri("https://x.example/a%2Fb?q=%3A%40%20%2b%3b")).toBe("https://x.example/a/b?q=:@%20%2b;");
+  });
+
+  it("accepts a URI with escapes signed decoded (the guide) or as sent (HubSpot's Node client)", () => {
+    const url = "https://hookyard.example/b/01JSIG/webhook?email=a%40b.example";
+    const millis = String(RECEIVED_AT_SECONDS * 1000);
+    for (const signedUri of [hubspotUri(url), url]) {
+      const digest = createHmac("sha256", SECRET).update(`POST${signedUri}${DEFAULT_BODY}${millis}`).digest("base64");
+      const request = signedRequest({ url, headers: [["X-HubSpot-Request-Timestamp", millis], ["X-HubSpot-Signature-v3", digest]] });
+      expectVerdict(verifySignature("hubspot", request, [SECRET]), "valid");
+    }
   });
 
   it("signs the method too", () => {

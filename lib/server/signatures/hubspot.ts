@@ -41,10 +41,13 @@ export function verifyHubspot(request: SignedRequest, secrets: string[], options
   if (millis === null) return invalid(reason.malformedHeader(TIMESTAMP, "not a Unix timestamp in milliseconds"));
 
   const url = options.url ?? request.url;
-  const matchesUrl = (candidate: string) => {
-    const signed = [`${request.method}${hubspotUri(candidate)}`, request.body, timestamp.value];
-    return secrets.some((secret) => macMatchesAny(hmac("sha256", secret, signed), [digest]));
-  };
+  // The guide has the URI decoded; HubSpot's own Node client signs whatever URL it is given, so the URL as
+  // captured is tried too (the two only differ when it holds one of those escapes).
+  const matchesUrl = (candidate: string) =>
+    [...new Set([hubspotUri(candidate), candidate])].some((uri) => {
+      const signed = [`${request.method}${uri}`, request.body, timestamp.value];
+      return secrets.some((secret) => macMatchesAny(hmac("sha256", secret, signed), [digest]));
+    });
   if (!matchesUrl(url)) {
     const signedUrl = nearMissUrls(url, options.url ? [request.url] : []).find(matchesUrl);
     return invalid(signedUrl ? reason.urlDiffers(signedUrl) : reason.noSecretMatches());

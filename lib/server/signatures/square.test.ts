@@ -5,6 +5,7 @@ import { DEFAULT_BODY, DEFAULT_URL, describeScheme, expectVerdict, signedRequest
 
 // Fallback to the documented algorithm: Square's verifier (WebhooksHelper.verifySignature) ships only in the
 // `square` SDK, about 80 MB with a bundled legacy SDK. Square's docs: base64 HMAC-SHA256 of notification URL + body.
+// The signer was checked once, outside the repository, against the SDK's WebhooksHelper.verifySignature.
 const KEY = "Ibxx_5AKakO-3qeNVR61Dw";
 
 function sign(key: string, _timestamp: number, body = DEFAULT_BODY, url = DEFAULT_URL) {
