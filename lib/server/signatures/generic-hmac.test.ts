@@ -1,0 +1,70 @@
+import { createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { signatureConfigSchema, verifySignature } from "./index.ts";
+import { DEFAULT_BODY, describeScheme, expectVerdict, RECEIVED_AT_SECONDS, signedRequest } from "./testing.ts";
+
+// No provider package: the generic scheme is ours, so signatures are computed directly with node:crypto.
+const SECRET = "generic-secret-1234";
+const OPTIONS = {
+  algorithm: "sha512",
+  encoding: "base64",
+  header: "X-Signature",
+  prefix: "sha512=",
+  template: "{id}:{timestamp}:{body}",
+  timestampHeader: "X-Timestamp",
+  idHeader: "X-Delivery",
+};
+
+function sign(secret: string, timestamp: number, body = DEFAULT_BODY) {
+  const digest = createHmac("sha512", secret).update(`d-42:${timestamp}:${body}`).digest("base64");
+  return signedRequest({
+    body,
+    headers: [["X-Delivery", "d-42"], ["X-Timestamp", String(timestamp)], ["X-Signature", `sha512=${digest}`]],
+  });
+}
+
+describeScheme({
+  provider: "generic-hmac",
+  secret: SECRET,
+  wrongSecret: "another-secret",
+  options: OPTIONS,
+  sign,
+  signatureHeader: "X-Signature",
+  malformed: { header: "X-Signature", value: "sha256=abc", reason: "malformed header X-Signature: expected the prefix sha512=" },
+  stale: { timestampSeconds: RECEIVED_AT_SECONDS - 900, reason: "timestamp 900 s outside the 300 s tolerance" },
+});
+
+describe("generic-hmac", () => {
+  it("signs only the body by default (hex SHA-256, no prefix)", () => {
+    const digest = createHmac("sha256", SECRET).update(DEFAULT_BODY).digest("hex");
+    const request = signedRequest({ headers: [["X-Sig", digest]] });
+    expectVerdict(verifySignature("generic-hmac", request, [SECRET], { header: "X-Sig" }), "valid");
+  });
+
+  it("supports SHA-1 and millisecond timestamps", () => {
+    const millis = RECEIVED_AT_SECONDS * 1000 - 1000;
+    const digest = createHmac("sha1", SECRET).update(`${millis}.${DEFAULT_BODY}`).digest("hex");
+    const request = signedRequest({ headers: [["X-Sig", digest], ["X-Ts", String(millis)]] });
+    const options = { algorithm: "sha1", header: "X-Sig", template: "{timestamp}.{body}", timestampHeader: "X-Ts", timestampUnit: "ms" };
+    expectVerdict(verifySignature("generic-hmac", request, [SECRET], options), "valid");
+  });
+
+  it("reports a missing id header named in the options", () => {
+    const request = sign(SECRET, RECEIVED_AT_SECONDS);
+    const headers = request.headers.filter(([k]) => k !== "X-Delivery");
+    expectVerdict(verifySignature("generic-hmac", { ...request, headers }, [SECRET], OPTIONS), "invalid", "missing header X-Delivery");
+  });
+
+  it("rejects templates with unknown placeholders or unnamed headers", () => {
+    const parse = (options: object) => signatureConfigSchema.safeParse({ provider: "generic-hmac", secrets: [SECRET], options });
+    expect(parse({ header: "X-Sig", template: "{nonce}.{body}" }).success).toBe(false);
+    expect(parse({ header: "X-Sig", template: "{timestamp}.{body}" }).success).toBe(false);
+    expect(parse({ header: "X-Sig", template: "{timestamp}.{body}", timestampHeader: "X-Ts" }).success).toBe(true);
+  });
+
+  it("is unchecked with options that fail the schema", () => {
+    const verdict = verifySignature("generic-hmac", sign(SECRET, RECEIVED_AT_SECONDS), [SECRET], { algorithm: "md5", header: "X-Signature" });
+    expect(verdict.status).toBe("unchecked");
+    expect(verdict.reason).toMatch(/^invalid options: algorithm: /);
+  });
+});
