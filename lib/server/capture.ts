@@ -143,7 +143,13 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
       ip: clientIp(req, deps.config.trustProxy),
       receivedAt,
     };
-    await deps.writer.write(row);
+    try {
+      await deps.writer.write(row);
+    } catch (error) {
+      // The bin was deleted while the body was arriving: its foreign key refused the row.
+      if (!(error instanceof AppError) && !(await binExists(target.binId))) throw binNotFound(target.binId);
+      throw error;
+    }
     sendJson(res, 200, { ok: true, id: row.id }, { ...corsHeaders, "X-Request-Id": row.id });
   } catch (error) {
     if (error instanceof ClientGone) return;
