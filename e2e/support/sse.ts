@@ -20,10 +20,22 @@ export type SseClient = {
   waitForEvents(event: string, count: number, timeoutMs?: number): Promise<SseEvent[]>;
   /** Resolves when the server ends the stream. */
   ended: Promise<void>;
+  /** Stops reading, so the server meets backpressure (a slow client); `resume` reads again. */
+  pause(): void;
+  resume(): void;
   close(): void;
 };
 
-export type OpenStreamOptions = { lastEventId?: string; after?: string; path?: string };
+export type OpenStreamOptions = {
+  lastEventId?: string;
+  after?: string;
+  path?: string;
+  /**
+   * Read nothing until `resume()`: resolves as soon as the headers are in, so the server
+   * meets a client that does not read (a slow client) from its very first byte.
+   */
+  paused?: boolean;
+};
 
 function parseBlock(block: string): SseMessage | null {
   const lines = block.split("\n");
@@ -46,7 +58,8 @@ function parseBlock(block: string): SseMessage | null {
 
 /**
  * Opens `GET /api/bins/{binId}/stream` and parses it as it arrives. Resolves once the
- * response headers are in (for a 200, after the `ready` event too).
+ * response headers are in (for a 200, after the `ready` event too, unless `paused`).
+ * The server subscribes to the bin before it sends the headers.
  */
 export function openStream(baseUrl: string, binId: string, options: OpenStreamOptions = {}): Promise<SseClient> {
   const { hostname, port } = new URL(baseUrl);
@@ -126,11 +139,18 @@ export function openStream(baseUrl: string, binId: string, options: OpenStreamOp
             return matching();
           },
           ended,
+          pause: () => res.pause(),
+          resume: () => res.resume(),
           close() {
             req.destroy();
           },
         };
 
+        if (options.paused) {
+          res.pause();
+          resolve(client);
+          return;
+        }
         if (client.status !== 200) {
           res.on("end", () => resolve(client));
           res.resume();
