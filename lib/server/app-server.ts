@@ -14,6 +14,15 @@ import { toSummary } from "./requests.ts";
 
 const streamRoute = /^\/api\/bins\/([^/?]+)\/stream(?:\?(.*))?$/;
 
+/** A malformed escape (`%E0`, `%zz`) names no bin: keep it as sent so the lookup 404s. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export type RunningServer = { server: http.Server; url: string; close(): Promise<void> };
 
 /**
@@ -49,7 +58,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const stream = req.method === "GET" ? streamRoute.exec(target) : null;
     if (stream) {
       const after = new URLSearchParams(stream[2] ?? "").get("after");
-      void streams.serve(req, res, decodeURIComponent(stream[1]!), after);
+      void streams.serve(req, res, decodePathSegment(stream[1]!), after);
       return;
     }
     void handleWithNext(req, res);

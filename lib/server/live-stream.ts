@@ -99,9 +99,14 @@ export class LiveStreams {
     try {
       for (;;) {
         const page = await listRequestsAfter(binId, lastSentId || undefined, this.replayPageSize);
-        for (const request of page) send({ type: "request", request });
+        for (const request of page) {
+          if (res.destroyed) break;
+          send({ type: "request", request });
+          // Pace the replay by the client: a page of long-URL summaries can exceed
+          // maxBufferedBytes, and `write` would drop a healthy client mid-backlog.
+          if (res.writableNeedDrain) await drainedOrClosed(res);
+        }
         if (page.length < this.replayPageSize || res.destroyed) break;
-        if (res.writableNeedDrain) await new Promise((resolve) => res.once("drain", resolve));
       }
     } catch (error) {
       console.error("[stream] replay failed", error);
@@ -131,6 +136,18 @@ export class LiveStreams {
     }
     res.write(chunk);
   }
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 export function formatEvent(event: BinEvent): string {

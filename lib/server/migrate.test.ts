@@ -1,73 +1,119 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyMigrations } from "./migrate.ts";
 
-const shippedMigrations = path.resolve(import.meta.dirname, "../../prisma/migrations");
+const shippedMigrations = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+const shippedNames = readdirSync(shippedMigrations, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
 
-// What `npm run db:migrate` generates when a Bin column changes in a way SQLite cannot
-// ALTER: the table is copied, dropped and renamed between foreign_keys=OFF and ON.
-const redefineBin = `-- RedefineTables
-PRAGMA defer_foreign_keys=ON;
-PRAGMA foreign_keys=OFF;
-CREATE TABLE "new_Bin" (
-    "id" TEXT NOT NULL PRIMARY KEY,
-    "createdAt" DATETIME NOT NULL
-);
-INSERT INTO "new_Bin" ("createdAt", "id") SELECT "createdAt", "id" FROM "Bin";
-DROP TABLE "Bin";
-ALTER TABLE "new_Bin" RENAME TO "Bin";
-PRAGMA foreign_keys=ON;
-PRAGMA defer_foreign_keys=OFF;
-`;
+let dir: string;
+let migrationsDir: string;
+let databaseFile: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "hookyard-migrate-"));
+  migrationsDir = path.join(dir, "migrations");
+  cpSync(shippedMigrations, migrationsDir, { recursive: true });
+  databaseFile = path.join(dir, "nested", "folder", "hookyard.db");
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function query<T>(sql: string, ...params: unknown[]): T[] {
+  const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+function addMigration(name: string, sql: string): void {
+  mkdirSync(path.join(migrationsDir, name));
+  writeFileSync(path.join(migrationsDir, name, "migration.sql"), sql);
+}
 
 describe("applyMigrations", () => {
-  let dir: string;
-  let migrations: string;
-  let databaseFile: string;
+  it("applies the shipped migrations to a new file (creating its folder), then nothing the second time", () => {
+    expect(shippedNames.length).toBeGreaterThan(0);
+    expect(applyMigrations(databaseFile, migrationsDir)).toEqual(shippedNames);
+    expect(applyMigrations(databaseFile, migrationsDir)).toEqual([]);
 
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), "hookyard-migrate-"));
-    migrations = path.join(dir, "migrations");
-    databaseFile = path.join(dir, "test.db");
-    cpSync(shippedMigrations, migrations, { recursive: true });
-    applyMigrations(databaseFile, migrations);
-    const db = new Database(databaseFile);
-    db.prepare(`INSERT INTO "Bin" ("id") VALUES ('bin')`).run();
-    db.prepare(
-      `INSERT INTO "CapturedRequest" ("id", "binId", "method", "path", "query", "url", "headers", "body", "size", "ip", "receivedAt")
-       VALUES ('req', 'bin', 'POST', '/', '', 'http://x/b/bin', '[]', x'', 0, '127.0.0.1', 1)`,
-    ).run();
-    db.close();
+    const tables = query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(["Bin", "CapturedRequest", "_prisma_migrations"]));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function addMigration(name: string, sql: string) {
-    mkdirSync(path.join(migrations, name));
-    writeFileSync(path.join(migrations, name, "migration.sql"), sql);
-  }
+  it("records each migration in _prisma_migrations the way Prisma does", () => {
+    const before = Date.now();
+    applyMigrations(databaseFile, migrationsDir);
+    applyMigrations(databaseFile, migrationsDir);
+    const rows = query<{
+      id: string;
+      checksum: string;
+      finished_at: number | null;
+      migration_name: string;
+      logs: string | null;
+      rolled_back_at: number | null;
+      started_at: number;
+      applied_steps_count: number;
+    }>(`SELECT * FROM "_prisma_migrations" ORDER BY migration_name`);
 
-  function count(table: string): number {
-    const db = new Database(databaseFile, { readonly: true });
+    expect(rows.map((r) => r.migration_name)).toEqual(shippedNames);
+    for (const row of rows) {
+      const sql = readFileSync(path.join(migrationsDir, row.migration_name, "migration.sql"));
+      expect(row.checksum).toBe(createHash("sha256").update(sql).digest("hex"));
+      expect(row.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(row.finished_at).toBeGreaterThanOrEqual(before);
+      expect(row.started_at).toBeLessThanOrEqual(row.finished_at!);
+      expect(row.rolled_back_at).toBeNull();
+      expect(row.logs).toBeNull();
+      expect(row.applied_steps_count).toBe(1);
+    }
+  });
+
+  it("leaves the database in WAL mode", () => {
+    applyMigrations(databaseFile, migrationsDir);
+    const db = new Database(databaseFile);
     try {
-      return db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM "${table}"`).get()?.n ?? -1;
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     } finally {
       db.close();
     }
-  }
-
-  it("keeps child rows when a migration rebuilds their parent table", () => {
-    addMigration("29990101000000_redefine_bin", redefineBin);
-    expect(applyMigrations(databaseFile, migrations)).toEqual(["29990101000000_redefine_bin"]);
-    expect(count("CapturedRequest")).toBe(1);
   });
 
-  it("rolls back a migration that leaves a dangling foreign key", () => {
-    addMigration("29990101000000_orphan", `UPDATE "CapturedRequest" SET "binId" = 'gone';`);
-    expect(() => applyMigrations(databaseFile, migrations)).toThrow(/foreign key/i);
-    expect(count("_prisma_migrations")).toBe(1);
-    expect(count("CapturedRequest")).toBe(1);
+  it("applies only a migration added later, in name order", () => {
+    applyMigrations(databaseFile, migrationsDir);
+    addMigration("29990102000000_second", `ALTER TABLE "Extra" ADD COLUMN "note" TEXT;`);
+    addMigration("29990101000000_first", `CREATE TABLE "Extra" ("id" INTEGER PRIMARY KEY);`);
+    expect(applyMigrations(databaseFile, migrationsDir)).toEqual(["29990101000000_first", "29990102000000_second"]);
+    expect(query<{ name: string }>(`PRAGMA table_info("Extra")`).map((c) => c.name)).toEqual(["id", "note"]);
+  });
+
+  it("refuses a migration that was edited after it was applied", () => {
+    applyMigrations(databaseFile, migrationsDir);
+    const edited = shippedNames[0]!;
+    appendFileSync(path.join(migrationsDir, edited, "migration.sql"), "\n-- edited later\n");
+    expect(() => applyMigrations(databaseFile, migrationsDir)).toThrow(new RegExp(`Migration ${edited} was modified`));
+  });
+
+  it("rolls back a failing migration completely and does not record it", () => {
+    applyMigrations(databaseFile, migrationsDir);
+    addMigration("29990101000000_broken", `CREATE TABLE "HalfDone" ("id" INTEGER);\nTHIS IS NOT SQL;`);
+    expect(() => applyMigrations(databaseFile, migrationsDir)).toThrow();
+    expect(query(`SELECT name FROM sqlite_master WHERE name = 'HalfDone'`)).toEqual([]);
+    expect(query(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ?`, "29990101000000_broken")).toEqual([]);
+  });
+
+  it("throws when the migrations folder is missing", () => {
+    expect(() => applyMigrations(databaseFile, path.join(dir, "nowhere"))).toThrow(/Migrations folder not found/);
   });
 });

@@ -1,0 +1,218 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { RequestSummary } from "../../lib/types.ts";
+import { api, captureOk, createBin, listRequests } from "../support/factories.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
+import { openStream, requestIds, type SseClient } from "../support/sse.ts";
+
+const heartbeatMs = 200;
+let server: TestServer;
+let baseUrl: string;
+const openClients: SseClient[] = [];
+
+async function stream(binId: string, options: Parameters<typeof openStream>[2] = {}): Promise<SseClient> {
+  const client = await openStream(baseUrl, binId, options);
+  openClients.push(client);
+  return client;
+}
+
+/** Waits until nothing more arrives for a moment, so "exactly these events" means exactly. */
+async function settle(ms = 150): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ env: { SSE_HEARTBEAT_MS: String(heartbeatMs) } });
+  baseUrl = server.baseUrl;
+});
+
+afterEach(() => {
+  for (const client of openClients.splice(0)) client.close();
+});
+
+afterAll(async () => {
+  await server?.dispose();
+});
+
+describe("live stream", () => {
+  it("delivers each capture live as an event whose id and data match the stored summary", async () => {
+    const bin = await createBin(baseUrl);
+    const client = await stream(bin.id);
+    expect(client.status).toBe(200);
+    expect(client.headers["content-type"]).toMatch(/^text\/event-stream/);
+    expect(client.headers["cache-control"]).toContain("no-transform");
+
+    const id = await captureOk(baseUrl, bin.id, { method: "PATCH", path: "/live", query: "n=1", body: "{}", headers: { "Content-Type": "application/json" } });
+    const [event] = await client.waitForEvents("request", 1);
+    expect(event!.id).toBe(id);
+    const { requests } = await listRequests(baseUrl, bin.id);
+    expect(JSON.parse(event!.data)).toEqual(requests[0]);
+    expect(JSON.parse(event!.data) as RequestSummary).toMatchObject({ id, method: "PATCH", path: "/live", query: "n=1", size: 2 });
+  });
+
+  it("starts live-only without Last-Event-ID: earlier captures are not replayed", async () => {
+    const bin = await createBin(baseUrl);
+    await captureOk(baseUrl, bin.id, { body: "old" });
+    const client = await stream(bin.id);
+    const fresh = await captureOk(baseUrl, bin.id, { body: "new" });
+    await client.waitForEvents("request", 1);
+    await settle();
+    expect(requestIds(client.events())).toEqual([fresh]);
+  });
+
+  it("resumes with Last-Event-ID: exactly the missed captures in order, then live ones, no duplicates", async () => {
+    const bin = await createBin(baseUrl);
+    const first = await stream(bin.id);
+    const seen = [await captureOk(baseUrl, bin.id, { body: "1" }), await captureOk(baseUrl, bin.id, { body: "2" })];
+    await first.waitForEvents("request", 2);
+    expect(requestIds(first.events())).toEqual(seen);
+    first.close();
+    await first.ended;
+
+    const missed: string[] = [];
+    for (let i = 3; i <= 7; i++) missed.push(await captureOk(baseUrl, bin.id, { body: String(i) }));
+
+    // Reconnect while more captures race the replay.
+    const [resumed, ...racing] = await Promise.all([
+      stream(bin.id, { lastEventId: seen[1] }),
+      captureOk(baseUrl, bin.id, { body: "race-a" }),
+      captureOk(baseUrl, bin.id, { body: "race-b" }),
+    ]);
+    const live = await captureOk(baseUrl, bin.id, { body: "live" });
+
+    const expected = [...missed, ...racing.sort(), live];
+    await resumed!.waitForEvents("request", expected.length);
+    await settle();
+    const ids = requestIds(resumed!.events());
+    expect(ids).toEqual(expected);
+    expect(new Set(ids).size).toBe(ids.length);
+    // The stream carries ids, so a client can resume again from the last one it saw.
+    expect(resumed!.events().filter((e) => e.event === "request").every((e) => e.id === (JSON.parse(e.data) as RequestSummary).id)).toBe(true);
+  });
+
+  it("?after=0 replays the whole bin oldest first; ?after=<id> only what follows it", async () => {
+    const bin = await createBin(baseUrl);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await captureOk(baseUrl, bin.id, { body: String(i) }));
+
+    const all = await stream(bin.id, { after: "0" });
+    await all.waitForEvents("request", 4);
+    const fromSecond = await stream(bin.id, { after: ids[1] });
+    await fromSecond.waitForEvents("request", 2);
+    const next = await captureOk(baseUrl, bin.id, { body: "next" });
+    await all.waitForEvents("request", 5);
+    await fromSecond.waitForEvents("request", 3);
+    await settle();
+
+    expect(requestIds(all.events())).toEqual([...ids, next]);
+    expect(requestIds(fromSecond.events())).toEqual([ids[2], ids[3], next]);
+  });
+
+  it("Last-Event-ID wins over ?after", async () => {
+    const bin = await createBin(baseUrl);
+    const ids = [await captureOk(baseUrl, bin.id), await captureOk(baseUrl, bin.id), await captureOk(baseUrl, bin.id)];
+    const client = await stream(bin.id, { after: "0", lastEventId: ids[1] });
+    await client.waitForEvents("request", 1);
+    await settle();
+    expect(requestIds(client.events())).toEqual([ids[2]]);
+  });
+
+  it("replays a backlog larger than one page to a slow client while captures keep arriving: each once, in order", async () => {
+    const bin = await createBin(baseUrl);
+    const ids: string[] = [];
+    // The server replays in pages of 500. Long query strings make each summary ~8 KB, so
+    // one page (~4 MB) is more than the 1 MB a stream may buffer and more than loopback
+    // socket buffers hold: the replay must pace itself by the client.
+    const longQuery = `sig=${"s".repeat(8_000)}`;
+    for (let batch = 0; batch < 10; batch++) {
+      ids.push(...(await Promise.all(Array.from({ length: 51 }, (_, i) => captureOk(baseUrl, bin.id, { query: longQuery, body: `${batch}-${i}` })))));
+    }
+    // A client that stops reading stalls the replay inside its first page. Captures
+    // committed meanwhile reach the stream live (held back until the backlog is out)
+    // and through the next replay page: the client must still see each exactly once.
+    const client = await stream(bin.id, { after: "0", paused: true });
+    for (let i = 0; i < 5; i++) ids.push(await captureOk(baseUrl, bin.id, { body: `during-${i}` }));
+    client.resume();
+    ids.sort();
+    await client.waitForEvents("request", ids.length, 10_000);
+    await settle();
+    expect(requestIds(client.events())).toEqual(ids);
+  });
+
+  it("sends request-deleted, requests-cleared and bin-deleted, then ends the stream", async () => {
+    const bin = await createBin(baseUrl);
+    const [a, b] = [await captureOk(baseUrl, bin.id), await captureOk(baseUrl, bin.id)];
+    const client = await stream(bin.id);
+
+    expect((await api(baseUrl, `/api/bins/${bin.id}/requests/${a}`, { method: "DELETE" })).status).toBe(204);
+    const [deleted] = await client.waitForEvents("request-deleted", 1);
+    expect(JSON.parse(deleted!.data)).toEqual({ id: a });
+
+    expect((await api(baseUrl, `/api/bins/${bin.id}/requests`, { method: "DELETE" })).status).toBe(204);
+    await client.waitForEvents("requests-cleared", 1);
+
+    expect((await api(baseUrl, `/api/bins/${bin.id}`, { method: "DELETE" })).status).toBe(204);
+    await client.waitForEvents("bin-deleted", 1);
+    await client.ended;
+    expect(client.events().map((e) => e.event)).toEqual(["ready", "request-deleted", "requests-cleared", "bin-deleted"]);
+    expect(b).toBeDefined();
+  });
+
+  it("sends a heartbeat comment every SSE_HEARTBEAT_MS", async () => {
+    const bin = await createBin(baseUrl);
+    const client = await stream(bin.id);
+    const started = Date.now();
+    await client.waitFor((m) => m.kind === "comment" && m.text === "ping", heartbeatMs * 10);
+    await client.waitFor(() => client.messages.filter((m) => m.kind === "comment").length >= 2, heartbeatMs * 10);
+    expect(Date.now() - started).toBeLessThan(heartbeatMs * 10);
+  });
+
+  it("fans every event out to several clients on one bin and to no other bin", async () => {
+    const bin = await createBin(baseUrl);
+    const other = await createBin(baseUrl);
+    const clients = await Promise.all([stream(bin.id), stream(bin.id), stream(bin.id)]);
+    const bystander = await stream(other.id);
+
+    const ids = [await captureOk(baseUrl, bin.id, { body: "1" }), await captureOk(baseUrl, bin.id, { body: "2" }), await captureOk(baseUrl, bin.id, { body: "3" })];
+    expect((await api(baseUrl, `/api/bins/${bin.id}/requests/${ids[0]}`, { method: "DELETE" })).status).toBe(204);
+
+    for (const client of clients) {
+      await client.waitForEvents("request-deleted", 1);
+      expect(requestIds(client.events())).toEqual(ids);
+    }
+    await settle();
+    expect(bystander.events().map((e) => e.event)).toEqual(["ready"]);
+  });
+
+  it("closing one client does not disturb the others", async () => {
+    const bin = await createBin(baseUrl);
+    const [leaving, staying] = await Promise.all([stream(bin.id), stream(bin.id)]);
+    leaving!.close();
+    await leaving!.ended;
+    const id = await captureOk(baseUrl, bin.id);
+    await staying!.waitForEvents("request", 1);
+    expect(requestIds(staying!.events())).toEqual([id]);
+  });
+});
+
+describe("stream errors", () => {
+  it("404s an unknown bin", async () => {
+    const client = await stream("AAAAAAAAAAAAAAAAAAAAAA");
+    expect(client.status).toBe(404);
+  });
+
+  it("400s a Last-Event-ID or ?after that is not a capture id", async () => {
+    const bin = await createBin(baseUrl);
+    expect((await stream(bin.id, { lastEventId: "not-an-id" })).status).toBe(400);
+    expect((await stream(bin.id, { after: "banana" })).status).toBe(400);
+  });
+
+  it.each(["not-a-bin", "%E0%A4", "%zz", "%"])("answers a malformed bin id (%s) with 404 instead of hanging", async (binId) => {
+    const response = await api(baseUrl, `/api/bins/${binId}/stream`, { signal: AbortSignal.timeout(5_000) });
+    expect(response.status).toBe(404);
+    expect(response.json).toMatchObject({ error: "not_found" });
+  });
+
+  it("logged no uncaught errors", () => {
+    expect(server.output()).not.toMatch(/uncaughtException|unhandledRejection|URIError/);
+  });
+});

@@ -1,0 +1,172 @@
+import http from "node:http";
+
+/** One parsed Server-Sent Events block. Comments (`: ping`) are kept as `comment`. */
+export type SseMessage =
+  | { kind: "event"; event: string; id: string | undefined; data: string }
+  | { kind: "comment"; text: string };
+
+export type SseEvent = Extract<SseMessage, { kind: "event" }>;
+
+export type SseClient = {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Everything received so far, in order. */
+  readonly messages: SseMessage[];
+  /** Events only (no comments), in order. */
+  events(): SseEvent[];
+  /** Resolves with the first message received so far or later that matches, waiting at most `timeoutMs`. */
+  waitFor(match: (message: SseMessage) => boolean, timeoutMs?: number): Promise<SseMessage>;
+  /** Resolves once `count` events (comments not counted; `ready` excluded) named `event` have arrived. */
+  waitForEvents(event: string, count: number, timeoutMs?: number): Promise<SseEvent[]>;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+  /** Stops reading, so the server meets backpressure (a slow client); `resume` reads again. */
+  pause(): void;
+  resume(): void;
+  close(): void;
+};
+
+export type OpenStreamOptions = {
+  lastEventId?: string;
+  after?: string;
+  path?: string;
+  /**
+   * Read nothing until `resume()`: resolves as soon as the headers are in, so the server
+   * meets a client that does not read (a slow client) from its very first byte.
+   */
+  paused?: boolean;
+};
+
+function parseBlock(block: string): SseMessage | null {
+  const lines = block.split("\n");
+  if (lines.every((line) => line.startsWith(":"))) return { kind: "comment", text: lines.map((l) => l.slice(1).trim()).join("\n") };
+  let event = "message";
+  let id: string | undefined;
+  const data: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "event") event = value;
+    else if (field === "id") id = value;
+    else if (field === "data") data.push(value);
+  }
+  if (data.length === 0 && id === undefined && event === "message") return null; // e.g. a lone `retry:` block
+  return { kind: "event", event, id, data: data.join("\n") };
+}
+
+/**
+ * Opens `GET /api/bins/{binId}/stream` and parses it as it arrives. Resolves once the
+ * response headers are in (for a 200, after the `ready` event too, unless `paused`).
+ * The server subscribes to the bin before it sends the headers.
+ */
+export function openStream(baseUrl: string, binId: string, options: OpenStreamOptions = {}): Promise<SseClient> {
+  const { hostname, port } = new URL(baseUrl);
+  const path = options.path ?? `/api/bins/${binId}/stream${options.after !== undefined ? `?after=${options.after}` : ""}`;
+  return new Promise((resolve, reject) => {
+    const messages: SseMessage[] = [];
+    const listeners = new Set<() => void>();
+    const notify = () => listeners.forEach((listener) => listener());
+    let endedResolve!: () => void;
+    const ended = new Promise<void>((r) => (endedResolve = r));
+    let finished = false;
+
+    const req = http.get(
+      {
+        hostname,
+        port,
+        path,
+        agent: false,
+        headers: { Accept: "text/event-stream", ...(options.lastEventId ? { "Last-Event-ID": options.lastEventId } : {}) },
+      },
+      (res) => {
+        clearTimeout(headersTimer);
+        res.setEncoding("utf8");
+        let buffer = "";
+        res.on("data", (chunk: string) => {
+          buffer += chunk;
+          let boundary: number;
+          while ((boundary = buffer.indexOf("\n\n")) !== -1) {
+            const parsed = parseBlock(buffer.slice(0, boundary));
+            buffer = buffer.slice(boundary + 2);
+            if (parsed) messages.push(parsed);
+          }
+          notify();
+        });
+        const finish = () => {
+          if (finished) return;
+          finished = true;
+          endedResolve();
+          notify();
+        };
+        res.on("end", finish);
+        res.on("close", finish);
+        res.on("error", finish);
+
+        const client: SseClient = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          messages,
+          events: () => messages.filter((m): m is SseEvent => m.kind === "event"),
+          waitFor(match, timeoutMs = 5_000) {
+            return new Promise((resolveWait, rejectWait) => {
+              const check = () => {
+                const found = messages.find(match);
+                if (found) {
+                  cleanup();
+                  resolveWait(found);
+                } else if (finished) {
+                  cleanup();
+                  rejectWait(new Error(`stream ended without the expected message; got ${JSON.stringify(messages)}`));
+                }
+              };
+              const timer = setTimeout(() => {
+                cleanup();
+                rejectWait(new Error(`expected message not received within ${timeoutMs} ms; got ${JSON.stringify(messages)}`));
+              }, timeoutMs);
+              const cleanup = () => {
+                clearTimeout(timer);
+                listeners.delete(check);
+              };
+              listeners.add(check);
+              check();
+            });
+          },
+          async waitForEvents(event, count, timeoutMs = 5_000) {
+            const matching = () => client.events().filter((e) => e.event === event);
+            await client.waitFor(() => matching().length >= count, timeoutMs);
+            return matching();
+          },
+          ended,
+          pause: () => res.pause(),
+          resume: () => res.resume(),
+          close() {
+            req.destroy();
+          },
+        };
+
+        if (options.paused) {
+          res.pause();
+          resolve(client);
+          return;
+        }
+        if (client.status !== 200) {
+          res.on("end", () => resolve(client));
+          res.resume();
+          return;
+        }
+        client.waitFor((m) => m.kind === "event" && m.event === "ready").then(() => resolve(client), reject);
+      },
+    );
+    const headersTimer = setTimeout(() => req.destroy(new Error(`no response to GET ${path} within 5000 ms`)), 5_000);
+    req.on("error", (error) => {
+      clearTimeout(headersTimer);
+      if (!finished) reject(error);
+    });
+  });
+}
+
+export function requestIds(events: SseEvent[]): string[] {
+  return events.filter((e) => e.event === "request").map((e) => e.id ?? "");
+}

@@ -1,0 +1,115 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+/** Next's types make NODE_ENV required in ProcessEnv; the loader must cope without it. */
+const load = (env: Record<string, string>) => loadConfig(env as NodeJS.ProcessEnv);
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    load(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  it("has working defaults", () => {
+    expect(load({})).toEqual({
+      env: "production",
+      port: 3000,
+      host: "0.0.0.0",
+      databaseFile: path.resolve("data/hookyard.db"),
+      publicUrl: undefined,
+      maxBodyBytes: 10 * 1024 * 1024,
+      trustProxy: false,
+      sseHeartbeatMs: 15_000,
+      maxPendingCaptures: 10_000,
+    });
+  });
+
+  it("reads every variable", () => {
+    expect(
+      load({
+        NODE_ENV: "development",
+        PORT: "8080",
+        HOST: "127.0.0.1",
+        DATABASE_URL: "file:/var/lib/hookyard/db.sqlite",
+        PUBLIC_URL: "https://hooks.example.com",
+        MAX_BODY_BYTES: "1024",
+        TRUST_PROXY: "true",
+        SSE_HEARTBEAT_MS: "200",
+        MAX_PENDING_CAPTURES: "5",
+      }),
+    ).toEqual({
+      env: "development",
+      port: 8080,
+      host: "127.0.0.1",
+      databaseFile: "/var/lib/hookyard/db.sqlite",
+      publicUrl: "https://hooks.example.com",
+      maxBodyBytes: 1024,
+      trustProxy: true,
+      sseHeartbeatMs: 200,
+      maxPendingCaptures: 5,
+    });
+  });
+
+  it("resolves a relative database file against the working directory", () => {
+    expect(load({ DATABASE_URL: "file:./x/y.db" }).databaseFile).toBe(path.resolve("x/y.db"));
+  });
+
+  it("strips trailing slashes from PUBLIC_URL but keeps its path", () => {
+    expect(load({ PUBLIC_URL: "https://hooks.example.com/inspect//" }).publicUrl).toBe("https://hooks.example.com/inspect");
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(load({ PORT: "", PUBLIC_URL: "", TRUST_PROXY: "" })).toMatchObject({ port: 3000, publicUrl: undefined, trustProxy: false });
+  });
+
+  it.each(["1", "true"])("TRUST_PROXY=%s turns it on", (value) => {
+    expect(load({ TRUST_PROXY: value }).trustProxy).toBe(true);
+  });
+
+  it.each([
+    ["PORT", "abc"],
+    ["PORT", "70000"],
+    ["PORT", "-1"],
+    ["PORT", "80.5"],
+    ["DATABASE_URL", "postgres://localhost/hookyard"],
+    ["DATABASE_URL", "./data/hookyard.db"],
+    ["DATABASE_URL", "file:"],
+    ["PUBLIC_URL", "hooks.example.com"],
+    ["PUBLIC_URL", "ftp://hooks.example.com"],
+    ["PUBLIC_URL", "not a url"],
+    ["MAX_BODY_BYTES", "0"],
+    ["MAX_BODY_BYTES", "10MB"],
+    ["SSE_HEARTBEAT_MS", "-5"],
+    ["MAX_PENDING_CAPTURES", "1.5"],
+    ["TRUST_PROXY", "yes"],
+    ["NODE_ENV", "staging"],
+  ])("rejects %s=%s with a message naming the variable", (name, value) => {
+    const error = configError({ [name]: value });
+    expect(error.message).toMatch(new RegExp(`(^|\\s)${name}: `));
+    // Only the bad variable is blamed.
+    const named = [...error.message.matchAll(/^\s+([A-Z_]+):/gm)].map((match) => match[1]);
+    expect(named).toEqual([name]);
+  });
+
+  it("names every bad variable at once", () => {
+    const error = configError({ PORT: "abc", DATABASE_URL: "mysql://x", PUBLIC_URL: "nope" });
+    for (const name of ["PORT", "DATABASE_URL", "PUBLIC_URL"]) expect(error.message).toContain(`${name}: `);
+  });
+
+  it("does not read process.env when given an environment", () => {
+    const saved = process.env.PORT;
+    process.env.PORT = "not-a-port";
+    try {
+      expect(load({ PORT: "1234" }).port).toBe(1234);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});

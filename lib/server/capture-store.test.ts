@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RequestDetail } from "../types.ts";
+import { createBin } from "./bins.ts";
+import { createPrismaCaptureStore, type CaptureRow, type CaptureStore } from "./capture-store.ts";
+import { closeDb, configureConnection, getDb } from "./db.ts";
+import { applyMigrations } from "./migrate.ts";
+import { getRequestOrThrow, listRequestsAfter } from "./requests.ts";
+
+/**
+ * The capture path writes with raw SQL for speed; Prisma never checks that SQL
+ * against the schema. These tests write through the store into a real SQLite file
+ * and read back through the normal Prisma client.
+ */
+const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+const configKey = Symbol.for("hookyard.config");
+let dir: string;
+let databaseFile: string;
+let savedDatabaseUrl: string | undefined;
+let store: CaptureStore;
+let binId: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "hookyard-store-"));
+  databaseFile = path.join(dir, "store.db");
+  applyMigrations(databaseFile, migrationsDir);
+  savedDatabaseUrl = process.env.DATABASE_URL;
+  process.env.DATABASE_URL = `file:${databaseFile}`;
+  // The config and the client are per process; make sure they are built from the env above.
+  await closeDb();
+  delete (globalThis as Record<symbol, unknown>)[configKey];
+  await configureConnection();
+  store = createPrismaCaptureStore();
+  binId = (await createBin()).id;
+});
+
+afterAll(async () => {
+  await closeDb();
+  delete (globalThis as Record<symbol, unknown>)[configKey];
+  if (savedDatabaseUrl === undefined) delete process.env.DATABASE_URL;
+  else process.env.DATABASE_URL = savedDatabaseUrl;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let sequence = 0;
+function captureRow(overrides: Partial<CaptureRow> = {}): CaptureRow {
+  sequence += 1;
+  const body = overrides.body ?? Buffer.from(`body ${sequence}`);
+  return {
+    // Valid ULIDs that sort in creation order.
+    id: `01K0000000000000000000${String(sequence).padStart(4, "0")}`,
+    binId,
+    method: "POST",
+    path: "/hook",
+    query: "a=1",
+    url: `http://localhost/b/${binId}/hook?a=1`,
+    headers: JSON.stringify([["Host", "localhost"]]),
+    contentType: "text/plain",
+    body,
+    size: body.length,
+    ip: "127.0.0.1",
+    receivedAt: 1_700_000_000_000 + sequence,
+    ...overrides,
+  };
+}
+
+function expectedDetail(row: CaptureRow): RequestDetail {
+  return {
+    id: row.id,
+    binId: row.binId,
+    method: row.method,
+    path: row.path,
+    query: row.query,
+    url: row.url,
+    headers: JSON.parse(row.headers) as RequestDetail["headers"],
+    contentType: row.contentType,
+    size: row.size,
+    ip: row.ip,
+    receivedAt: row.receivedAt,
+    bodyBase64: row.body.toString("base64"),
+  };
+}
+
+function countRows(): number {
+  const db = new Database(databaseFile, { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM "CapturedRequest"`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe("createPrismaCaptureStore", () => {
+  it("writes a group that reads back byte-exact through the Prisma client", async () => {
+    const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const rows = [
+      captureRow({
+        method: "PROPFIND",
+        path: "/a%20b/caf%C3%A9",
+        query: "x=%2F&y",
+        headers: JSON.stringify([
+          ["X-Dup", "1"],
+          ["x-dup", "2"],
+          ["X-Unicode", "héllo ✓"],
+          ["X-Quote", `"'\\`],
+        ]),
+        contentType: "application/octet-stream",
+        body: Buffer.concat([allBytes, Buffer.from([0xc3, 0x28, 0xff])]),
+        ip: "::1",
+      }),
+      captureRow({ method: "GET", path: "", query: "", contentType: null, body: Buffer.alloc(0) }),
+      // Far beyond 32 bits: receivedAt must survive as a 64-bit integer.
+      captureRow({ receivedAt: 8_640_000_000_000_000 }),
+    ];
+    for (const row of rows) row.size = row.body.length;
+
+    await store.insertAll(rows);
+
+    for (const row of rows) {
+      expect(await getRequestOrThrow(binId, row.id)).toEqual(expectedDetail(row));
+    }
+    const stored = await getDb().capturedRequest.findUnique({ where: { id: rows[0]!.id } });
+    expect(typeof stored!.receivedAt).toBe("bigint");
+    expect(stored!.receivedAt).toBe(BigInt(rows[0]!.receivedAt));
+    expect(Buffer.from(stored!.body).equals(rows[0]!.body)).toBe(true);
+    expect((await getDb().capturedRequest.findUnique({ where: { id: rows[2]!.id } }))!.receivedAt).toBe(8_640_000_000_000_000n);
+  });
+
+  it("stores an empty body as an empty blob, not NULL", async () => {
+    const row = captureRow({ body: Buffer.alloc(0), size: 0 });
+    await store.insertAll([row]);
+    const db = new Database(databaseFile, { readonly: true });
+    try {
+      const raw = db.prepare(`SELECT typeof("body") AS type, length("body") AS length FROM "CapturedRequest" WHERE id = ?`).get(row.id);
+      expect(raw).toEqual({ type: "blob", length: 0 });
+    } finally {
+      db.close();
+    }
+    expect((await getRequestOrThrow(binId, row.id)).bodyBase64).toBe("");
+  });
+
+  it("writes all rows or none: one bad row (unknown bin, duplicate id) fails the whole group", async () => {
+    const before = countRows();
+    await expect(store.insertAll([captureRow(), captureRow({ binId: "NoSuchBinNoSuchBin0000" })])).rejects.toThrow();
+    const existing = captureRow();
+    await store.insertAll([existing]);
+    await expect(store.insertAll([captureRow(), { ...existing }])).rejects.toThrow();
+    expect(countRows()).toBe(before + 1);
+  });
+
+  it("accepts an empty group without touching the database", async () => {
+    const before = countRows();
+    await store.insertAll([]);
+    expect(countRows()).toBe(before);
+  });
+
+  it("writes a group of 1,000 rows (12,000 bound values), readable in id order", async () => {
+    const rows = Array.from({ length: 1_000 }, () => captureRow());
+    await store.insertAll(rows);
+    const after = await listRequestsAfter(binId, rows[0]!.id, 2_000);
+    expect(after.map((r) => r.id)).toEqual(rows.slice(1).map((r) => r.id));
+  });
+});

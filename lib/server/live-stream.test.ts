@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import type { BinEvent, RequestSummary } from "../types.ts";
+import { formatEvent } from "./live-stream.ts";
+
+const summary: RequestSummary = {
+  id: "01K00000000000000000000001",
+  binId: "AAAAAAAAAAAAAAAAAAAAAA",
+  method: "POST",
+  path: "/hook",
+  query: "a=1",
+  contentType: "application/json",
+  size: 2,
+  ip: "127.0.0.1",
+  receivedAt: 1_700_000_000_000,
+};
+
+/** Parses one SSE block the way EventSource does (fields split at the first ": "). */
+function parse(block: string): { event?: string; id?: string; data: string[] } {
+  expect(block.endsWith("\n\n")).toBe(true);
+  const lines = block.slice(0, -2).split("\n");
+  const parsed: { event?: string; id?: string; data: string[] } = { data: [] };
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    const [field, value] = [line.slice(0, colon), line.slice(colon + 1).replace(/^ /, "")];
+    if (field === "event") parsed.event = value;
+    else if (field === "id") parsed.id = value;
+    else if (field === "data") parsed.data.push(value);
+    else throw new Error(`unexpected line ${JSON.stringify(line)}`);
+  }
+  return parsed;
+}
+
+describe("formatEvent", () => {
+  it("sends a capture as a `request` event whose id is the capture id", () => {
+    const text = formatEvent({ type: "request", request: summary });
+    expect(text).toBe(`event: request\nid: ${summary.id}\ndata: ${JSON.stringify(summary)}\n\n`);
+    const parsed = parse(text);
+    expect(parsed).toEqual({ event: "request", id: summary.id, data: [JSON.stringify(summary)] });
+    expect(JSON.parse(parsed.data[0]!)).toEqual(summary);
+  });
+
+  it("keeps data on one line even when captured values contain newlines", () => {
+    const tricky = { ...summary, path: "/a\n\nevent: bin-deleted\n", contentType: "text/plain\r\ndata: x" };
+    const parsed = parse(formatEvent({ type: "request", request: tricky }));
+    expect(parsed.event).toBe("request");
+    expect(parsed.data).toHaveLength(1);
+    expect(JSON.parse(parsed.data[0]!)).toEqual(tricky);
+  });
+
+  it.each<{ event: BinEvent; expected: { event: string; data: unknown } }>([
+    { event: { type: "request-deleted", binId: summary.binId, requestId: summary.id }, expected: { event: "request-deleted", data: { id: summary.id } } },
+    { event: { type: "requests-cleared", binId: summary.binId }, expected: { event: "requests-cleared", data: {} } },
+    { event: { type: "bin-deleted", binId: summary.binId }, expected: { event: "bin-deleted", data: {} } },
+  ])("formats $event.type without an id, so it does not move the resume point", ({ event, expected }) => {
+    const parsed = parse(formatEvent(event));
+    expect(parsed.id).toBeUndefined();
+    expect(parsed.event).toBe(expected.event);
+    expect(parsed.data.map((d) => JSON.parse(d) as unknown)).toEqual([expected.data]);
+  });
+});
