@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       trustProxy: false,
       sseHeartbeatMs: 15_000,
       maxPendingCaptures: 10_000,
+      maxBufferedBodyBytes: 256 * 1024 * 1024,
     });
   });
 
@@ -42,6 +43,7 @@ describe("loadConfig", () => {
         TRUST_PROXY: "true",
         SSE_HEARTBEAT_MS: "200",
         MAX_PENDING_CAPTURES: "5",
+        MAX_BUFFERED_BODY_BYTES: "4096",
       }),
     ).toEqual({
       env: "development",
@@ -53,6 +55,7 @@ describe("loadConfig", () => {
       trustProxy: true,
       sseHeartbeatMs: 200,
       maxPendingCaptures: 5,
+      maxBufferedBodyBytes: 4096,
     });
   });
 
@@ -62,6 +65,10 @@ describe("loadConfig", () => {
 
   it("strips trailing slashes from PUBLIC_URL but keeps its path", () => {
     expect(load({ PUBLIC_URL: "https://hooks.example.com/inspect//" }).publicUrl).toBe("https://hooks.example.com/inspect");
+  });
+
+  it("refuses a body memory budget smaller than one body", () => {
+    expect(() => load({ MAX_BODY_BYTES: "2048", MAX_BUFFERED_BODY_BYTES: "1024" })).toThrow(/MAX_BUFFERED_BODY_BYTES/);
   });
 
   it("treats empty strings as unset", () => {

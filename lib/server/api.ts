@@ -1,5 +1,7 @@
 import { ZodError, type z } from "zod";
 import { getConfig } from "../config.ts";
+import type { BinDto } from "../types.ts";
+import type { BinRecord } from "./bins.ts";
 import { AppError, toProblem } from "./errors.ts";
 import { requestOrigin } from "./node-http.ts";
 
@@ -53,4 +55,23 @@ export function publicBaseUrl(headers: Headers): string {
 
 export function captureUrl(baseUrl: string, binId: string): string {
   return `${baseUrl}/b/${binId}`;
+}
+
+export function toBinDto(bin: BinRecord, baseUrl: string): BinDto {
+  return {
+    id: bin.id,
+    url: captureUrl(baseUrl, bin.id),
+    createdAt: bin.createdAt.toISOString(),
+    requestCount: bin.requestCount,
+    signature: bin.signature,
+  };
+}
+
+/** Reads a JSON request body; malformed JSON is the client's error, not ours. */
+export async function readJson(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    throw new AppError("bad_request", "The request body must be valid JSON.");
+  }
 }

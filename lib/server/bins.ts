@@ -1,43 +1,76 @@
+import type { BinSignatureDto } from "../types.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
 import { newBinId } from "./ids.ts";
+import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
+import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.ts";
 
-export type BinRecord = { id: string; createdAt: Date; requestCount: number };
+/** What the capture path needs to know about a bin, kept in memory. */
+export type BinSettings = { signature: SignatureConfig | null };
 
-// Bins known to exist, so the capture hot path does not read the bin per request.
-// Shared through globalThis because deletions arrive through Next's bundle while
-// captures run in the custom server's copy of this module.
-const knownBinsKey = Symbol.for("hookyard.knownBins");
-type WithKnownBins = typeof globalThis & { [knownBinsKey]?: Set<string> };
+export type BinRecord = { id: string; createdAt: Date; requestCount: number; signature: BinSignatureDto | null };
 
-function knownBins(): Set<string> {
-  const holder = globalThis as WithKnownBins;
-  holder[knownBinsKey] ??= new Set();
-  return holder[knownBinsKey];
+// Settings of bins known to exist, so the capture hot path does not read the bin per
+// request. Shared through globalThis because changes arrive through Next's bundle
+// while captures run in the custom server's copy of this module.
+const settingsKey = Symbol.for("hookyard.binSettings");
+type WithSettings = typeof globalThis & { [settingsKey]?: Map<string, BinSettings> };
+
+function settingsCache(): Map<string, BinSettings> {
+  const holder = globalThis as WithSettings;
+  holder[settingsKey] ??= new Map();
+  return holder[settingsKey];
+}
+
+type SignatureColumns = { signatureProvider: string | null; signatureSecrets: string | null; signatureOptions: string | null };
+
+const signatureColumns = { signatureProvider: true, signatureSecrets: true, signatureOptions: true } as const;
+
+function readSignature(binId: string, columns: SignatureColumns): SignatureConfig | null {
+  if (!columns.signatureProvider) return null;
+  const parsed = signatureConfigSchema.safeParse({
+    provider: columns.signatureProvider,
+    secrets: JSON.parse(columns.signatureSecrets ?? "[]"),
+    options: JSON.parse(columns.signatureOptions ?? "{}"),
+  });
+  if (!parsed.success) {
+    // Written through the same schema, so this means a hand-edited database.
+    console.error(`[bins] ignoring the unreadable signature check of bin ${binId}`);
+    return null;
+  }
+  return parsed.data;
 }
 
 export async function createBin(): Promise<{ id: string; createdAt: Date }> {
   const bin = await getDb().bin.create({ data: { id: newBinId() } });
-  knownBins().add(bin.id);
+  settingsCache().set(bin.id, { signature: null });
   return bin;
 }
 
-/** Whether captures to this bin should be accepted. Never throws for a missing bin. */
+/** The bin's settings, or null when it does not exist. Never throws for a missing bin. */
+export async function getBinSettings(binId: string): Promise<BinSettings | null> {
+  const cache = settingsCache();
+  const cached = cache.get(binId);
+  if (cached) return cached;
+  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: signatureColumns });
+  if (!bin) return null;
+  const settings = { signature: readSignature(binId, bin) };
+  cache.set(binId, settings);
+  return settings;
+}
+
 export async function binExists(binId: string): Promise<boolean> {
-  const known = knownBins();
-  if (known.has(binId)) return true;
-  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: { id: true } });
-  if (bin) known.add(binId);
-  return bin !== null;
+  return (await getBinSettings(binId)) !== null;
 }
 
 export async function findBin(binId: string): Promise<BinRecord | null> {
   const bin = await getDb().bin.findUnique({
     where: { id: binId },
-    select: { id: true, createdAt: true, _count: { select: { requests: true } } },
+    select: { id: true, createdAt: true, ...signatureColumns, _count: { select: { requests: true } } },
   });
-  return bin && { id: bin.id, createdAt: bin.createdAt, requestCount: bin._count.requests };
+  if (!bin) return null;
+  return { id: bin.id, createdAt: bin.createdAt, requestCount: bin._count.requests, signature: toSignatureDto(readSignature(binId, bin)) };
 }
 
 /** @throws AppError not_found */
@@ -47,10 +80,30 @@ export async function getBinOrThrow(binId: string): Promise<BinRecord> {
   return bin;
 }
 
+/**
+ * Sets (or with null removes) the bin's signature check and judges its captures
+ * again, so every verdict follows the current secret.
+ * @throws AppError not_found
+ */
+export async function updateBinSignature(binId: string, signature: SignatureConfig | null): Promise<BinRecord> {
+  const { count } = await getDb().bin.updateMany({
+    where: { id: binId },
+    data: signature
+      ? { signatureProvider: signature.provider, signatureSecrets: JSON.stringify(signature.secrets), signatureOptions: JSON.stringify(signature.options) }
+      : { signatureProvider: null, signatureSecrets: null, signatureOptions: null },
+  });
+  if (count === 0) throw binNotFound(binId);
+  // Captures from now on are judged with the new check; the ones before, here.
+  settingsCache().set(binId, { signature });
+  await rejudgeBin(binId, signature);
+  getEventBus().publish(binId, { type: "bin-updated", binId });
+  return getBinOrThrow(binId);
+}
+
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */
 export async function deleteBin(binId: string): Promise<void> {
   // Forget it first: from here on new captures to it are refused.
-  knownBins().delete(binId);
+  settingsCache().delete(binId);
   const { count } = await getDb().bin.deleteMany({ where: { id: binId } });
   if (count === 0) throw binNotFound(binId);
   getEventBus().publish(binId, { type: "bin-deleted", binId });

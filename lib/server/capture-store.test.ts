@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestDetail } from "../types.ts";
 import { createBin } from "./bins.ts";
 import { createPrismaCaptureStore, type CaptureRow, type CaptureStore } from "./capture-store.ts";
+import { captureRow as buildCaptureRow } from "./test-builders.ts";
 import { closeDb, configureConnection, getDb } from "./db.ts";
 import { applyMigrations } from "./migrate.ts";
 import { getRequestOrThrow, listRequestsAfter } from "./requests.ts";
@@ -46,27 +47,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-let sequence = 0;
-function captureRow(overrides: Partial<CaptureRow> = {}): CaptureRow {
-  sequence += 1;
-  const body = overrides.body ?? Buffer.from(`body ${sequence}`);
-  return {
-    // Valid ULIDs that sort in creation order.
-    id: `01K0000000000000000000${String(sequence).padStart(4, "0")}`,
-    binId,
-    method: "POST",
-    path: "/hook",
-    query: "a=1",
-    url: `http://localhost/b/${binId}/hook?a=1`,
-    headers: JSON.stringify([["Host", "localhost"]]),
-    contentType: "text/plain",
-    body,
-    size: body.length,
-    ip: "127.0.0.1",
-    receivedAt: 1_700_000_000_000 + sequence,
-    ...overrides,
-  };
-}
+const captureRow = (overrides: Partial<CaptureRow> = {}) => buildCaptureRow({ binId, ...overrides });
 
 function expectedDetail(row: CaptureRow): RequestDetail {
   return {
@@ -82,6 +63,8 @@ function expectedDetail(row: CaptureRow): RequestDetail {
     ip: row.ip,
     receivedAt: row.receivedAt,
     bodyBase64: row.body.toString("base64"),
+    signature: { provider: null, status: "unchecked", reason: "no signature check configured for this bin" },
+    suggestedProvider: null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { Prisma } from "./generated/prisma/client.ts";
 import { getDb } from "./db.ts";
+import type { StoredVerdict } from "./signature-checks.ts";
 
 /** One captured request as it is written: the row of `CapturedRequest`. */
 export type CaptureRow = {
@@ -16,7 +17,7 @@ export type CaptureRow = {
   size: number;
   ip: string;
   receivedAt: number;
-};
+} & StoredVerdict;
 
 /** Where captures are written, all rows or none. The seam a PostgreSQL backend would fill. */
 export type CaptureStore = { insertAll(rows: readonly CaptureRow[]): Promise<void> };
@@ -33,9 +34,9 @@ export function createPrismaCaptureStore(): CaptureStore {
       if (rows.length === 0) return;
       const values = rows.map(
         (row) =>
-          Prisma.sql`(${row.id}, ${row.binId}, ${row.method}, ${row.path}, ${row.query}, ${row.url}, ${row.headers}, ${row.contentType}, ${row.body}, ${row.size}, ${row.ip}, ${BigInt(row.receivedAt)})`,
+          Prisma.sql`(${row.id}, ${row.binId}, ${row.method}, ${row.path}, ${row.query}, ${row.url}, ${row.headers}, ${row.contentType}, ${row.body}, ${row.size}, ${row.ip}, ${BigInt(row.receivedAt)}, ${row.signatureProvider}, ${row.signatureStatus}, ${row.signatureReason})`,
       );
-      await getDb().$executeRaw`INSERT INTO "CapturedRequest" ("id", "binId", "method", "path", "query", "url", "headers", "contentType", "body", "size", "ip", "receivedAt") VALUES ${Prisma.join(values)}`;
+      await getDb().$executeRaw`INSERT INTO "CapturedRequest" ("id", "binId", "method", "path", "query", "url", "headers", "contentType", "body", "size", "ip", "receivedAt", "signatureProvider", "signatureStatus", "signatureReason") VALUES ${Prisma.join(values)}`;
     },
   };
 }

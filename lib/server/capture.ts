@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config.ts";
-import { binExists, binNotFound } from "./bins.ts";
+import { type BinSettings, binExists, binNotFound, getBinSettings } from "./bins.ts";
 import type { CaptureRow } from "./capture-store.ts";
 import { AppError } from "./errors.ts";
 import type { GroupCommitWriter } from "./group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
 import { isBinId, newRequestId } from "./ids.ts";
+import { judge } from "./signature-checks.ts";
 import { baseSecurityHeaders, requestOrigin, sendJson, sendProblem } from "./node-http.ts";
 
 export type CaptureTarget = { binId: string; path: string; query: string };
@@ -136,14 +137,15 @@ export type CaptureDeps = {
 export async function captureRequest(req: IncomingMessage, res: ServerResponse, target: CaptureTarget, deps: CaptureDeps): Promise<void> {
   const receivedAt = Date.now();
   try {
-    if (!isBinId(target.binId) || !(await binExists(target.binId))) throw binNotFound(target.binId);
+    const settings = isBinId(target.binId) ? await getBinSettings(target.binId) : null;
+    if (!settings) throw binNotFound(target.binId);
 
     const declaredLength = Number(req.headers["content-length"]);
     if (Number.isFinite(declaredLength) && declaredLength > deps.config.maxBodyBytes) {
       throw tooLarge(deps.config.maxBodyBytes);
     }
     const body = await readBody(req, deps.config.maxBodyBytes, deps.budget);
-    const row = toCaptureRow(req, target, body, receivedAt, deps.config);
+    const row = toCaptureRow(req, target, body, receivedAt, deps.config, settings);
     try {
       await deps.writer.write(row);
     } catch (error) {
@@ -171,20 +173,25 @@ function toCaptureRow(
   body: Buffer,
   receivedAt: number,
   config: CaptureDeps["config"],
+  settings: BinSettings,
 ): CaptureRow {
+  const method = req.method ?? "GET";
+  const url = capturedUrl(req, config.port);
+  const headers = headerPairs(req.rawHeaders);
   return {
     id: newRequestId(receivedAt),
     binId: target.binId,
-    method: req.method ?? "GET",
+    method,
     path: target.path,
     query: target.query,
-    url: capturedUrl(req, config.port),
-    headers: JSON.stringify(headerPairs(req.rawHeaders)),
+    url,
+    headers: JSON.stringify(headers),
     contentType: req.headers["content-type"] ?? null,
     body,
     size: body.length,
     ip: clientIp(req, config.trustProxy),
     receivedAt,
+    ...judge({ method, url, headers, body, receivedAt }, settings.signature),
   };
 }
 

@@ -2,23 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { CaptureRow, CaptureStore } from "./capture-store.ts";
 import { AppError } from "./errors.ts";
 import { GroupCommitWriter } from "./group-commit.ts";
+import { captureRow } from "./test-builders.ts";
 
 function row(id: string, overrides: Partial<CaptureRow> = {}): CaptureRow {
-  return {
-    id,
-    binId: "bin",
-    method: "POST",
-    path: "",
-    query: "",
-    url: `http://localhost/b/bin`,
-    headers: "[]",
-    contentType: null,
-    body: Buffer.from(id),
-    size: id.length,
-    ip: "127.0.0.1",
-    receivedAt: 0,
-    ...overrides,
-  };
+  return captureRow({ id, binId: "bin", body: Buffer.from(id), size: id.length, ...overrides });
 }
 
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };

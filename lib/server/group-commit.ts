@@ -4,7 +4,7 @@ import { AppError } from "./errors.ts";
 export type GroupCommitOptions = {
   /** Captures accepted but not yet committed; one more is refused with 503. */
   maxPending: number;
-  /** Rows per INSERT; SQLite allows 32,766 bound values, 12 a row. */
+  /** Rows per INSERT; SQLite allows 32,766 bound values, 15 a row. */
   maxRowsPerGroup?: number;
   /** Body bytes per INSERT, so a burst of large bodies commits in several steps. */
   maxBytesPerGroup?: number;

@@ -12,6 +12,7 @@ const summary: RequestSummary = {
   size: 2,
   ip: "127.0.0.1",
   receivedAt: 1_700_000_000_000,
+  signature: { provider: "stripe", status: "invalid", reason: "missing header Stripe-Signature" },
 };
 
 /** Parses one SSE block the way EventSource does (fields split at the first ": "). */

@@ -160,5 +160,7 @@ export function formatEvent(event: BinEvent): string {
       return "event: requests-cleared\ndata: {}\n\n";
     case "bin-deleted":
       return "event: bin-deleted\ndata: {}\n\n";
+    case "bin-updated":
+      return "event: bin-updated\ndata: {}\n\n";
   }
 }

@@ -65,9 +65,10 @@ describe("applyMigrations with a table rebuild", () => {
   });
 
   it("rolls back a migration that leaves a dangling foreign key", () => {
+    const appliedBefore = count("_prisma_migrations");
     addMigration("29990101000000_orphan", `UPDATE "CapturedRequest" SET "binId" = 'gone';`);
     expect(() => applyMigrations(databaseFile, migrations)).toThrow(/foreign key/i);
-    expect(count("_prisma_migrations")).toBe(1);
+    expect(count("_prisma_migrations")).toBe(appliedBefore);
     expect(count("CapturedRequest")).toBe(1);
   });
 });

@@ -3,6 +3,8 @@ import { binNotFound } from "./bins.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
+import { type StoredVerdict, toVerdict } from "./signature-checks.ts";
+import { detectProvider } from "./signatures/index.ts";
 
 // What list views and the live stream need: never the body, headers or URL.
 const summarySelect = {
@@ -15,6 +17,9 @@ const summarySelect = {
   size: true,
   ip: true,
   receivedAt: true,
+  signatureProvider: true,
+  signatureStatus: true,
+  signatureReason: true,
 } as const;
 
 type SummaryRow = {
@@ -28,7 +33,7 @@ type SummaryRow = {
   ip: string;
   /** SQLite hands back a bigint; a row not yet read back has a number. */
   receivedAt: bigint | number;
-};
+} & StoredVerdict;
 
 type DetailRow = SummaryRow & { url: string; headers: string; body: Uint8Array };
 
@@ -43,15 +48,18 @@ export function toSummary(row: SummaryRow): RequestSummary {
     size: row.size,
     ip: row.ip,
     receivedAt: Number(row.receivedAt),
+    signature: toVerdict(row),
   };
 }
 
 function toDetail(row: DetailRow): RequestDetail {
+  const headers = JSON.parse(row.headers) as HeaderPair[];
   return {
     ...toSummary(row),
     url: row.url,
-    headers: JSON.parse(row.headers) as HeaderPair[],
+    headers,
     bodyBase64: Buffer.from(row.body).toString("base64"),
+    suggestedProvider: detectProvider(headers),
   };
 }
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { providerIds } from "../signature-providers.ts";
 import { binIdPattern, requestIdPattern } from "../server/ids.ts";
+import { signatureConfigSchema } from "../server/signatures/index.ts";
 
 export const binParamsSchema = z.object({
   binId: z.string().regex(binIdPattern, "not a bin id"),
@@ -17,3 +19,24 @@ export const listRequestsQuerySchema = z.object({
 export const rawBodyQuerySchema = z.object({
   download: z.enum(["0", "1", "true", "false"]).optional(),
 });
+
+/** PATCH /api/bins/{binId}: null removes the signature check. */
+export const updateBinSchema = z.strictObject({
+  signature: signatureConfigSchema.nullable(),
+});
+
+/** POST .../verify: one provider and secret, tried once and never saved. */
+export const verifyOnceSchema = z
+  .strictObject({
+    provider: z.enum(providerIds),
+    secret: z.string(),
+    options: z.unknown().optional(),
+  })
+  .transform((input, ctx) => {
+    const parsed = signatureConfigSchema.safeParse({ provider: input.provider, secrets: [input.secret], options: input.options });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path[0] === "secrets" ? ["secret"] : issue.path });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });

@@ -1,21 +1,7 @@
-/** Every provider the signature layer can check. The ids are stored with a bin's settings: never rename one. */
-export const providerIds = [
-  "stripe",
-  "github",
-  "shopify",
-  "slack",
-  "standard-webhooks",
-  "twilio",
-  "paddle",
-  "square",
-  "discord",
-  "sendgrid",
-  "linear",
-  "hubspot",
-  "generic-hmac",
-] as const;
+import type { ProviderId } from "../../signature-providers.ts";
 
-export type ProviderId = (typeof providerIds)[number];
+export { providerIds } from "../../signature-providers.ts";
+export type { ProviderId };
 
 /** A captured request exactly as it arrived: the signature is computed over these bytes, never a re-serialised form. */
 export type SignedRequest = {

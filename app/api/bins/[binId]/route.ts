@@ -1,20 +1,19 @@
-import { captureUrl, parseParams, publicBaseUrl, withApi } from "@/lib/server/api";
-import { deleteBin, getBinOrThrow } from "@/lib/server/bins";
-import type { BinDto } from "@/lib/types";
-import { binParamsSchema } from "@/lib/validations/bins";
+import { parseParams, publicBaseUrl, readJson, toBinDto, withApi } from "@/lib/server/api";
+import { deleteBin, getBinOrThrow, updateBinSignature } from "@/lib/server/bins";
+import { binParamsSchema, updateBinSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string }> };
 
 export const GET = withApi(async (request: Request, { params }: Context) => {
   const { binId } = await parseParams(binParamsSchema, params);
-  const bin = await getBinOrThrow(binId);
-  const body: BinDto = {
-    id: bin.id,
-    url: captureUrl(publicBaseUrl(request.headers), bin.id),
-    createdAt: bin.createdAt.toISOString(),
-    requestCount: bin.requestCount,
-  };
-  return Response.json(body);
+  return Response.json(toBinDto(await getBinOrThrow(binId), publicBaseUrl(request.headers)));
+});
+
+export const PATCH = withApi(async (request: Request, { params }: Context) => {
+  const { binId } = await parseParams(binParamsSchema, params);
+  const { signature } = updateBinSchema.parse(await readJson(request));
+  const bin = await updateBinSignature(binId, signature);
+  return Response.json(toBinDto(bin, publicBaseUrl(request.headers)));
 });
 
 export const DELETE = withApi(async (_request: Request, { params }: Context) => {
