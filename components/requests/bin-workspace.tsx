@@ -1,9 +1,11 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { SignatureSettings } from "@/components/bins/signature-settings";
 import { Button } from "@/components/ui/button";
 import { sampleCurl } from "@/lib/curl";
-import type { RequestPage } from "@/lib/types";
+import type { ProviderId } from "@/lib/signature-providers";
+import type { BinDto, BinSignatureDto, RequestPage } from "@/lib/types";
 import { RequestDetailPanel } from "./request-detail";
 import { RequestList } from "./request-list";
 import { type LiveStatus, useLiveRequests } from "./use-live-requests";
@@ -14,11 +16,27 @@ type Props = {
   initialPage: RequestPage;
   initialTotal: number;
   initialSelectedId: string | null;
+  initialSignature: BinSignatureDto | null;
 };
 
 /** The live list of captures and the selected one's detail. */
-export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialSelectedId }: Props) {
+export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialSelectedId, initialSignature }: Props) {
   const live = useLiveRequests(binId, initialPage, initialTotal);
+  const [signature, setSignature] = useState(initialSignature);
+  const [editingSignature, setEditingSignature] = useState<ProviderId | null>(null);
+
+  useEffect(() => {
+    if (live.revision === 0) return;
+    // Another tab (or this one) changed the check: show the current one.
+    const controller = new AbortController();
+    fetch(`/api/bins/${binId}`, { signal: controller.signal })
+      .then((response) => (response.ok ? (response.json() as Promise<BinDto>) : null))
+      .then((bin) => bin && setSignature(bin.signature))
+      .catch(() => {
+        // Aborted by a newer revision, or offline.
+      });
+    return () => controller.abort();
+  }, [binId, live.revision]);
   const [selectedId, setSelectedId] = useState<string | null>(initialSelectedId ?? initialPage.requests[0]?.id ?? null);
   const [busy, setBusy] = useState<"clearing" | "loading" | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -74,6 +92,8 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
   }
 
   return (
+    <div className="flex flex-col gap-5">
+    <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
     <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">
       <section aria-labelledby="requests-heading" className="flex min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
@@ -111,13 +131,20 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
       </section>
       <section aria-label="Request detail" className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         {selectedId ? (
-          <RequestDetailPanel key={selectedId} binId={binId} requestId={selectedId} onDeleted={onDeleted} />
+          <RequestDetailPanel
+            key={`${selectedId}@${live.revision}`}
+            binId={binId}
+            requestId={selectedId}
+            onDeleted={onDeleted}
+            onSetUpSignature={setEditingSignature}
+          />
         ) : (
           <p className="p-6 text-sm text-zinc-500">
             {live.requests.length === 0 ? "Requests you send to this bin appear here the moment they land." : "Select a request to see its headers, query and body."}
           </p>
         )}
       </section>
+    </div>
     </div>
   );
 }

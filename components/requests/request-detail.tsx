@@ -9,11 +9,20 @@ import type { RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
 import { KeyValueTable } from "./key-value-table";
 import { MethodBadge } from "./method-badge";
+import { SignatureVerdictPanel } from "./signature-verdict";
+import type { ProviderId } from "@/lib/signature-providers";
 import { displayPath } from "./request-list";
 
 type Load = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; request: RequestDetail; body: Uint8Array };
 
-export function RequestDetailPanel({ binId, requestId, onDeleted }: { binId: string; requestId: string; onDeleted: (id: string) => void }) {
+type Props = {
+  binId: string;
+  requestId: string;
+  onDeleted: (id: string) => void;
+  onSetUpSignature: (provider: ProviderId) => void;
+};
+
+export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignature }: Props) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [deleting, setDeleting] = useState(false);
 
@@ -92,6 +101,15 @@ export function RequestDetailPanel({ binId, requestId, onDeleted }: { binId: str
           </Button>
         </div>
       </header>
+      <Section title="Signature">
+        <SignatureVerdictPanel
+          binId={binId}
+          requestId={requestId}
+          verdict={request.signature}
+          suggestedProvider={request.suggestedProvider}
+          onSetUp={onSetUpSignature}
+        />
+      </Section>
       <Section title="Query parameters">
         <KeyValueTable rows={queryPairs(request.query)} empty="No query string." label="Query parameters" />
       </Section>

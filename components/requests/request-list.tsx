@@ -4,6 +4,7 @@ import { type KeyboardEvent, useRef } from "react";
 import { formatBytes } from "@/lib/body";
 import type { RequestSummary } from "@/lib/types";
 import { MethodBadge } from "./method-badge";
+import { SignatureBadge } from "./signature-badge";
 
 type Props = {
   requests: RequestSummary[];
@@ -43,9 +44,10 @@ export function RequestList({ requests, selectedId, onSelect }: Props) {
             >
               <span className="flex items-center gap-2">
                 <MethodBadge method={request.method} />
-                <span className="truncate font-mono text-sm" title={displayPath(request)}>
+                <span className="min-w-0 flex-1 truncate font-mono text-sm" title={displayPath(request)}>
                   {displayPath(request)}
                 </span>
+                <SignatureBadge verdict={request.signature} />
               </span>
               <span className="flex items-center justify-between text-xs text-zinc-500">
                 <time dateTime={new Date(request.receivedAt).toISOString()} suppressHydrationWarning>

@@ -24,6 +24,8 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
     nextCursor: initialPage.nextCursor,
   });
   const [status, setStatus] = useState<LiveStatus>("connecting");
+  /** Counts `bin-updated` events: the bin's settings changed and verdicts were re-judged. */
+  const [revision, setRevision] = useState(0);
   const resumeFrom = initialPage.requests[0]?.id ?? "0";
 
   useEffect(() => {
@@ -42,6 +44,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
       setState((current) => removeRequest(current, id));
     });
     source.addEventListener("requests-cleared", () => setState({ requests: [], total: 0, nextCursor: null }));
+    source.addEventListener("bin-updated", () => setRevision((current) => current + 1));
     source.addEventListener("bin-deleted", () => {
       source.close();
       setStatus("bin-deleted");
@@ -52,6 +55,23 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
     };
     return () => source.close();
   }, [binId, resumeFrom]);
+
+  useEffect(() => {
+    if (revision === 0) return;
+    // Verdicts changed server-side: read the captures on screen again.
+    const controller = new AbortController();
+    const loaded = Math.min(200, Math.max(50, state.requests.length));
+    fetch(`/api/bins/${binId}/requests?limit=${loaded}`, { signal: controller.signal })
+      .then((response) => (response.ok ? (response.json() as Promise<RequestPage>) : null))
+      .then((page) => {
+        if (page) setState((current) => ({ ...current, requests: page.requests, nextCursor: page.nextCursor }));
+      })
+      .catch(() => {
+        // Aborted by a newer revision, or offline: the next event or reload brings it back.
+      });
+    return () => controller.abort();
+    // Only a new revision triggers a refresh, not every change of the list.
+  }, [binId, revision]);
 
   async function loadOlder(): Promise<void> {
     if (!state.nextCursor) return;
@@ -71,7 +91,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const forget = (requestId: string) => setState((current) => removeRequest(current, requestId));
   const forgetAll = () => setState({ requests: [], total: 0, nextCursor: null });
 
-  return { ...state, status, loadOlder, forget, forgetAll };
+  return { ...state, status, revision, loadOlder, forget, forgetAll };
 }
 
 function removeRequest(state: LiveState, requestId: string): LiveState {
