@@ -104,39 +104,51 @@ export function openStream(baseUrl: string, binId: string, options: OpenStreamOp
         res.on("close", finish);
         res.on("error", finish);
 
+        /** Resolves with the first defined result of `condition`, re-checked as messages arrive. */
+        const waitUntil = <T>(condition: () => T | undefined, timeoutMs: number): Promise<T> =>
+          new Promise((resolveWait, rejectWait) => {
+            const check = () => {
+              const found = condition();
+              if (found !== undefined) {
+                cleanup();
+                resolveWait(found);
+              } else if (finished) {
+                cleanup();
+                rejectWait(new Error(`stream ended without the expected message; got ${describe(messages)}`));
+              }
+            };
+            const timer = setTimeout(() => {
+              cleanup();
+              rejectWait(new Error(`expected message not received within ${timeoutMs} ms; got ${describe(messages)}`));
+            }, timeoutMs);
+            const cleanup = () => {
+              clearTimeout(timer);
+              listeners.delete(check);
+            };
+            listeners.add(check);
+            check();
+          });
+
         const client: SseClient = {
           status: res.statusCode ?? 0,
           headers: res.headers,
           messages,
           events: () => messages.filter((m): m is SseEvent => m.kind === "event"),
           waitFor(match, timeoutMs = 5_000) {
-            return new Promise((resolveWait, rejectWait) => {
-              const check = () => {
-                const found = messages.find(match);
-                if (found) {
-                  cleanup();
-                  resolveWait(found);
-                } else if (finished) {
-                  cleanup();
-                  rejectWait(new Error(`stream ended without the expected message; got ${JSON.stringify(messages)}`));
-                }
-              };
-              const timer = setTimeout(() => {
-                cleanup();
-                rejectWait(new Error(`expected message not received within ${timeoutMs} ms; got ${JSON.stringify(messages)}`));
-              }, timeoutMs);
-              const cleanup = () => {
-                clearTimeout(timer);
-                listeners.delete(check);
-              };
-              listeners.add(check);
-              check();
-            });
+            return waitUntil(() => messages.find(match), timeoutMs);
           },
           async waitForEvents(event, count, timeoutMs = 5_000) {
-            const matching = () => client.events().filter((e) => e.event === event);
-            await client.waitFor(() => matching().length >= count, timeoutMs);
-            return matching();
+            // Count incrementally: re-filtering every message on every chunk is quadratic.
+            let seen = 0;
+            const matching: SseEvent[] = [];
+            await waitUntil(() => {
+              for (; seen < messages.length; seen++) {
+                const message = messages[seen]!;
+                if (message.kind === "event" && message.event === event) matching.push(message);
+              }
+              return matching.length >= count ? true : undefined;
+            }, timeoutMs);
+            return matching;
           },
           ended,
           pause: () => res.pause(),
@@ -165,6 +177,12 @@ export function openStream(baseUrl: string, binId: string, options: OpenStreamOp
       if (!finished) reject(error);
     });
   });
+}
+
+/** Enough of what arrived to diagnose a failure without printing megabytes. */
+function describe(messages: SseMessage[]): string {
+  const text = JSON.stringify(messages);
+  return text.length > 2_000 ? `${messages.length} messages: ${text.slice(0, 2_000)}…` : text;
 }
 
 export function requestIds(events: SseEvent[]): string[] {

@@ -24,6 +24,8 @@ type Pending = { row: CaptureRow; resolve: () => void; reject: (error: unknown) 
 export class GroupCommitWriter {
   private queue: Pending[] = [];
   private writing = false;
+  /** Rows of the group being written now: accepted, not yet committed. */
+  private inFlight = 0;
   private readonly maxRowsPerGroup: number;
   private readonly maxBytesPerGroup: number;
 
@@ -35,8 +37,9 @@ export class GroupCommitWriter {
     this.maxBytesPerGroup = options.maxBytesPerGroup ?? 32 * 1024 * 1024;
   }
 
+  /** Captures accepted and not yet committed, including the group being written. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.inFlight;
   }
 
   /**
@@ -44,7 +47,7 @@ export class GroupCommitWriter {
    * @throws AppError service_unavailable when too many captures are waiting (overload)
    */
   write(row: CaptureRow): Promise<void> {
-    if (this.queue.length >= this.options.maxPending) {
+    if (this.pending >= this.options.maxPending) {
       return Promise.reject(
         new AppError("service_unavailable", "Hookyard is overloaded; retry shortly.", { "Retry-After": "1" }),
       );
@@ -68,6 +71,7 @@ export class GroupCommitWriter {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const group = this.takeGroup();
+      this.inFlight = group.length;
       try {
         await this.store.insertAll(group.map((pending) => pending.row));
         this.settleCommitted(group);
@@ -76,6 +80,7 @@ export class GroupCommitWriter {
         // retry the group row by row so each caller gets its own outcome.
         await this.writeOneByOne(group);
       }
+      this.inFlight = 0;
     }
     this.writing = false;
   }
