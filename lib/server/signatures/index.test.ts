@@ -30,10 +30,13 @@ describe("detectProvider", () => {
 });
 
 describe("maskSecret", () => {
-  it("keeps the prefix up to the last underscore and the last 4 characters", () => {
+  it("keeps the type prefix and the last 4 characters", () => {
     expect(maskSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).toBe("whsec_…LaSw");
     expect(maskSecret("pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7")).toBe("pdl_ntfset_…sms7");
     expect(maskSecret("8f742231b10e8888abcd99yyyzzz85a5")).toBe("…85a5");
+    // Underscores inside the secret are not a prefix.
+    expect(maskSecret("whsec_integration_secret_0123456789")).toBe("whsec_…6789");
+    expect(maskSecret("my_own_long_secret_value_1234")).toBe("…1234");
   });
 
   it("shows no tail for short secrets", () => {
