@@ -101,7 +101,7 @@ describe("listing captures", () => {
 
   it("lists summaries only: no body, headers or URL", async () => {
     const { requests } = await listRequests(baseUrl, binId, "limit=1");
-    expect(Object.keys(requests[0]!).sort()).toEqual(["binId", "contentType", "id", "ip", "method", "path", "query", "receivedAt", "size"]);
+    expect(Object.keys(requests[0]!).sort()).toEqual(["binId", "contentType", "id", "ip", "method", "path", "query", "receivedAt", "signature", "size"]);
   });
 
   it("defaults to 50 and has no next page when the last page is exactly full", async () => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import next from "next";
 import type { Config } from "../config.ts";
 import { captureRequest, parseCaptureTarget, refuseConnect } from "./capture.ts";
-import { createPrismaCaptureStore } from "./capture-store.ts";
+import { createSqliteCaptureStore } from "./capture-store.ts";
 import { closeDb, configureConnection } from "./db.ts";
 import { getEventBus } from "./events.ts";
 import { GroupCommitWriter } from "./group-commit.ts";
@@ -36,7 +36,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await configureConnection();
 
   const bus = getEventBus();
-  const writer = new GroupCommitWriter(createPrismaCaptureStore(), {
+  const captureStore = createSqliteCaptureStore(config.databaseFile);
+  const writer = new GroupCommitWriter(captureStore, {
     maxPending: config.maxPendingCaptures,
     onCommitted: (row) => bus.publish(row.binId, { type: "request", request: toSummary(row) }),
   });
@@ -83,6 +84,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await writer.flushed();
       await closed;
       await app.close();
+      captureStore.close();
       await closeDb();
     },
   };

@@ -6,15 +6,15 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestDetail } from "../types.ts";
 import { createBin } from "./bins.ts";
-import { createPrismaCaptureStore, type CaptureRow, type CaptureStore } from "./capture-store.ts";
+import { createSqliteCaptureStore, type CaptureRow, type CaptureStore } from "./capture-store.ts";
 import { captureRow as buildCaptureRow } from "./test-builders.ts";
 import { closeDb, configureConnection, getDb } from "./db.ts";
 import { applyMigrations } from "./migrate.ts";
 import { getRequestOrThrow, listRequestsAfter } from "./requests.ts";
 
 /**
- * The capture path writes with raw SQL for speed; Prisma never checks that SQL
- * against the schema. These tests write through the store into a real SQLite file
+ * The capture path writes with its own SQLite connection and raw SQL; Prisma never
+ * checks that SQL against the schema. These tests write through the store into a real SQLite file
  * and read back through the normal Prisma client.
  */
 const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
@@ -35,11 +35,12 @@ beforeAll(async () => {
   await closeDb();
   delete (globalThis as Record<symbol, unknown>)[configKey];
   await configureConnection();
-  store = createPrismaCaptureStore();
+  store = createSqliteCaptureStore(databaseFile);
   binId = (await createBin()).id;
 });
 
 afterAll(async () => {
+  store.close();
   await closeDb();
   delete (globalThis as Record<symbol, unknown>)[configKey];
   if (savedDatabaseUrl === undefined) delete process.env.DATABASE_URL;
@@ -141,10 +142,26 @@ describe("createPrismaCaptureStore", () => {
     expect(countRows()).toBe(before);
   });
 
-  it("writes a group of 1,000 rows (12,000 bound values), readable in id order", async () => {
+  it("writes a group of 1,000 rows, readable in id order", async () => {
     const rows = Array.from({ length: 1_000 }, () => captureRow());
     await store.insertAll(rows);
     const after = await listRequestsAfter(binId, rows[0]!.id, 2_000);
     expect(after.map((r) => r.id)).toEqual(rows.slice(1).map((r) => r.id));
+  });
+
+  it("waits for a write lock held elsewhere without blocking the event loop, then commits", async () => {
+    const other = new Database(databaseFile);
+    other.prepare("BEGIN IMMEDIATE").run();
+    const row = captureRow();
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    const writing = store.insertAll([row]);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(ticks).toBeGreaterThan(5);
+    other.prepare("COMMIT").run();
+    other.close();
+    await writing;
+    clearInterval(ticker);
+    expect((await getRequestOrThrow(binId, row.id)).id).toBe(row.id);
   });
 });

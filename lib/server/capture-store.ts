@@ -1,5 +1,4 @@
-import { Prisma } from "./generated/prisma/client.ts";
-import { getDb } from "./db.ts";
+import Database from "better-sqlite3";
 import type { StoredVerdict } from "./signature-checks.ts";
 
 /** One captured request as it is written: the row of `CapturedRequest`. */
@@ -20,23 +19,76 @@ export type CaptureRow = {
 } & StoredVerdict;
 
 /** Where captures are written, all rows or none. The seam a PostgreSQL backend would fill. */
-export type CaptureStore = { insertAll(rows: readonly CaptureRow[]): Promise<void> };
+export type CaptureStore = {
+  insertAll(rows: readonly CaptureRow[]): Promise<void>;
+  close(): void;
+};
+
+const columns = [
+  "id",
+  "binId",
+  "method",
+  "path",
+  "query",
+  "url",
+  "headers",
+  "contentType",
+  "body",
+  "size",
+  "ip",
+  "receivedAt",
+  "signatureProvider",
+  "signatureStatus",
+  "signatureReason",
+] as const satisfies readonly (keyof CaptureRow)[];
+
+/** How long a group waits for the write lock (held by a Prisma transaction, say) before it fails. */
+const lockWaitMs = 10_000;
 
 /**
- * Writes a whole group as one multi-row INSERT. Prisma's `createMany` recompiles its
- * query plan for every batch and costs several times more per row; raw SQL skips
- * that, so the capture tests read rows written here back through the normal client.
- * The statement is plain SQL with quoted identifiers, valid on PostgreSQL as well.
+ * Writes captures through a connection of their own to the same SQLite file, with one
+ * prepared INSERT run per row inside one synchronous transaction per group.
+ *
+ * Why not through Prisma: its raw-query path turns every bound Buffer into base64
+ * text and keeps each distinct query, bodies included, in its query-plan cache, so
+ * large bodies cost several copies and stay in memory. Everything else goes through
+ * Prisma; the capture tests read rows written here back through the Prisma client.
+ *
+ * The connection never waits for the lock inside SQLite (that would block the event
+ * loop, and with it the Prisma transaction holding the lock): a busy database is
+ * retried after a short asynchronous pause.
  */
-export function createPrismaCaptureStore(): CaptureStore {
+export function createSqliteCaptureStore(databaseFile: string): CaptureStore {
+  const db = new Database(databaseFile, { timeout: 0 });
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  const insert = db.prepare(
+    `INSERT INTO "CapturedRequest" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+  );
+  const insertGroup = db.transaction((rows: readonly CaptureRow[]) => {
+    for (const row of rows) insert.run(columns.map((column) => row[column]));
+  });
+
   return {
     async insertAll(rows) {
-      if (rows.length === 0) return;
-      const values = rows.map(
-        (row) =>
-          Prisma.sql`(${row.id}, ${row.binId}, ${row.method}, ${row.path}, ${row.query}, ${row.url}, ${row.headers}, ${row.contentType}, ${row.body}, ${row.size}, ${row.ip}, ${BigInt(row.receivedAt)}, ${row.signatureProvider}, ${row.signatureStatus}, ${row.signatureReason})`,
-      );
-      await getDb().$executeRaw`INSERT INTO "CapturedRequest" ("id", "binId", "method", "path", "query", "url", "headers", "contentType", "body", "size", "ip", "receivedAt", "signatureProvider", "signatureStatus", "signatureReason") VALUES ${Prisma.join(values)}`;
+      const deadline = Date.now() + lockWaitMs;
+      for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+        try {
+          insertGroup.immediate(rows);
+          return;
+        } catch (error) {
+          if (!isBusy(error) || Date.now() > deadline) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    },
+    close() {
+      db.close();
     },
   };
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && (error.code === "SQLITE_BUSY" || error.code === "SQLITE_LOCKED");
 }

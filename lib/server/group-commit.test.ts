@@ -29,6 +29,7 @@ function gatedStore(options: { autoCommit?: boolean; refuse?: (row: CaptureRow) 
   const committed: string[] = [];
   const gates: Deferred[] = [];
   const store: CaptureStore = {
+    close() {},
     async insertAll(rows) {
       groups.push(rows.map((r) => r.id));
       if (!options.autoCommit) {

@@ -4,9 +4,9 @@ import { AppError } from "./errors.ts";
 export type GroupCommitOptions = {
   /** Captures accepted but not yet committed; one more is refused with 503. */
   maxPending: number;
-  /** Rows per INSERT; SQLite allows 32,766 bound values, 15 a row. */
+  /** Rows per transaction, so one group never holds the write lock for long. */
   maxRowsPerGroup?: number;
-  /** Body bytes per INSERT, so a burst of large bodies commits in several steps. */
+  /** Body bytes per transaction, so a burst of large bodies commits in several steps. */
   maxBytesPerGroup?: number;
   /** Called with each row once it is committed, in commit order. */
   onCommitted?: (row: CaptureRow) => void;
