@@ -55,46 +55,61 @@ class ClientGone extends Error {
 }
 
 /**
- * Collects the body, refusing it as soon as it passes `limit` bytes. Each chunk is
+ * Collects the body, refusing it as soon as it passes `limit` bytes. The bytes held are
  * reserved in `budget`; on success the caller owns the reservation of `body.length`
  * bytes and must release it, on failure it is already released.
+ *
+ * With a declared Content-Length the body is read straight into one buffer of that
+ * size (reserved up front), so a large body is held once rather than as chunks plus
+ * their concatenation.
  * @throws AppError payload_too_large, AppError service_unavailable when the memory
  *   budget is spent, ClientGone when the client disconnects mid-body
  */
-export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudget): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudget, declaredLength?: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const preallocated = declaredLength !== undefined && declaredLength > 0 ? declaredLength : 0;
+    if (preallocated > 0 && !budget.tryReserve(preallocated)) return reject(overloaded());
+    let reserved = preallocated;
+    const target = preallocated > 0 ? Buffer.allocUnsafe(preallocated) : null;
     const chunks: Buffer[] = [];
     let size = 0;
-    const refuse = (error: Error) => {
-      cleanup();
-      budget.release(size);
-      chunks.length = 0;
-      // Keep reading but throw the bytes away, so the client can read our answer
-      // instead of hitting a reset while it is still sending.
-      req.resume();
-      reject(error);
-    };
+
     const cleanup = () => {
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("close", onClose);
       req.off("error", onClose);
     };
+    const fail = (error: Error) => {
+      cleanup();
+      budget.release(reserved);
+      chunks.length = 0;
+      reject(error);
+    };
+    const refuse = (error: Error) => {
+      fail(error);
+      // Keep reading but throw the bytes away, so the client can read our answer
+      // instead of hitting a reset while it is still sending.
+      req.resume();
+    };
     const onData = (chunk: Buffer) => {
       if (size + chunk.length > limit) return refuse(tooLarge(limit));
-      if (!budget.tryReserve(chunk.length)) return refuse(overloaded());
+      if (target) {
+        // Node's parser never delivers more than the declared length.
+        chunk.copy(target, size);
+      } else {
+        if (!budget.tryReserve(chunk.length)) return refuse(overloaded());
+        reserved += chunk.length;
+        chunks.push(chunk);
+      }
       size += chunk.length;
-      chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve(Buffer.concat(chunks, size));
+      resolve(target ?? Buffer.concat(chunks, size));
     };
     const onClose = () => {
-      if (req.complete) return;
-      cleanup();
-      budget.release(size);
-      reject(new ClientGone("client disconnected before the body was complete"));
+      if (!req.complete) fail(new ClientGone("client disconnected before the body was complete"));
     };
     req.on("data", onData);
     req.on("end", onEnd);
@@ -144,7 +159,7 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
     if (Number.isFinite(declaredLength) && declaredLength > deps.config.maxBodyBytes) {
       throw tooLarge(deps.config.maxBodyBytes);
     }
-    const body = await readBody(req, deps.config.maxBodyBytes, deps.budget);
+    const body = await readBody(req, deps.config.maxBodyBytes, deps.budget, Number.isFinite(declaredLength) ? declaredLength : undefined);
     const row = toCaptureRow(req, target, body, receivedAt, deps.config, settings);
     try {
       await deps.writer.write(row);
