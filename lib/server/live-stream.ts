@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { BinEvent } from "../types.ts";
 import { binExists, binNotFound } from "./bins.ts";
 import { AppError } from "./errors.ts";
@@ -23,7 +24,7 @@ const fromTheStart = "0";
  * connection. One shared timer sends the heartbeat to every open stream.
  */
 export class LiveStreams {
-  private readonly open = new Set<ServerResponse>();
+  private readonly open = new Set<Socket>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly maxBufferedBytes: number;
   private readonly replayPageSize: number;
@@ -66,15 +67,9 @@ export class LiveStreams {
       return;
     }
 
-    res.writeHead(200, {
-      "Content-Type": "text/event-stream; charset=utf-8",
-      "Cache-Control": "no-cache, no-transform",
-      Connection: "keep-alive",
-      "X-Accel-Buffering": "no",
-      "X-Content-Type-Options": "nosniff",
-    });
-    res.socket?.setNoDelay(true);
-    this.write(res, "retry: 2000\nevent: ready\ndata: {}\n\n");
+    const stream = takeOverSocket(res);
+    if (!stream) return;
+    this.write(stream, "retry: 2000\nevent: ready\ndata: {}\n\n");
 
     // Subscribe before reading the backlog so nothing committed in between is missed;
     // live events wait in `held` until the backlog is out.
@@ -85,14 +80,14 @@ export class LiveStreams {
         if (event.request.id <= lastSentId) return;
         lastSentId = event.request.id;
       }
-      this.write(res, formatEvent(event));
-      if (event.type === "bin-deleted") res.end();
+      this.write(stream, formatEvent(event));
+      if (event.type === "bin-deleted") stream.end();
     };
     const unsubscribe = this.bus.subscribe(binId, (event) => (held ? held.push(event) : send(event)));
-    this.open.add(res);
-    res.on("close", () => {
+    this.open.add(stream);
+    stream.on("close", () => {
       unsubscribe();
-      this.open.delete(res);
+      this.open.delete(stream);
     });
 
     if (!replay) return;
@@ -100,17 +95,17 @@ export class LiveStreams {
       for (;;) {
         const page = await listRequestsAfter(binId, lastSentId || undefined, this.replayPageSize);
         for (const request of page) {
-          if (res.destroyed) break;
+          if (stream.destroyed) break;
           send({ type: "request", request });
           // Pace the replay by the client: a page of long-URL summaries can exceed
           // maxBufferedBytes, and `write` would drop a healthy client mid-backlog.
-          if (res.writableNeedDrain) await drainedOrClosed(res);
+          if (stream.writableNeedDrain) await drainedOrClosed(stream);
         }
-        if (page.length < this.replayPageSize || res.destroyed) break;
+        if (page.length < this.replayPageSize || stream.destroyed) break;
       }
     } catch (error) {
       console.error("[stream] replay failed", error);
-      res.destroy();
+      stream.destroy();
       return;
     }
     const backlog = held ?? [];
@@ -128,7 +123,7 @@ export class LiveStreams {
     for (const res of this.open) this.write(res, ": ping\n\n");
   }
 
-  private write(res: ServerResponse, chunk: string): void {
+  private write(res: Socket, chunk: string): void {
     if (res.destroyed || res.writableEnded) return;
     if (res.writableLength > this.maxBufferedBytes) {
       res.destroy();
@@ -138,7 +133,7 @@ export class LiveStreams {
   }
 }
 
-function drainedOrClosed(res: ServerResponse): Promise<void> {
+function drainedOrClosed(res: Socket): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off("drain", done);
@@ -148,6 +143,33 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
     res.on("drain", done);
     res.on("close", done);
   });
+}
+
+const streamHead = [
+  "HTTP/1.1 200 OK",
+  "Content-Type: text/event-stream; charset=utf-8",
+  "Cache-Control: no-cache, no-transform",
+  "Connection: close",
+  "X-Accel-Buffering: no",
+  "X-Content-Type-Options: nosniff",
+  "",
+  "",
+].join("\r\n");
+
+/**
+ * Answers with the stream's head and keeps only the socket: the request and response
+ * objects, their state and the HTTP parser's hold on them are let go, which is most
+ * of what an idle connection costs. The body is delimited by closing the connection,
+ * as HTTP/1.1 allows, so events go out without chunk framing.
+ */
+function takeOverSocket(res: ServerResponse): Socket | null {
+  const socket = res.socket;
+  if (!socket || socket.destroyed) return null;
+  res.detachSocket(socket);
+  socket.setNoDelay(true);
+  socket.setTimeout(0);
+  socket.write(streamHead);
+  return socket;
 }
 
 export function formatEvent(event: BinEvent): string {

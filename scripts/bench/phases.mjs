@@ -248,6 +248,7 @@ export async function clientsPhase(ctx) {
   const bins = allBins.slice(0, opts.clients);
 
   const baseline = await settledRss(ctx.hook.pid, { gc: true });
+  const heapBefore = ctx.memoryUsage();
   const opening = performance.now();
   // At most 100 handshakes in flight: far below the listen backlog, so the time measured
   // is the server's and not SYN retries of an overflowing accept queue.
@@ -264,6 +265,9 @@ export async function clientsPhase(ctx) {
   try {
     const withClients = await settledRss(ctx.hook.pid, { settleMs: 2_000, gc: true });
     const perClient = (withClients - baseline) / opts.clients;
+    // What the streams still hold after a full GC, apart from what V8 and the allocator keep.
+    const heapAfter = ctx.memoryUsage();
+    const livePerClient = (heapAfter.heapUsed + heapAfter.external - heapBefore.heapUsed - heapBefore.external) / opts.clients;
     ctx.log(`[clients] RSS ${fmtMiB(baseline)} → ${fmtMiB(withClients)}: ${fmt(perClient / KiB)} KiB per stream`);
 
     const throughput = await interleavedThroughput(ctx, "clients", opts.clientsRounds);
@@ -273,10 +277,11 @@ export async function clientsPhase(ctx) {
       figures: [
         row("3 idle clients", `time to open ${opts.clients} SSE streams`, "ms", single(openMs)),
         row("3 idle clients", "RSS per idle SSE client", "KiB", single(perClient / KiB), { op: "<=", value: 6 }, `${fmtMiB(baseline)} → ${fmtMiB(withClients)}`),
+        row("3 idle clients", "JS heap + external still held per client after GC", "KiB", single(livePerClient / KiB), null, "live objects only; RSS also counts heap V8 keeps"),
         ...throughputRows("3 idle clients", throughput, "with clients: "),
         row("3 idle clients", "streams dropped during the load", "count", single(dropped), { op: "<=", value: 0 }),
       ],
-      data: { clients: opts.clients, baselineRss: baseline, rssWithClients: withClients, rssAfterLoad: afterLoad, perClientBytes: perClient, openMs, dropped, throughput },
+      data: { clients: opts.clients, baselineRss: baseline, rssWithClients: withClients, heapBefore, heapAfter, livePerClientBytes: livePerClient, rssAfterLoad: afterLoad, perClientBytes: perClient, openMs, dropped, throughput },
     };
   } finally {
     for (const stream of streams) stream.close();
