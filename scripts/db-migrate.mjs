@@ -168,46 +168,31 @@ function inMemorySqlite() {
 // better-sqlite3 prepares one statement at a time and rejects the rest, so a
 // parameterless multi-statement query goes through the adapter's executeScript.
 function runsScripts(adapter) {
-  return new Proxy(adapter, {
-    get(target, property) {
-      if (property === "executeRaw") {
-        return async (query) => {
-          try {
-            return await target.executeRaw(query);
-          } catch (error) {
-            if (query.args.length > 0 || !isMultiStatementError(error)) throw error;
-            await target.executeScript(query.sql);
-            return 0;
-          }
-        };
-      }
-      if (property === "startTransaction") {
-        return async (...args) => runsScriptsInTransaction(await target.startTransaction(...args), target);
-      }
-      const value = Reflect.get(target, property, target);
-      // The adapter keeps state in private fields, so methods must run on the original.
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  return withScriptFallback(adapter, adapter);
 }
 
-function runsScriptsInTransaction(transaction, adapter) {
-  return new Proxy(transaction, {
-    get(target, property) {
+// `connection` runs the scripts: the adapter itself, also for its transactions, since
+// on the same connection a script still runs inside the open transaction.
+function withScriptFallback(target, connection) {
+  return new Proxy(target, {
+    get(object, property) {
       if (property === "executeRaw") {
         return async (query) => {
           try {
-            return await target.executeRaw(query);
+            return await object.executeRaw(query);
           } catch (error) {
             if (query.args.length > 0 || !isMultiStatementError(error)) throw error;
-            // Same connection, so the script still runs inside the open transaction.
-            await adapter.executeScript(query.sql);
+            await connection.executeScript(query.sql);
             return 0;
           }
         };
       }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
+      if (property === "startTransaction" && target === connection) {
+        return async (...args) => withScriptFallback(await object.startTransaction(...args), connection);
+      }
+      const value = Reflect.get(object, property, object);
+      // The adapter keeps state in private fields, so methods must run on the original.
+      return typeof value === "function" ? value.bind(object) : value;
     },
   });
 }

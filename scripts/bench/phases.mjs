@@ -2,6 +2,7 @@
 // { figures: [row...], data: {...raw measurements} }; a row is one line of the table.
 import { randomFillSync } from "node:crypto";
 import { existsSync } from "node:fs";
+import { chromiumFlags, chromiumPath } from "../chromium.mjs";
 import { performance } from "node:perf_hooks";
 import { request, requestJson, openStream } from "./http-client.mjs";
 import { jsonBody, runLoad } from "./load.mjs";
@@ -383,15 +384,6 @@ export async function bigBinPhase(ctx) {
   };
 }
 
-const chromiumFlags = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-];
 
 /**
  * Records, inside the page, the first moment (performance.now(), i.e. ms since the
@@ -444,8 +436,8 @@ function navigationBreakdown() {
 }
 
 async function pageUsableTimes(ctx, url) {
-  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-  if (!existsSync(executablePath)) {
+  const executablePath = chromiumPath();
+  if (!executablePath || !existsSync(executablePath)) {
     const times = [];
     for (let i = 0; i < ctx.opts.browserRepeats; i += 1) {
       const response = await request(url, { headers: { accept: "text/html" } });
