@@ -115,33 +115,33 @@ export class LiveStreams {
 
   close(): void {
     clearInterval(this.heartbeat);
-    for (const res of this.open) res.end();
+    for (const socket of this.open) socket.end();
     this.open.clear();
   }
 
   private ping(): void {
-    for (const res of this.open) this.write(res, ": ping\n\n");
+    for (const socket of this.open) this.write(socket, ": ping\n\n");
   }
 
-  private write(res: Socket, chunk: string): void {
-    if (res.destroyed || res.writableEnded) return;
-    if (res.writableLength > this.maxBufferedBytes) {
-      res.destroy();
+  private write(socket: Socket, chunk: string): void {
+    if (socket.destroyed || socket.writableEnded) return;
+    if (socket.writableLength > this.maxBufferedBytes) {
+      socket.destroy();
       return;
     }
-    res.write(chunk);
+    socket.write(chunk);
   }
 }
 
-function drainedOrClosed(res: Socket): Promise<void> {
+function drainedOrClosed(socket: Socket): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
+      socket.off("drain", done);
+      socket.off("close", done);
       resolve();
     };
-    res.on("drain", done);
-    res.on("close", done);
+    socket.on("drain", done);
+    socket.on("close", done);
   });
 }
 
