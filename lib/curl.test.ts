@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { sampleCurl, shellQuote, toCurl } from "./curl";
+import { printfFormat, sampleCurl, shellQuote, toCurl } from "./curl";
 
 /** What bash makes of a quoted word: the exact bytes it would pass to curl. */
 function bashWord(quoted: string): Buffer {
@@ -17,6 +17,14 @@ describe("shellQuote", () => {
     // Bash words cannot hold NUL; curl receives binary bodies through $'…' escapes.
     const all = Uint8Array.from({ length: 255 }, (_, i) => i + 1);
     expect([...bashWord(shellQuote(all))]).toEqual([...all]);
+  });
+});
+
+describe("printfFormat", () => {
+  it("makes bash's printf write every byte value, NUL, %, quotes and backslashes included", () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const written = execFileSync("bash", ["-c", `printf ${printfFormat(all)}`]);
+    expect([...written]).toEqual([...all]);
   });
 });
 
@@ -50,6 +58,13 @@ describe("toCurl", () => {
     expect(command).toContain("--head");
     expect(command).toContain(`-H 'X-Empty;'`);
     expect(command).not.toContain("--data-binary");
+  });
+});
+
+describe("toCurl with a body holding NUL bytes", () => {
+  it("pipes the body in through printf", () => {
+    const command = toCurl({ method: "PUT", url: "http://h/b/x", headers: [], body: new Uint8Array([0, 1, 0x41]) });
+    expect(command).toMatch(/^printf '\\x00\\x01A' \| curl .* --data-binary @-$/);
   });
 });
 

@@ -20,6 +20,20 @@ export function shellQuote(bytes: Uint8Array): string {
   return `${quoted}'`;
 }
 
+/**
+ * A `printf` format that writes exactly these bytes, NUL included (a shell word cannot
+ * hold NUL, so binary bodies are piped into curl instead of passed as an argument).
+ */
+export function printfFormat(bytes: Uint8Array): string {
+  let format = "'";
+  for (const byte of bytes) {
+    if (byte === 0x25) format += "%%";
+    else if (byte >= 0x20 && byte < 0x7f && byte !== 0x27 && byte !== 0x5c) format += String.fromCharCode(byte);
+    else format += `\\x${byte.toString(16).padStart(2, "0")}`;
+  }
+  return `${format}'`;
+}
+
 const encoder = new TextEncoder();
 const quoteText = (text: string) => shellQuote(encoder.encode(text));
 
@@ -43,11 +57,11 @@ export function toCurl(request: { method: string; url: string; headers: HeaderPa
   for (const name of ["User-Agent", "Accept", ...(hasBody ? ["Content-Type"] : [])]) {
     if (!sent.has(name.toLowerCase())) parts.push("-H", quoteText(`${name}:`));
   }
-  if (hasBody) {
-    // curl's own 100-continue handshake for large bodies was not part of the original.
-    parts.push("-H", quoteText("Expect:"), "--data-binary", shellQuote(request.body));
-  }
-  return parts.join(" ");
+  if (!hasBody) return parts.join(" ");
+  // curl's own 100-continue handshake for large bodies was not part of the original.
+  parts.push("-H", quoteText("Expect:"));
+  if (!request.body.includes(0)) return [...parts, "--data-binary", shellQuote(request.body)].join(" ");
+  return `printf ${printfFormat(request.body)} | ${[...parts, "--data-binary", "@-"].join(" ")}`;
 }
 
 /** The ready-to-paste example shown for a new bin. */
