@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { invalid, reason, unchecked, valid } from "./reasons.ts";
-import { checkTolerance, decodeHex, hmac, macMatchesAny, requireHeader } from "./shared.ts";
+import { checkTolerance, hmac, macMatchesAny, requireDigestHeader } from "./shared.ts";
 import type { Outcome, SignedRequest } from "./types.ts";
 
 export const linearOptionsSchema = z.strictObject({
@@ -16,10 +16,9 @@ const HEADER = "Linear-Signature";
  */
 export function verifyLinear(request: SignedRequest, secrets: string[], options: LinearOptions): Outcome {
   if (secrets.length === 0) return unchecked(reason.noSecret());
-  const header = requireHeader(request, HEADER);
-  if ("problem" in header) return header.problem;
-  const digest = decodeHex(header.value);
-  if (!digest) return invalid(reason.malformedHeader(HEADER, "not hex"));
+  const signature = requireDigestHeader(request, HEADER, "hex");
+  if ("problem" in signature) return signature.problem;
+  const { digest } = signature;
 
   const matched = secrets.some((secret) => macMatchesAny(hmac("sha256", secret, [request.body]), [digest]));
   if (!matched) return invalid(reason.noSecretMatches());

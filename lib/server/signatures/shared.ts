@@ -60,6 +60,22 @@ export function requireHeader(request: SignedRequest, display: string): HeaderLo
   return { value };
 }
 
+/**
+ * The digest a header carries in `encoding`, or the outcome that explains why there is
+ * none (missing, repeated, empty, not decodable).
+ */
+export function requireDigestHeader(
+  request: SignedRequest,
+  display: string,
+  encoding: "hex" | "base64",
+): { digest: Buffer } | { problem: Outcome } {
+  const header = requireHeader(request, display);
+  if ("problem" in header) return header;
+  const digest = encoding === "hex" ? decodeHex(header.value) : decodeBase64(header.value);
+  if (!digest) return { problem: invalid(reason.malformedHeader(display, `not ${encoding}`)) };
+  return { digest };
+}
+
 export function headerValues(request: Pick<SignedRequest, "headers">, name: string): string[] {
   const wanted = name.toLowerCase();
   return request.headers.filter(([key]) => key.toLowerCase() === wanted).map(([, value]) => value);

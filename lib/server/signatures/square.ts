@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { invalid, reason, unchecked, valid } from "./reasons.ts";
-import { decodeBase64, hmac, macMatchesAny, requireHeader } from "./shared.ts";
+import { hmac, macMatchesAny, requireDigestHeader } from "./shared.ts";
 import type { Outcome, SignedRequest } from "./types.ts";
 import { nearMissUrls } from "./urls.ts";
 
@@ -15,10 +15,9 @@ const HEADER = "x-square-hmacsha256-signature";
 /** `x-square-hmacsha256-signature: <base64>`, HMAC-SHA256 over notification URL + body with the signature key. */
 export function verifySquare(request: SignedRequest, secrets: string[], options: SquareOptions): Outcome {
   if (secrets.length === 0) return unchecked(reason.noSecret());
-  const header = requireHeader(request, HEADER);
-  if ("problem" in header) return header.problem;
-  const digest = decodeBase64(header.value);
-  if (!digest) return invalid(reason.malformedHeader(HEADER, "not base64"));
+  const signature = requireDigestHeader(request, HEADER, "base64");
+  if ("problem" in signature) return signature.problem;
+  const { digest } = signature;
 
   const url = options.url ?? request.url;
   const matchesUrl = (candidate: string) =>

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { z } from "zod";
 import { invalid, reason, unchecked, valid } from "./reasons.ts";
-import { decodeBase64, headerValues, macEquals, macMatchesAny, requireHeader } from "./shared.ts";
+import { headerValues, macEquals, macMatchesAny, requireDigestHeader } from "./shared.ts";
 import type { Outcome, SignedRequest } from "./types.ts";
 import { nearMissUrls, portForms } from "./urls.ts";
 
@@ -22,10 +22,9 @@ const BODY_HASH_PARAM = "bodySHA256";
  */
 export function verifyTwilio(request: SignedRequest, secrets: string[], options: TwilioOptions): Outcome {
   if (secrets.length === 0) return unchecked(reason.noSecret());
-  const header = requireHeader(request, HEADER);
-  if ("problem" in header) return header.problem;
-  const digest = decodeBase64(header.value);
-  if (!digest) return invalid(reason.malformedHeader(HEADER, "not base64"));
+  const signature = requireDigestHeader(request, HEADER, "base64");
+  if ("problem" in signature) return signature.problem;
+  const { digest } = signature;
 
   const url = options.url ?? request.url;
   const bodyHash = searchParam(url, BODY_HASH_PARAM);
