@@ -1,33 +1,14 @@
 import { verifyKey } from "discord-interactions";
-import { generateKeyPairSync, sign as edSign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signatureConfigSchema, verifySignature } from "./index.ts";
-import { DEFAULT_BODY, describeScheme, expectVerdict, signedRequest } from "./testing.ts";
+import { describeScheme, discordScheme, expectVerdict } from "./testing.ts";
 
-// discord-interactions only verifies, so requests are signed with node:crypto Ed25519 keys following Discord's
-// docs (signature over timestamp + body) and cross-checked with the package's verifyKey.
-function keyPair() {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  return { privateKey, hex: Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url").toString("hex") };
-}
-const app = keyPair();
-const other = keyPair();
-const keysByHex = new Map([[app.hex, app.privateKey], [other.hex, other.privateKey]]);
+// The signer (node:crypto Ed25519 keys, Discord's documented algorithm) is in testing.ts, shared with the
+// integration tests; here it is cross-checked with discord-interactions' verifyKey.
+const { sign } = discordScheme;
+const app = { hex: discordScheme.secret };
 
-function sign(publicKeyHex: string, timestamp: number, body = DEFAULT_BODY) {
-  const signature = edSign(null, Buffer.from(`${timestamp}${body}`), keysByHex.get(publicKeyHex)!).toString("hex");
-  return signedRequest({ body, headers: [["X-Signature-Ed25519", signature], ["X-Signature-Timestamp", String(timestamp)]] });
-}
-
-describeScheme({
-  provider: "discord",
-  secret: app.hex,
-  wrongSecret: other.hex,
-  sign,
-  signatureHeader: "X-Signature-Ed25519",
-  malformed: { header: "X-Signature-Ed25519", value: "abcd", reason: "malformed header X-Signature-Ed25519: expected 128 hex digits" },
-  mismatchReason: "no public key matches: body or key differs",
-});
+describeScheme(discordScheme);
 
 describe("discord", () => {
   it("agrees with discord-interactions' verifyKey", async () => {

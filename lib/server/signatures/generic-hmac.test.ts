@@ -1,38 +1,12 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signatureConfigSchema, verifySignature } from "./index.ts";
-import { DEFAULT_BODY, describeScheme, expectVerdict, RECEIVED_AT_SECONDS, signedRequest } from "./testing.ts";
+import { DEFAULT_BODY, describeScheme, expectVerdict, genericHmacScheme, RECEIVED_AT_SECONDS, signedRequest } from "./testing.ts";
 
-// No provider package: the generic scheme is ours, so signatures are computed directly with node:crypto.
-const SECRET = "generic-secret-1234";
-const OPTIONS = {
-  algorithm: "sha512",
-  encoding: "base64",
-  header: "X-Signature",
-  prefix: "sha512=",
-  template: "{id}:{timestamp}:{body}",
-  timestampHeader: "X-Timestamp",
-  idHeader: "X-Delivery",
-};
+// The signer is in testing.ts, shared with the integration tests.
+const { sign, secret: SECRET, options: OPTIONS } = genericHmacScheme;
 
-function sign(secret: string, timestamp: number, body = DEFAULT_BODY) {
-  const digest = createHmac("sha512", secret).update(`d-42:${timestamp}:${body}`).digest("base64");
-  return signedRequest({
-    body,
-    headers: [["X-Delivery", "d-42"], ["X-Timestamp", String(timestamp)], ["X-Signature", `sha512=${digest}`]],
-  });
-}
-
-describeScheme({
-  provider: "generic-hmac",
-  secret: SECRET,
-  wrongSecret: "another-secret",
-  options: OPTIONS,
-  sign,
-  signatureHeader: "X-Signature",
-  malformed: { header: "X-Signature", value: "sha256=abc", reason: "malformed header X-Signature: expected the prefix sha512=" },
-  stale: { timestampSeconds: RECEIVED_AT_SECONDS - 900, reason: "timestamp 900 s outside the 300 s tolerance" },
-});
+describeScheme(genericHmacScheme);
 
 describe("generic-hmac", () => {
   it("signs only the body by default (hex SHA-256, no prefix)", () => {

@@ -1,27 +1,13 @@
 import { Paddle } from "@paddle/paddle-node-sdk";
-import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifySignature } from "./index.ts";
-import { DEFAULT_BODY, describeScheme, expectVerdict, RECEIVED_AT, RECEIVED_AT_SECONDS, signedRequest } from "./testing.ts";
+import { DEFAULT_BODY, describeScheme, expectVerdict, paddleScheme, RECEIVED_AT, RECEIVED_AT_SECONDS } from "./testing.ts";
 
-// The Paddle SDK only verifies, so signatures follow Paddle's documented algorithm (h1 = hex HMAC-SHA256 of
-// `${ts}:${body}`) and every signer output is cross-checked with the SDK's Webhooks.isSignatureValid.
-const SECRET = "pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI2F0f";
+// The signer (Paddle's documented algorithm) is in testing.ts, shared with the integration tests; here it is
+// cross-checked with the SDK's Webhooks.isSignatureValid.
+const { sign, secret: SECRET } = paddleScheme;
 
-function sign(secret: string, timestamp: number, body = DEFAULT_BODY) {
-  const h1 = createHmac("sha256", secret).update(`${timestamp}:${body}`).digest("hex");
-  return signedRequest({ body, headers: [["Paddle-Signature", `ts=${timestamp};h1=${h1}`]] });
-}
-
-describeScheme({
-  provider: "paddle",
-  secret: SECRET,
-  wrongSecret: "pdl_ntfset_01other_secret",
-  sign,
-  signatureHeader: "Paddle-Signature",
-  malformed: { header: "Paddle-Signature", value: "h1=abcd", reason: "malformed header Paddle-Signature: no ts= timestamp" },
-  stale: { timestampSeconds: RECEIVED_AT_SECONDS - 6, reason: "timestamp 6 s outside the 5 s tolerance" },
-});
+describeScheme(paddleScheme);
 
 describe("paddle", () => {
   afterEach(() => vi.useRealTimers());

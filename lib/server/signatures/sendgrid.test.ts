@@ -1,44 +1,15 @@
 import { EventWebhook } from "@sendgrid/eventwebhook";
-import { generateKeyPairSync, sign as ecSign } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { verifySignature } from "./index.ts";
-import { DEFAULT_BODY, describeScheme, expectVerdict, signedRequest } from "./testing.ts";
+import { DEFAULT_BODY, describeScheme, expectVerdict, sendgridKeys, sendgridScheme } from "./testing.ts";
 
-// @sendgrid/eventwebhook only verifies, so requests are signed with node:crypto P-256 keys following SendGrid's
-// docs (ECDSA SHA-256 over timestamp + body, base64 DER) and cross-checked with EventWebhook.verifySignature.
-function keyPair() {
-  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  const der = publicKey.export({ format: "der", type: "spki" }).toString("base64");
-  return { privateKey, der, pem: publicKey.export({ format: "pem", type: "spki" }).toString() };
-}
-const account = keyPair();
-const other = keyPair();
-const keysByText = new Map([[account.der, account.privateKey], [other.der, other.privateKey]]);
+// The signer (node:crypto P-256 keys, SendGrid's documented algorithm) is in testing.ts, shared with the
+// integration tests; here it is cross-checked with @sendgrid/eventwebhook.
+const { sign } = sendgridScheme;
+const account = { der: sendgridKeys[0].text, pem: sendgridKeys[0].pem };
 
-function sign(publicKey: string, timestamp: number, body = DEFAULT_BODY) {
-  const signature = ecSign("sha256", Buffer.from(`${timestamp}${body}`), { key: keysByText.get(publicKey)!, dsaEncoding: "der" });
-  return signedRequest({
-    body,
-    headers: [
-      ["X-Twilio-Email-Event-Webhook-Signature", signature.toString("base64")],
-      ["X-Twilio-Email-Event-Webhook-Timestamp", String(timestamp)],
-    ],
-  });
-}
-
-describeScheme({
-  provider: "sendgrid",
-  secret: account.der,
-  wrongSecret: other.der,
-  sign,
-  signatureHeader: "X-Twilio-Email-Event-Webhook-Signature",
-  malformed: {
-    header: "X-Twilio-Email-Event-Webhook-Signature",
-    value: "***",
-    reason: "malformed header X-Twilio-Email-Event-Webhook-Signature: not base64",
-  },
-  mismatchReason: "no public key matches: body or key differs",
-});
+describeScheme(sendgridScheme);
 
 describe("sendgrid", () => {
   it("agrees with @sendgrid/eventwebhook", () => {

@@ -1,25 +1,11 @@
-import { createHmac } from "node:crypto";
 import { describe, it } from "vitest";
 import { verifySignature } from "./index.ts";
-import { DEFAULT_BODY, describeScheme, expectVerdict, signedRequest } from "./testing.ts";
+import { describeScheme, expectVerdict, shopifyScheme } from "./testing.ts";
 
-// Fallback to the documented algorithm: Shopify's only official verifier is @shopify/shopify-api (about 30 MB
-// with its GraphQL clients, and it must be configured as a whole app). Its docs: base64 HMAC-SHA256 of the raw body.
-const SECRET = "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";
+// The signer and the documented algorithm it follows are in testing.ts, shared with the integration tests.
+const { sign, secret: SECRET } = shopifyScheme;
 
-function sign(secret: string, _timestamp: number, body = DEFAULT_BODY) {
-  const digest = createHmac("sha256", secret).update(body, "utf8").digest("base64");
-  return signedRequest({ body, headers: [["X-Shopify-Topic", "orders/create"], ["X-Shopify-Hmac-Sha256", digest]] });
-}
-
-describeScheme({
-  provider: "shopify",
-  secret: SECRET,
-  wrongSecret: "shpss_wrong",
-  sign,
-  signatureHeader: "X-Shopify-Hmac-Sha256",
-  malformed: { header: "X-Shopify-Hmac-Sha256", value: "not base64!", reason: "malformed header X-Shopify-Hmac-Sha256: not base64" },
-});
+describeScheme(shopifyScheme);
 
 describe("shopify", () => {
   it("finds the header whatever its case on the wire", () => {

@@ -1,26 +1,11 @@
-import { createHmac } from "node:crypto";
 import { describe, it } from "vitest";
 import { verifySignature } from "./index.ts";
-import { DEFAULT_BODY, DEFAULT_URL, describeScheme, expectVerdict, signedRequest } from "./testing.ts";
+import { DEFAULT_BODY, DEFAULT_URL, describeScheme, expectVerdict, signedRequest, squareScheme } from "./testing.ts";
 
-// Fallback to the documented algorithm: Square's verifier (WebhooksHelper.verifySignature) ships only in the
-// `square` SDK, about 80 MB with a bundled legacy SDK. Square's docs: base64 HMAC-SHA256 of notification URL + body.
-// The signer was checked once, outside the repository, against the SDK's WebhooksHelper.verifySignature.
-const KEY = "Ibxx_5AKakO-3qeNVR61Dw";
+// The signer and the documented algorithm it follows are in testing.ts, shared with the integration tests.
+const { sign, secret: KEY } = squareScheme;
 
-function sign(key: string, _timestamp: number, body = DEFAULT_BODY, url = DEFAULT_URL) {
-  const digest = createHmac("sha256", key).update(url + body).digest("base64");
-  return signedRequest({ url, body, headers: [["x-square-hmacsha256-signature", digest]] });
-}
-
-describeScheme({
-  provider: "square",
-  secret: KEY,
-  wrongSecret: "wrong_signature_key_1234",
-  sign,
-  signatureHeader: "x-square-hmacsha256-signature",
-  malformed: { header: "x-square-hmacsha256-signature", value: "no/base64?", reason: "malformed header x-square-hmacsha256-signature: not base64" },
-});
+describeScheme(squareScheme);
 
 describe("square", () => {
   it("matches the example in Square's SDK tests", () => {

@@ -45,7 +45,10 @@ export function verifyStandardWebhooks(
   options: StandardWebhooksOptions,
 ): Outcome {
   if (secrets.length === 0) return unchecked(reason.noSecret());
-  const family = !hasHeader(request.headers, "webhook-signature") && hasHeader(request.headers, "svix-signature") ? "svix" : "webhook";
+  // Svix names the headers svix-*: a Svix delivery missing its signature must be reported as missing
+  // svix-signature, not as a missing webhook-signature the sender never meant to send.
+  const svix = ["svix-signature", "svix-id", "svix-timestamp"].some((name) => hasHeader(request.headers, name));
+  const family = !hasHeader(request.headers, "webhook-signature") && svix ? "svix" : "webhook";
   const signatureHeader = requireHeader(request, `${family}-signature`);
   if ("problem" in signatureHeader) return signatureHeader.problem;
   const idHeader = requireHeader(request, `${family}-id`);

@@ -1,26 +1,13 @@
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { verifySignature } from "./index.ts";
-import { DEFAULT_BODY, describeScheme, expectVerdict, RECEIVED_AT, RECEIVED_AT_SECONDS, signedRequest } from "./testing.ts";
+import { describeScheme, expectVerdict, RECEIVED_AT, RECEIVED_AT_SECONDS, signedRequest, stripeScheme } from "./testing.ts";
 
-// Signatures come from Stripe's own library; its verifier cross-checks the requests we accept.
+// The signer (Stripe's own generateTestHeaderString) is in testing.ts, shared with the integration tests.
 const stripe = new Stripe("sk_test_unused");
-const SECRET = "whsec_test_5f3c1d2e4a6b8c0d";
+const { sign, secret: SECRET } = stripeScheme;
 
-function sign(secret: string, timestamp: number, body = DEFAULT_BODY) {
-  const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
-  return signedRequest({ body, headers: [["Stripe-Signature", header], ["Content-Type", "application/json"]] });
-}
-
-describeScheme({
-  provider: "stripe",
-  secret: SECRET,
-  wrongSecret: "whsec_test_other",
-  sign,
-  signatureHeader: "Stripe-Signature",
-  malformed: { header: "Stripe-Signature", value: "v1=abcdef", reason: "malformed header Stripe-Signature: no t= timestamp" },
-  stale: { timestampSeconds: RECEIVED_AT_SECONDS - 412, reason: "timestamp 412 s outside the 300 s tolerance" },
-});
+describeScheme(stripeScheme);
 
 describe("stripe", () => {
   it("agrees with Stripe's own verifier on a request it accepts", () => {

@@ -1,34 +1,16 @@
 import twilio from "twilio";
 import { describe, expect, it } from "vitest";
 import { verifySignature } from "./index.ts";
-import { describeScheme, expectVerdict, signedRequest } from "./testing.ts";
+import { describeScheme, expectVerdict, formParams, signedRequest, TWILIO_FORM, TWILIO_URL, twilioJsonScheme, twilioScheme } from "./testing.ts";
 
-// Signatures come from the twilio library's getExpectedTwilioSignature; its validateRequest cross-checks.
-const TOKEN = "12345abcdef67890aa11bb22cc33dd44";
-const URL_SIGNED = "https://mycompany.example/b/01JSIG/sms?foo=1&bar=2";
-const FORM = "CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030&To=%2B18005551212&Body=caf%C3%A9+%E2%9C%93";
+// The signers (the twilio library's getExpectedTwilioSignature) are in testing.ts, shared with the integration
+// tests; here they are cross-checked with validateRequest.
+const { sign, secret: TOKEN } = twilioScheme;
+const URL_SIGNED = TWILIO_URL;
+const FORM = TWILIO_FORM;
 
-function formParams(body: string): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(body));
-}
-
-function sign(token: string, _timestamp: number, body = FORM) {
-  const signature = twilio.getExpectedTwilioSignature(token, URL_SIGNED, formParams(body));
-  return signedRequest({
-    url: URL_SIGNED,
-    body,
-    headers: [["Content-Type", "application/x-www-form-urlencoded; charset=utf-8"], ["X-Twilio-Signature", signature]],
-  });
-}
-
-describeScheme({
-  provider: "twilio",
-  secret: TOKEN,
-  wrongSecret: "00000000000000000000000000000000",
-  sign,
-  signatureHeader: "X-Twilio-Signature",
-  malformed: { header: "X-Twilio-Signature", value: "%%%", reason: "malformed header X-Twilio-Signature: not base64" },
-});
+describeScheme(twilioScheme);
+describeScheme(twilioJsonScheme);
 
 describe("twilio", () => {
   it("agrees with twilio.validateRequest", () => {
