@@ -46,13 +46,12 @@ async function verdictOf(binId: string, options: CaptureOptions): Promise<Signat
   return (await getRequest(server.baseUrl, binId, id)).signature;
 }
 
-const stripeHeader = (timestamp?: number, body = payload, secret = stripeSecret) =>
-  stripe.webhooks.generateTestHeaderString({ payload: body, secret, ...(timestamp ? { timestamp } : {}) });
+const stripeHeader = () => stripe.webhooks.generateTestHeaderString({ payload, secret: stripeSecret });
 
-const jsonPost = (headers: Record<string, string>, body = payload): CaptureOptions => ({
+const jsonPost = (headers: Record<string, string>): CaptureOptions => ({
   path: "/webhook",
   headers: { "Content-Type": "application/json", ...headers },
-  body,
+  body: payload,
 });
 
 describe("Stripe over real HTTP", () => {
