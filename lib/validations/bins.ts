@@ -20,10 +20,39 @@ export const rawBodyQuerySchema = z.object({
   download: z.enum(["0", "1", "true", "false"]).optional(),
 });
 
-/** PATCH /api/bins/{binId}: null removes the signature check. */
-export const updateBinSchema = z.strictObject({
-  signature: signatureConfigSchema.nullable(),
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL such as http://localhost:4000/webhooks" })
+  .max(4096, "URL too long");
+
+/** The bin's remembered forwarding target; an object so auto-forward can add `enabled` and `maxAttempts`. */
+export const binForwardSchema = z.strictObject({ url: httpUrl });
+
+/** PATCH /api/bins/{binId}: each setting given is changed; null removes it. */
+export const updateBinSchema = z
+  .strictObject({
+    signature: signatureConfigSchema.nullable().optional(),
+    forward: binForwardSchema.nullable().optional(),
+  })
+  .refine((input) => input.signature !== undefined || input.forward !== undefined, "give signature or forward");
+
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a valid header name");
+// Any byte but CR, LF and NUL: a value must not end the header line.
+const headerValue = z.string().regex(/^[^\r\n\0]*$/, "header values cannot contain CR, LF or NUL");
+
+/** POST .../forward: the capture as captured, or edited, to `url`. */
+export const forwardSchema = z.strictObject({
+  url: httpUrl,
+  method: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a valid HTTP method")
+    .max(32)
+    .optional(),
+  headers: z.array(z.tuple([headerName, headerValue])).max(500).optional(),
+  bodyBase64: z.base64("bodyBase64 must be base64").optional(),
+  appendPath: z.boolean().default(true),
+  resign: z.boolean().default(false),
 });
+export type ForwardInput = z.output<typeof forwardSchema>;
 
 /** POST .../verify: one provider and secret, tried once and never saved. */
 export const verifyOnceSchema = z
