@@ -45,7 +45,8 @@ export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allow
   const chosen = decisions.find(({ decision }) => decision.allowed);
   if (!chosen) {
     const first = decisions[0]?.decision;
-    throw refused(url, first && !first.allowed ? `${host} resolves to ${first.reason}` : `${host} resolves to no address`);
+    const listed = addresses.map((entry) => entry.address).join(", ");
+    throw refused(url, first && !first.allowed ? `${host} resolves to ${listed}; ${first.reason}` : `${host} resolves to no address`);
   }
   return { address: chosen.entry.address, family: chosen.entry.family === 6 ? 6 : 4 };
 }

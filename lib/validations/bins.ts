@@ -22,7 +22,9 @@ export const rawBodyQuerySchema = z.object({
 
 const httpUrl = z
   .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL such as http://localhost:4000/webhooks" })
-  .max(4096, "URL too long");
+  .max(4096, "URL too long")
+  // The target is remembered and listed back: a password in it would be echoed.
+  .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), "must not hold credentials (user:password@): send them in an Authorization header instead");
 
 /** The bin's remembered forwarding target; an object so auto-forward can add `enabled` and `maxAttempts`. */
 export const binForwardSchema = z.strictObject({ url: httpUrl });

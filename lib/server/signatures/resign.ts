@@ -1,3 +1,4 @@
+import { canResign, type ResignableProviderId, resignableProviderIds } from "../../signature-providers.ts";
 import type { HeaderPair } from "../../types.ts";
 import { parseStandardSecret } from "./standard-webhooks.ts";
 import { hasHeader, hmac } from "./shared.ts";
@@ -30,7 +31,7 @@ function headerValue(headers: HeaderPair[], name: string): string | undefined {
   return headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
 }
 
-const resigners: Partial<Record<ProviderId, Resigner>> = {
+const resigners: Record<ResignableProviderId, Resigner> = {
   stripe: ({ headers, body, secret, nowSeconds }) => {
     const t = String(nowSeconds);
     const v1 = hmac("sha256", secret, [`${t}.`, body]).toString("hex");
@@ -64,16 +65,9 @@ const resigners: Partial<Record<ProviderId, Resigner>> = {
   shopify: ({ headers, body, secret }) => setHeader(headers, "X-Shopify-Hmac-Sha256", hmac("sha256", secret, [body]).toString("base64")),
 };
 
-export const resignableProviders = Object.keys(resigners) as ProviderId[];
-
-export function canResign(provider: ProviderId): boolean {
-  return provider in resigners;
-}
-
 /** The headers with fresh signatures, or what prevents signing. Never throws. */
 export function resignRequest(provider: ProviderId, input: ResignInput): { headers: HeaderPair[] } | { problem: string } {
-  const resigner = resigners[provider];
-  if (!resigner) return { problem: `re-signing is not supported for ${provider} (supported: ${resignableProviders.join(", ")})` };
-  const result = resigner(input);
+  if (!canResign(provider)) return { problem: `re-signing is not supported for ${provider} (supported: ${resignableProviderIds.join(", ")})` };
+  const result = resigners[provider](input);
   return Array.isArray(result) ? { headers: result } : result;
 }
