@@ -3,7 +3,7 @@
 import { useEffect, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { base64ToBytes, bytesToBase64, decodeText, formatBytes } from "@/lib/body";
-import { type ForwardEdits, formatHeaderLines, parseHeaderLines } from "@/lib/forward-form";
+import { endToEndHeaders, formatHeaderLines, parseHeaderLines } from "@/lib/forward-headers";
 import { type ProviderId, canResign, providers } from "@/lib/signature-providers";
 import type { ForwardAttemptDto, ForwardList, HeaderPair, RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
@@ -16,6 +16,8 @@ type Props = {
   /** The bin's signature provider, when it has a check; offers re-signing if the scheme allows. */
   provider: ProviderId | null;
 };
+
+type ForwardEdits = { method: string; headers: string; body: string };
 
 const inputClasses =
   "w-full rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono text-sm text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100";
@@ -250,7 +252,7 @@ function subPath(request: RequestDetail): string {
 }
 
 function initialEdits(request: RequestDetail, body: Uint8Array): ForwardEdits {
-  return { method: request.method, headers: formatHeaderLines(request.headers), body: decodeText(body) ?? "" };
+  return { method: request.method, headers: formatHeaderLines(endToEndHeaders(request.headers)), body: decodeText(body) ?? "" };
 }
 
 /** Only what the user changed is sent, so an untouched field keeps the captured bytes exactly. */

@@ -1,44 +1,12 @@
+import { endToEndHeaders } from "../forward-headers.ts";
 import type { HeaderPair } from "../types.ts";
+
+export { endToEndHeaders };
 
 /**
  * Pure pieces of forwarding: which headers go, where the request goes, and how a
  * network failure reads in words.
  */
-
-/**
- * Headers that describe one connection, not the message (RFC 9110 §7.6.1, plus the
- * framing we recompute and `Expect`, which would make us wait for a 100 Continue):
- * never forwarded.
- */
-const hopByHop = new Set([
-  "host",
-  "connection",
-  "content-length",
-  "transfer-encoding",
-  "keep-alive",
-  "te",
-  "trailer",
-  "trailers",
-  "upgrade",
-  "expect",
-  "http2-settings",
-  "proxy-connection",
-]);
-
-/** The captured headers minus hop-by-hop ones (and any the Connection header names), in order, duplicates kept. */
-export function endToEndHeaders(headers: HeaderPair[]): HeaderPair[] {
-  const named = new Set(
-    headers
-      .filter(([name]) => name.toLowerCase() === "connection")
-      .flatMap(([, value]) => value.split(","))
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  return headers.filter(([name]) => {
-    const lower = name.toLowerCase();
-    return !hopByHop.has(lower) && !lower.startsWith("proxy-") && !named.has(lower);
-  });
-}
 
 /**
  * The target URL with the capture's sub-path and query appended, kept exactly as they

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpTokenPattern } from "../forward-headers.ts";
 import { providerIds } from "../signature-providers.ts";
 import { binIdPattern, requestIdPattern } from "../server/ids.ts";
 import { signatureConfigSchema } from "../server/signatures/index.ts";
@@ -37,7 +38,7 @@ export const updateBinSchema = z
   })
   .refine((input) => input.signature !== undefined || input.forward !== undefined, "give signature or forward");
 
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a valid header name");
+const headerName = z.string().regex(httpTokenPattern, "not a valid header name");
 // Any byte but CR, LF and NUL: a value must not end the header line.
 const headerValue = z.string().regex(/^[^\r\n\0]*$/, "header values cannot contain CR, LF or NUL");
 
@@ -46,8 +47,10 @@ export const forwardSchema = z.strictObject({
   url: httpUrl,
   method: z
     .string()
-    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a valid HTTP method")
+    .regex(httpTokenPattern, "not a valid HTTP method")
     .max(32)
+    // Node's client sends methods in upper case; record what is actually sent.
+    .transform((method) => method.toUpperCase())
     .optional(),
   headers: z.array(z.tuple([headerName, headerValue])).max(500).optional(),
   bodyBase64: z.base64("bodyBase64 must be base64").optional(),

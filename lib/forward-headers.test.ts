@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bytesToBase64 } from "./body.ts";
-import { formatHeaderLines, parseHeaderLines } from "./forward-form.ts";
+import { formatHeaderLines, parseHeaderLines } from "./forward-headers.ts";
 
 describe("header lines", () => {
   it("round-trip order, case, duplicates and colons inside values", () => {
