@@ -300,8 +300,9 @@ describe("input checks", () => {
       [{ url: "file:///etc/passwd" }, /absolute http\(s\) URL/],
       [{ url: "http://user:secret@127.0.0.1/" }, /Authorization header/],
       [{ url: target.baseUrl, method: "GET /" }, /method/],
-      [{ url: target.baseUrl, headers: [["X-Bad", "line\r\nInjected: 1"]] }, /CR, LF or NUL/],
+      [{ url: target.baseUrl, headers: [["X-Bad", "line\r\nInjected: 1"]] }, /no CR, LF, NUL/],
       [{ url: target.baseUrl, headers: [["bad name", "x"]] }, /header name/],
+      [{ url: target.baseUrl, headers: [["X-Unicode", "check ✓"]] }, /Latin-1/],
       [{ url: target.baseUrl, bodyBase64: "%%%" }, /base64/],
       [{ url: target.baseUrl, surprise: true }, /surprise|Unrecognized/i],
     ];

@@ -73,6 +73,7 @@ export function exchange(
   const hostname = url.hostname.replace(/^\[|\]$/g, "");
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (result: Exchange) => {
       if (settled) return;
       settled = true;
@@ -81,52 +82,59 @@ export function exchange(
     };
     const fail = (error: unknown) => finish({ kind: "error", error: describeNetworkError(error, { host: url.host, timeoutMs: limits.timeoutMs }), durationMs: elapsed() });
 
-    const req = transport.request(
-      {
-        hostname,
-        port: url.port || (url.protocol === "https:" ? 443 : 80),
-        method: request.method,
-        path: `${url.pathname}${url.search}`,
-        // The flat [name, value, ...] form keeps order, case and duplicates; Host is in it.
-        headers: request.headers.flat(),
-        setHost: false,
-        agent: false,
-        // Connect to the address that was checked, never a fresh resolution.
-        lookup: (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-          if (options.all) callback(null, [{ address: address.address, family: address.family }]);
-          else callback(null, address.address, address.family);
+    let req: http.ClientRequest;
+    try {
+      req = transport.request(
+        {
+          hostname,
+          port: url.port || (url.protocol === "https:" ? 443 : 80),
+          method: request.method,
+          path: `${url.pathname}${url.search}`,
+          // The flat [name, value, ...] form keeps order, case and duplicates; Host is in it.
+          headers: request.headers.flat(),
+          setHost: false,
+          agent: false,
+          // Connect to the address that was checked, never a fresh resolution.
+          lookup: (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+            if (options.all) callback(null, [{ address: address.address, family: address.family }]);
+            else callback(null, address.address, address.family);
+          },
+          ...(url.protocol === "https:" && !isIP(hostname) ? { servername: hostname } : {}),
+        } as http.RequestOptions,
+        (res) => {
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          let truncated = false;
+          const headers: HeaderPair[] = [];
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+          const done = () =>
+            finish({ kind: "answer", status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), truncated, durationMs: elapsed() });
+          res.on("data", (chunk: Buffer) => {
+            if (truncated) return;
+            const room = limits.maxResponseBytes - kept;
+            if (chunk.length > room) {
+              chunks.push(chunk.subarray(0, room));
+              kept += room;
+              truncated = true;
+              // Enough kept: stop reading and answer now rather than download the rest.
+              done();
+              res.destroy();
+              return;
+            }
+            chunks.push(chunk);
+            kept += chunk.length;
+          });
+          res.on("end", done);
+          res.on("error", fail);
+          res.on("aborted", () => fail(Object.assign(new Error("aborted"), { code: "ECONNRESET" })));
         },
-        ...(url.protocol === "https:" && !isIP(hostname) ? { servername: hostname } : {}),
-      } as http.RequestOptions,
-      (res) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        let truncated = false;
-        const headers: HeaderPair[] = [];
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-        const done = () =>
-          finish({ kind: "answer", status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), truncated, durationMs: elapsed() });
-        res.on("data", (chunk: Buffer) => {
-          if (truncated) return;
-          const room = limits.maxResponseBytes - kept;
-          if (chunk.length > room) {
-            chunks.push(chunk.subarray(0, room));
-            kept += room;
-            truncated = true;
-            // Enough kept: stop reading and answer now rather than download the rest.
-            done();
-            res.destroy();
-            return;
-          }
-          chunks.push(chunk);
-          kept += chunk.length;
-        });
-        res.on("end", done);
-        res.on("error", fail);
-        res.on("aborted", () => fail(Object.assign(new Error("aborted"), { code: "ECONNRESET" })));
-      },
-    );
-    const timer = setTimeout(() => {
+      );
+    } catch (error) {
+      // Node refuses some messages before any connection (a header value it cannot encode).
+      fail(error);
+      return;
+    }
+    timer = setTimeout(() => {
       const error = Object.assign(new Error("timeout"), { code: "FORWARD_TIMEOUT" });
       fail(error);
       req.destroy(error);

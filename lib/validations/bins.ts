@@ -39,8 +39,9 @@ export const updateBinSchema = z
   .refine((input) => input.signature !== undefined || input.forward !== undefined, "give signature or forward");
 
 const headerName = z.string().regex(httpTokenPattern, "not a valid header name");
-// Any byte but CR, LF and NUL: a value must not end the header line.
-const headerValue = z.string().regex(/^[^\r\n\0]*$/, "header values cannot contain CR, LF or NUL");
+// Tab, visible ASCII and Latin-1 (one byte each on the wire, as captured values are read):
+// no CR, LF or NUL that would end the header line, nothing Node's client cannot encode.
+const headerValue = z.string().regex(/^[\t\x20-\x7e\x80-\xff]*$/, "header values may hold tabs, visible ASCII and Latin-1 characters only: no CR, LF, NUL or other control characters");
 
 /** POST .../forward: the capture as captured, or edited, to `url`. */
 export const forwardSchema = z.strictObject({
