@@ -93,6 +93,14 @@ describe("forwarding a capture as it came", () => {
     expect(arrived.headers).toContainEqual(["Content-Length", String(body.length)]);
   });
 
+  it("appends the captured sub-path and query exactly: no dot segment resolved, no quote re-encoded", async () => {
+    const bin = await createBin(server.baseUrl);
+    const id = await captureOk(server.baseUrl, bin.id, { method: "GET", path: "/a/../b/./it's|x", query: "q='y'&z=a|b" });
+    const { received, attempt } = await forwardOk(bin.id, id, { url: `${target.baseUrl}/base/` });
+    expect(received[0]!.url).toBe("/base/a/../b/./it's|x?q='y'&z=a|b");
+    expect(attempt.url).toBe(`${target.baseUrl}/base/a/../b/./it's|x?q='y'&z=a|b`);
+  });
+
   it("leaves the sub-path and query off when appendPath is false, keeping the target's own query", async () => {
     const bin = await createBin(server.baseUrl);
     const id = await captureOk(server.baseUrl, bin.id, { path: "/deep/path", query: "from=capture", body: "x" });

@@ -64,7 +64,8 @@ function refused(url: URL, reason: string): AppError {
 export function exchange(
   url: URL,
   address: { address: string; family: 4 | 6 },
-  request: { method: string; headers: HeaderPair[]; body: Uint8Array },
+  /** `path`: the request target to send as is; by default the URL's path and query. */
+  request: { method: string; headers: HeaderPair[]; body: Uint8Array; path?: string },
   limits: { timeoutMs: number; maxResponseBytes: number },
 ): Promise<Exchange> {
   const started = performance.now();
@@ -89,7 +90,7 @@ export function exchange(
           hostname,
           port: url.port || (url.protocol === "https:" ? 443 : 80),
           method: request.method,
-          path: `${url.pathname}${url.search}`,
+          path: request.path ?? `${url.pathname}${url.search}`,
           // The flat [name, value, ...] form keeps order, case and duplicates; Host is in it.
           headers: request.headers.flat(),
           setHost: false,
@@ -160,7 +161,11 @@ export async function forwardCapture(binId: string, requestId: string, input: Fo
   });
   if (!row) throw captureNotFound(requestId);
 
-  const url = new URL(input.appendPath ? joinTargetUrl(input.url, row.path, row.query) : input.url);
+  const href = input.appendPath ? joinTargetUrl(input.url, row.path, row.query) : input.url;
+  const url = new URL(href);
+  // The captured sub-path and query go out exactly as received: URL's serialisation would
+  // resolve dot segments and percent-encode quotes, changing what a signature covers.
+  const path = input.appendPath ? href.slice(url.origin.length) : `${url.pathname}${url.search}`;
   const method = input.method ?? row.method;
   const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : row.body;
   let headers: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
@@ -169,14 +174,14 @@ export async function forwardCapture(binId: string, requestId: string, input: Fo
   const target = await resolveTarget(url, config);
   const sent = wireHeaders(url, method, headers, body.length);
   const result: Exchange =
-    "error" in target ? { kind: "error", error: target.error, durationMs: 0 } : await exchange(url, target, { method, headers: sent, body }, config);
+    "error" in target ? { kind: "error", error: target.error, durationMs: 0 } : await exchange(url, target, { method, headers: sent, body, path }, config);
 
   const attempt = await db.forwardAttempt.create({
     data: {
       id: newRequestId(),
       requestId,
       target: input.url,
-      url: url.href,
+      url: `${url.origin}${path}`,
       method,
       requestHeaders: JSON.stringify(sent),
       requestSize: body.length,
