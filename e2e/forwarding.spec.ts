@@ -1,7 +1,9 @@
+import Stripe from "stripe";
 import { freePort } from "./support/server";
 import { startTargetServer, type TargetServer } from "./support/target";
 import { expect, test } from "./fixtures";
 
+const stripe = new Stripe("sk_test_unused");
 let target: TargetServer;
 test.beforeAll(async () => {
   target = await startTargetServer();
@@ -64,4 +66,38 @@ test("edit and send, and a refused connection in words", async ({ page, bin, sen
   await panel.getByLabel("Target URL").fill(`http://127.0.0.1:${closedPort}/`);
   await panel.getByRole("button", { name: "Forward" }).click();
   await expect(panel.getByTestId("forward-error").first()).toContainText(`connection refused by 127.0.0.1:${closedPort}`);
+});
+
+test("re-sign a stale Stripe capture so the target's stripe check accepts it", async ({ page, bin, send, request }) => {
+  const secret = "whsec_forward_journey_0123456789";
+  const patched = await request.patch(`/api/bins/${bin.id}`, { data: { signature: { provider: "stripe", secrets: [secret] } } });
+  expect(patched.status()).toBe(200);
+  const payload = JSON.stringify({ id: "evt_stale_ui", type: "invoice.paid" });
+  const hourAgo = Math.floor(Date.now() / 1000) - 3_600;
+  await send({
+    headers: { "Content-Type": "application/json", "Stripe-Signature": stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: hourAgo }) },
+    body: payload,
+  });
+  // The target answers as an app would: 400 unless Stripe's own check passes.
+  target.respondWith((received) => {
+    const header = received.headers.find(([name]) => name === "Stripe-Signature")?.[1] ?? "";
+    try {
+      stripe.webhooks.constructEvent(received.body, header, secret);
+      return { status: 200, body: "signature ok" };
+    } catch (error) {
+      return { status: 400, body: error instanceof Error ? error.message : "bad signature" };
+    }
+  });
+
+  await page.goto(`/bins/${bin.id}`);
+  const panel = page.getByTestId("forward-panel");
+  await panel.getByLabel("Target URL").fill(target.baseUrl);
+  await panel.getByRole("button", { name: "Forward" }).click();
+  await expect(panel.getByTestId("forward-answer").first()).toContainText("400");
+
+  await panel.getByLabel("Re-sign with a fresh timestamp (Stripe)").check();
+  await panel.getByRole("button", { name: "Forward" }).click();
+  await expect(panel.getByRole("list", { name: "Forwarding attempts" }).getByRole("listitem")).toHaveCount(2);
+  await expect(panel.getByTestId("forward-answer").first()).toContainText("signature ok");
+  await expect(panel.getByRole("list", { name: "Forwarding attempts" }).getByRole("listitem").nth(1)).toContainText("re-signed");
 });
