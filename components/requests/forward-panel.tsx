@@ -130,7 +130,8 @@ export function ForwardPanel({ binId, request, body, provider }: Props) {
           </Toggle>
           {resignable && (
             <Toggle checked={resign} onChange={setResign}>
-              Re-sign with a fresh timestamp ({providers[provider].label})
+              {/* GitHub and Shopify sign no timestamp: re-signing is for an edited body. */}
+              {providers[provider].toleranceSeconds ? "Re-sign with a fresh timestamp" : "Re-sign"} ({providers[provider].label})
             </Toggle>
           )}
           <Toggle checked={editing} onChange={setEditing}>
