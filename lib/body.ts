@@ -16,6 +16,13 @@ export function base64ToBytes(base64: string): Uint8Array {
   return bytes;
 }
 
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  // In slices: String.fromCharCode with one argument per byte overflows the stack on large bodies.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 /** UTF-8 text, or null when the bytes are not valid UTF-8 or hold control bytes text never has. */
 export function decodeText(bytes: Uint8Array): string | null {
   let text: string;

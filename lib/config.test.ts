@@ -28,6 +28,16 @@ describe("loadConfig", () => {
       sseHeartbeatMs: 15_000,
       maxPendingCaptures: 10_000,
       maxBufferedBodyBytes: 256 * 1024 * 1024,
+      forward: {
+        timeoutMs: 30_000,
+        maxResponseBytes: 1024 * 1024,
+        allowAddresses: [
+          { kind: "category", category: "loopback" },
+          { kind: "category", category: "private" },
+          { kind: "category", category: "public" },
+        ],
+        allowHosts: null,
+      },
     });
   });
 
@@ -44,6 +54,10 @@ describe("loadConfig", () => {
         SSE_HEARTBEAT_MS: "200",
         MAX_PENDING_CAPTURES: "5",
         MAX_BUFFERED_BODY_BYTES: "4096",
+        FORWARD_TIMEOUT_MS: "500",
+        FORWARD_MAX_RESPONSE_BYTES: "64",
+        FORWARD_ALLOW_ADDRESSES: "public, 10.1.0.0/16",
+        FORWARD_ALLOW_HOSTS: "Hooks.example.com,*.internal.test",
       }),
     ).toEqual({
       env: "development",
@@ -56,6 +70,15 @@ describe("loadConfig", () => {
       sseHeartbeatMs: 200,
       maxPendingCaptures: 5,
       maxBufferedBodyBytes: 4096,
+      forward: {
+        timeoutMs: 500,
+        maxResponseBytes: 64,
+        allowAddresses: [
+          { kind: "category", category: "public" },
+          { kind: "cidr", text: "10.1.0.0/16", family: 4, network: "10.1.0.0", prefix: 16 },
+        ],
+        allowHosts: ["hooks.example.com", "*.internal.test"],
+      },
     });
   });
 

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { type AddressRule, parseAddressAllowList } from "./server/forward-policy.ts";
 
 /**
  * Every environment variable Hookyard reads, validated once. Importing this module
@@ -32,6 +33,27 @@ const envSchema = z.object({
   MAX_PENDING_CAPTURES: positiveInt(10_000),
   /** Body bytes held in memory across all captures in progress; beyond this, 503. */
   MAX_BUFFERED_BODY_BYTES: positiveInt(256 * 1024 * 1024),
+  /** Whole exchange with a forwarding target, connect to last body byte. */
+  FORWARD_TIMEOUT_MS: positiveInt(30_000),
+  /** Bytes of a target's answer body kept; the rest is dropped and the attempt marked truncated. */
+  FORWARD_MAX_RESPONSE_BYTES: positiveInt(1024 * 1024),
+  /** Address ranges forwarding may connect to: keywords and CIDRs, comma-separated. */
+  FORWARD_ALLOW_ADDRESSES: z
+    .string()
+    .default("loopback,private,public")
+    .transform((text, ctx) => {
+      const parsed = parseAddressAllowList(text);
+      if ("problem" in parsed) {
+        ctx.addIssue({ code: "custom", message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed.rules;
+    }),
+  /** Host names forwarding may target (`*.example.com` matches subdomains); unset means any. */
+  FORWARD_ALLOW_HOSTS: z
+    .string()
+    .optional()
+    .transform((text) => (text ? text.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean) : null)),
 });
 
 export type Config = {
@@ -46,6 +68,15 @@ export type Config = {
   sseHeartbeatMs: number;
   maxPendingCaptures: number;
   maxBufferedBodyBytes: number;
+  forward: ForwardConfig;
+};
+
+export type ForwardConfig = {
+  timeoutMs: number;
+  maxResponseBytes: number;
+  allowAddresses: AddressRule[];
+  /** null: any host name. */
+  allowHosts: string[] | null;
 };
 
 export class ConfigError extends Error {
@@ -75,6 +106,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatMs: values.SSE_HEARTBEAT_MS,
     maxPendingCaptures: values.MAX_PENDING_CAPTURES,
     maxBufferedBodyBytes: values.MAX_BUFFERED_BODY_BYTES,
+    forward: {
+      timeoutMs: values.FORWARD_TIMEOUT_MS,
+      maxResponseBytes: values.FORWARD_MAX_RESPONSE_BYTES,
+      allowAddresses: values.FORWARD_ALLOW_ADDRESSES,
+      allowHosts: values.FORWARD_ALLOW_HOSTS,
+    },
   };
 }
 

@@ -21,6 +21,20 @@ export const providerIds = [
 
 export type ProviderId = (typeof providerIds)[number];
 
+/**
+ * Providers whose signature Hookyard can compute afresh when forwarding: those that sign
+ * a timestamp (so an old capture can pass the target's tolerance again), plus GitHub and
+ * Shopify, whose signature an edited body invalidates. lib/server/signatures/resign.ts
+ * has one signer per id here, checked by its type.
+ */
+export const resignableProviderIds = ["stripe", "slack", "paddle", "standard-webhooks", "github", "shopify"] as const satisfies readonly ProviderId[];
+
+export type ResignableProviderId = (typeof resignableProviderIds)[number];
+
+export function canResign(provider: ProviderId): provider is ResignableProviderId {
+  return (resignableProviderIds as readonly ProviderId[]).includes(provider);
+}
+
 export type ProviderInfo = {
   label: string;
   /** What the user pastes: a shared secret, or a public key for asymmetric schemes. */

@@ -20,6 +20,47 @@ export type BinDto = {
   createdAt: string;
   requestCount: number;
   signature: BinSignatureDto | null;
+  /** The remembered forwarding target; null when none was set or used yet. */
+  forward: BinForwardDto | null;
+};
+
+/** Shaped as an object so auto-forwarding can add `enabled` and `maxAttempts` later. */
+export type BinForwardDto = { url: string };
+
+/**
+ * One attempt to send a capture to a target. Either the target answered (`status`,
+ * `headers`, `bodyBase64`; `error` null) or it did not (`error` in words; `status` null).
+ */
+export type ForwardAttemptDto = {
+  id: string;
+  requestId: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** The target as given. */
+  target: string;
+  /** Where the request went (target plus the captured sub-path and query when appended). */
+  url: string;
+  method: string;
+  /** Headers as sent, in order. */
+  requestHeaders: HeaderPair[];
+  requestSize: number;
+  resigned: boolean;
+  durationMs: number;
+  status: number | null;
+  headers: HeaderPair[];
+  bodyBase64: string;
+  /** The body was longer than FORWARD_MAX_RESPONSE_BYTES; only that much is kept. */
+  bodyTruncated: boolean;
+  error: string | null;
+};
+
+export type ForwardList = {
+  /** Oldest first. */
+  attempts: ForwardAttemptDto[];
+  /** The bin's remembered target. */
+  rememberedUrl: string | null;
+  /** Distinct targets recently used in this bin, newest first. */
+  recentUrls: string[];
 };
 
 export type RequestSummary = {

@@ -137,6 +137,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
             requestId={selectedId}
             onDeleted={onDeleted}
             onSetUpSignature={setEditingSignature}
+            signatureProvider={signature?.provider ?? null}
           />
         ) : (
           <p className="p-6 text-sm text-zinc-500">

@@ -15,7 +15,9 @@ type Tab = "pretty" | "raw" | "hex";
 export function BodyViewer({ bytes, contentType }: { bytes: Uint8Array; contentType: string | null }) {
   const view = useMemo(() => viewBody(bytes, contentType), [bytes, contentType]);
   const tabs = availableTabs(view);
-  const [tab, setTab] = useState<Tab>(tabs[0] ?? "raw");
+  const [chosen, setTab] = useState<Tab>(tabs[0] ?? "raw");
+  // New bytes may not offer the tab chosen for the old ones (JSON, then plain text).
+  const tab = tabs.includes(chosen) ? chosen : (tabs[0] ?? "raw");
 
   if (view.kind === "empty") return <p className="text-sm text-zinc-500">No body.</p>;
 

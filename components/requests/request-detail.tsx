@@ -7,6 +7,7 @@ import { base64ToBytes, formatBytes, queryPairs } from "@/lib/body";
 import { toCurl } from "@/lib/curl";
 import type { RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
+import { ForwardPanel } from "./forward-panel";
 import { KeyValueTable } from "./key-value-table";
 import { MethodBadge } from "./method-badge";
 import { SignatureVerdictPanel } from "./signature-verdict";
@@ -20,9 +21,11 @@ type Props = {
   requestId: string;
   onDeleted: (id: string) => void;
   onSetUpSignature: (provider: ProviderId) => void;
+  /** The bin's signature provider, or null without a check: decides whether re-signing is offered. */
+  signatureProvider: ProviderId | null;
 };
 
-export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignature }: Props) {
+export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignature, signatureProvider }: Props) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [deleting, setDeleting] = useState(false);
 
@@ -118,6 +121,9 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
       </Section>
       <Section title="Body">
         <BodyViewer bytes={body} contentType={request.contentType} />
+      </Section>
+      <Section title="Forward">
+        <ForwardPanel binId={binId} request={request} body={body} provider={signatureProvider} />
       </Section>
     </article>
   );

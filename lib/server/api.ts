@@ -64,6 +64,7 @@ export function toBinDto(bin: BinRecord, baseUrl: string): BinDto {
     createdAt: bin.createdAt.toISOString(),
     requestCount: bin.requestCount,
     signature: bin.signature,
+    forward: bin.forward,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { BinSignatureDto } from "../types.ts";
+import type { BinForwardDto, BinSignatureDto } from "../types.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
@@ -9,7 +9,13 @@ import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.
 /** What the capture path needs to know about a bin, kept in memory. */
 export type BinSettings = { signature: SignatureConfig | null };
 
-export type BinRecord = { id: string; createdAt: Date; requestCount: number; signature: BinSignatureDto | null };
+export type BinRecord = {
+  id: string;
+  createdAt: Date;
+  requestCount: number;
+  signature: BinSignatureDto | null;
+  forward: BinForwardDto | null;
+};
 
 // Settings of bins known to exist, so the capture hot path does not read the bin per
 // request. Shared through globalThis because changes arrive through Next's bundle
@@ -67,10 +73,16 @@ export async function binExists(binId: string): Promise<boolean> {
 export async function findBin(binId: string): Promise<BinRecord | null> {
   const bin = await getDb().bin.findUnique({
     where: { id: binId },
-    select: { id: true, createdAt: true, ...signatureColumns, _count: { select: { requests: true } } },
+    select: { id: true, createdAt: true, forwardUrl: true, ...signatureColumns, _count: { select: { requests: true } } },
   });
   if (!bin) return null;
-  return { id: bin.id, createdAt: bin.createdAt, requestCount: bin._count.requests, signature: toSignatureDto(readSignature(binId, bin)) };
+  return {
+    id: bin.id,
+    createdAt: bin.createdAt,
+    requestCount: bin._count.requests,
+    signature: toSignatureDto(readSignature(binId, bin)),
+    forward: bin.forwardUrl ? { url: bin.forwardUrl } : null,
+  };
 }
 
 /** @throws AppError not_found */
@@ -98,6 +110,30 @@ export async function updateBinSignature(binId: string, signature: SignatureConf
   await rejudgeBin(binId, signature);
   getEventBus().publish(binId, { type: "bin-updated", binId });
   return getBinOrThrow(binId);
+}
+
+/**
+ * Remembers (or with null forgets) the bin's forwarding target.
+ * @throws AppError not_found
+ */
+export async function updateBinForward(binId: string, forward: BinForwardDto | null): Promise<BinRecord> {
+  const { count } = await getDb().bin.updateMany({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
+  if (count === 0) throw binNotFound(binId);
+  return getBinOrThrow(binId);
+}
+
+/**
+ * Applies a PATCH: each setting present is changed, the others are left as they are.
+ * @throws AppError not_found
+ */
+export async function updateBin(
+  binId: string,
+  changes: { signature?: SignatureConfig | null; forward?: BinForwardDto | null },
+): Promise<BinRecord> {
+  let bin: BinRecord | null = null;
+  if (changes.forward !== undefined) bin = await updateBinForward(binId, changes.forward);
+  if (changes.signature !== undefined) bin = await updateBinSignature(binId, changes.signature);
+  return bin ?? getBinOrThrow(binId);
 }
 
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */

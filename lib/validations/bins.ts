@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpTokenPattern } from "../forward-headers.ts";
 import { providerIds } from "../signature-providers.ts";
 import { binIdPattern, requestIdPattern } from "../server/ids.ts";
 import { signatureConfigSchema } from "../server/signatures/index.ts";
@@ -20,10 +21,44 @@ export const rawBodyQuerySchema = z.object({
   download: z.enum(["0", "1", "true", "false"]).optional(),
 });
 
-/** PATCH /api/bins/{binId}: null removes the signature check. */
-export const updateBinSchema = z.strictObject({
-  signature: signatureConfigSchema.nullable(),
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL such as http://localhost:4000/webhooks" })
+  .max(4096, "URL too long")
+  // The target is remembered and listed back: a password in it would be echoed.
+  .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), "must not hold credentials (user:password@): send them in an Authorization header instead");
+
+/** The bin's remembered forwarding target; an object so auto-forward can add `enabled` and `maxAttempts`. */
+export const binForwardSchema = z.strictObject({ url: httpUrl });
+
+/** PATCH /api/bins/{binId}: each setting given is changed; null removes it. */
+export const updateBinSchema = z
+  .strictObject({
+    signature: signatureConfigSchema.nullable().optional(),
+    forward: binForwardSchema.nullable().optional(),
+  })
+  .refine((input) => input.signature !== undefined || input.forward !== undefined, "give signature or forward");
+
+const headerName = z.string().regex(httpTokenPattern, "not a valid header name");
+// Tab, visible ASCII and Latin-1 (one byte each on the wire, as captured values are read):
+// no CR, LF or NUL that would end the header line, nothing Node's client cannot encode.
+const headerValue = z.string().regex(/^[\t\x20-\x7e\x80-\xff]*$/, "header values may hold tabs, visible ASCII and Latin-1 characters only: no CR, LF, NUL or other control characters");
+
+/** POST .../forward: the capture as captured, or edited, to `url`. */
+export const forwardSchema = z.strictObject({
+  url: httpUrl,
+  method: z
+    .string()
+    .regex(httpTokenPattern, "not a valid HTTP method")
+    .max(32)
+    // Node's client sends methods in upper case; record what is actually sent.
+    .transform((method) => method.toUpperCase())
+    .optional(),
+  headers: z.array(z.tuple([headerName, headerValue])).max(500).optional(),
+  bodyBase64: z.base64("bodyBase64 must be base64").optional(),
+  appendPath: z.boolean().default(true),
+  resign: z.boolean().default(false),
 });
+export type ForwardInput = z.output<typeof forwardSchema>;
 
 /** POST .../verify: one provider and secret, tried once and never saved. */
 export const verifyOnceSchema = z
