@@ -26,7 +26,8 @@ Options:
   -t, --to <URL>       where to send captures (http or https), e.g.
                        http://localhost:3000/webhooks
       --no-path        do not append the captured sub-path and query to the target
-      --from-start     deliver every capture already in the bin first
+      --from-start     with no state file yet, first deliver every capture
+                       already in the bin
       --state <file>   where the last delivered capture id is kept (default: a file
                        under your cache directory, one per bin and target); a restart
                        resumes from it, so nothing is delivered twice or lost
@@ -39,10 +40,11 @@ arriving after it started are delivered. Deliveries are made one at a time, in
 order. A target that answers (any status) or fails (refused, timeout...) counts
 as delivered: the line says what happened and the relay goes on.
 If the connection to Hookyard drops, it reconnects (with backoff) and delivers
-what it missed.
+what it missed. Delivery lines go to stdout, connection news to stderr.
 
 Exit codes:
-  0  stopped with Ctrl-C (SIGINT) or SIGTERM
+  0  stopped with Ctrl-C (SIGINT) or SIGTERM, after the delivery in flight
+     (a second Ctrl-C quits at once with 130)
   1  runtime error: unknown bin, bin deleted, server unreachable at start,
      unreadable state file
   2  usage error: bad arguments or URL
