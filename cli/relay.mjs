@@ -136,7 +136,7 @@ async function follow(options, api, cursor, io, hooks) {
   let last = cursor;
   try {
     for (;;) {
-      const chunk = await readWithin(reader, io.idleMs ?? 60_000);
+      const chunk = await readWithin(reader, io.idleMs ?? 60_000, options.server, io.stop);
       if (chunk.done) return;
       for (const event of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         if (event.event === "ready") hooks.onReady();
@@ -150,22 +150,23 @@ async function follow(options, api, cursor, io, hooks) {
         }
       }
     }
-  } catch (error) {
-    if (error instanceof RelayExit || error instanceof ConnectionLost || io.stop.aborted) throw error;
-    throw new ConnectionLost(networkWords(error, options.server));
   } finally {
+    // Cancelling a stream that already failed rejects again; the failure is already being handled.
     reader.cancel().catch(() => undefined);
   }
 }
 
 /**
- * The next chunk, or ConnectionLost when nothing (not even the heartbeat) arrives in
- * time: a connection can die silently, and the heartbeat is how we notice.
+ * The next chunk. ConnectionLost when the connection breaks, or when nothing (not even
+ * the heartbeat) arrives in time: a connection can die silently, and the heartbeat is
+ * how we notice. Being stopped rejects with the abort as it is.
  * @param {ReadableStreamDefaultReader<Uint8Array>} reader
  * @param {number} idleMs
+ * @param {string} server
+ * @param {AbortSignal} stop
  * @returns {Promise<ReadableStreamReadResult<Uint8Array>>}
  */
-async function readWithin(reader, idleMs) {
+async function readWithin(reader, idleMs, server, stop) {
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
   const idle = new Promise((_, reject) => {
@@ -173,6 +174,9 @@ async function readWithin(reader, idleMs) {
   });
   try {
     return /** @type {ReadableStreamReadResult<Uint8Array>} */ (await Promise.race([reader.read(), idle]));
+  } catch (error) {
+    if (error instanceof ConnectionLost || stop.aborted) throw error;
+    throw new ConnectionLost(networkWords(error, server));
   } finally {
     clearTimeout(timer);
   }
