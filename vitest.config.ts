@@ -6,7 +6,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["lib/**/*.test.ts", "components/**/*.test.ts"], environment: "node" },
+        test: { name: "unit", include: ["lib/**/*.test.ts", "components/**/*.test.ts", "cli/**/*.test.ts"], environment: "node" },
       },
       {
         // Against the real built server (dist/server.mjs) and a real SQLite file per test file.

@@ -1,46 +1,14 @@
 import type { HeaderPair } from "./types.ts";
 
+// The hop-by-hop rule is shared with the relay CLI, which runs without a build.
+export { endToEndHeaders } from "./forward-message.mjs";
+
 /**
  * Which headers a forwarded request carries, and the "Edit and send" form's header text.
- * Client-safe and pure: the server sends with these (lib/server/forward-message.ts) and
+ * Client-safe and pure: the server sends with these (lib/forward-message.mjs) and
  * the dashboard shows the same list for editing. The server checks names and values
  * again (lib/validations/bins.ts).
  */
-
-/**
- * Headers that describe one connection, not the message (RFC 9110 §7.6.1, plus the
- * framing we recompute and `Expect`, which would make us wait for a 100 Continue):
- * never forwarded.
- */
-const hopByHop = new Set([
-  "host",
-  "connection",
-  "content-length",
-  "transfer-encoding",
-  "keep-alive",
-  "te",
-  "trailer",
-  "trailers",
-  "upgrade",
-  "expect",
-  "http2-settings",
-  "proxy-connection",
-]);
-
-/** The captured headers minus hop-by-hop ones (and any the Connection header names), in order, duplicates kept. */
-export function endToEndHeaders(headers: HeaderPair[]): HeaderPair[] {
-  const named = new Set(
-    headers
-      .filter(([name]) => name.toLowerCase() === "connection")
-      .flatMap(([, value]) => value.split(","))
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  return headers.filter(([name]) => {
-    const lower = name.toLowerCase();
-    return !hopByHop.has(lower) && !lower.startsWith("proxy-") && !named.has(lower);
-  });
-}
 
 /** Headers as editable text: one `Name: value` a line, in order, duplicates kept. */
 export function formatHeaderLines(headers: HeaderPair[]): string {

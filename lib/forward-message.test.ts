@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeNetworkError, endToEndHeaders, joinTargetUrl, wireHeaders } from "./forward-message.ts";
+import { describeNetworkError, endToEndHeaders, joinTargetUrl, wireHeaders } from "./forward-message.mjs";
 
 describe("endToEndHeaders", () => {
   it("drops hop-by-hop headers and those Connection names, keeping order, case and duplicates", () => {
