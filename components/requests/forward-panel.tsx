@@ -88,6 +88,7 @@ export function ForwardPanel({ binId, request, body, provider }: Props) {
         attempts: [...(current?.attempts ?? []), answer],
         rememberedUrl: answer.target,
         recentUrls: [answer.target, ...(current?.recentUrls ?? []).filter((recent) => recent !== answer.target)],
+        job: current?.job ?? null,
       }));
     } catch {
       setProblem("Could not reach Hookyard to forward the request.");
