@@ -93,13 +93,15 @@ export async function findBin(binId: string): Promise<BinRecord | null> {
     createdAt: bin.createdAt,
     requestCount: bin._count.requests,
     signature: toSignatureDto(readSignature(binId, bin)),
-    // The auto-forward setting when there is one, else the target last used by hand.
-    forward: bin.autoForward
-      ? { url: bin.autoForward.url, enabled: bin.autoForward.enabled, maxAttempts: bin.autoForward.maxAttempts }
-      : bin.forwardUrl
-        ? { url: bin.forwardUrl, enabled: false, maxAttempts: defaultForwardMaxAttempts }
-        : null,
+    forward: toForwardDto(bin.forwardUrl, bin.autoForward),
   };
+}
+
+/** While auto-forward is on, its target; while off, the target last used by hand (the remembered one). */
+function toForwardDto(rememberedUrl: string | null, auto: AutoForwardRow): BinForwardDto | null {
+  const url = auto?.enabled ? auto.url : (rememberedUrl ?? auto?.url);
+  if (!url) return null;
+  return { url, enabled: auto?.enabled ?? false, maxAttempts: auto?.maxAttempts ?? defaultForwardMaxAttempts };
 }
 
 /** @throws AppError not_found */
