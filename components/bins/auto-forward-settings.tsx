@@ -67,10 +67,10 @@ export function AutoForwardSettings({ binId, forward, onSaved }: Props) {
         </h2>
         {!editing && (
           <div className="flex gap-2">
-            <Button onClick={startEditing}>{on ? "Change" : "Set up"}</Button>
+            <Button onClick={startEditing}>{on ? "Change auto-forward" : "Set up auto-forward"}</Button>
             {on && forward && (
               <Button variant="danger" disabled={pending} onClick={() => void save({ forward: { url: forward.url, enabled: false } })}>
-                {pending ? "Turning off…" : "Turn off"}
+                {pending ? "Turning off…" : "Turn off auto-forward"}
               </Button>
             )}
           </div>
@@ -118,7 +118,7 @@ export function AutoForwardSettings({ binId, forward, onSaved }: Props) {
           </div>
           <div className="flex gap-2">
             <Button type="submit" disabled={pending}>
-              {pending ? "Saving…" : "Save"}
+              {pending ? "Saving…" : "Save auto-forward"}
             </Button>
             <Button
               variant="ghost"
