@@ -2,7 +2,8 @@
 
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
-import type { BinDto, BinForwardDto } from "@/lib/types";
+import { patchBin } from "./patch-bin";
+import type { BinForwardDto } from "@/lib/types";
 
 type Props = {
   binId: string;
@@ -30,14 +31,7 @@ export function AutoForwardSettings({ binId, forward, onSaved }: Props) {
     setPending(true);
     setError(null);
     try {
-      const response = await fetch(`/api/bins/${binId}`, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      const answer = (await response.json()) as Partial<BinDto> & { message?: string };
-      if (!response.ok) throw new Error(answer.message ?? `The server answered ${response.status}.`);
-      onSaved(answer.forward ?? null);
+      onSaved((await patchBin(binId, body)).forward);
       setEditing(false);
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : "Could not save auto-forward.");
