@@ -37,6 +37,9 @@ describe("loadConfig", () => {
           { kind: "category", category: "public" },
         ],
         allowHosts: null,
+        retryBaseMs: 1_000,
+        retryMaxMs: 300_000,
+        concurrency: 8,
       },
     });
   });
@@ -58,6 +61,9 @@ describe("loadConfig", () => {
         FORWARD_MAX_RESPONSE_BYTES: "64",
         FORWARD_ALLOW_ADDRESSES: "public, 10.1.0.0/16",
         FORWARD_ALLOW_HOSTS: "Hooks.example.com,*.internal.test",
+        FORWARD_RETRY_BASE_MS: "20",
+        FORWARD_RETRY_MAX_MS: "400",
+        FORWARD_CONCURRENCY: "2",
       }),
     ).toEqual({
       env: "development",
@@ -78,6 +84,9 @@ describe("loadConfig", () => {
           { kind: "cidr", text: "10.1.0.0/16", family: 4, network: "10.1.0.0", prefix: 16 },
         ],
         allowHosts: ["hooks.example.com", "*.internal.test"],
+        retryBaseMs: 20,
+        retryMaxMs: 400,
+        concurrency: 2,
       },
     });
   });

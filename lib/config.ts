@@ -37,6 +37,12 @@ const envSchema = z.object({
   FORWARD_TIMEOUT_MS: positiveInt(30_000),
   /** Bytes of a target's answer body kept; the rest is dropped and the attempt marked truncated. */
   FORWARD_MAX_RESPONSE_BYTES: positiveInt(1024 * 1024),
+  /** First auto-forward retry waits about this long; each later one twice as long as the one before. */
+  FORWARD_RETRY_BASE_MS: positiveInt(1_000),
+  /** Longest wait before an auto-forward retry, Retry-After included. */
+  FORWARD_RETRY_MAX_MS: positiveInt(5 * 60_000),
+  /** Auto-forward deliveries in flight at once, across all bins. */
+  FORWARD_CONCURRENCY: positiveInt(8),
   /** Address ranges forwarding may connect to: keywords and CIDRs, comma-separated. */
   FORWARD_ALLOW_ADDRESSES: z
     .string()
@@ -77,6 +83,9 @@ export type ForwardConfig = {
   allowAddresses: AddressRule[];
   /** null: any host name. */
   allowHosts: string[] | null;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  concurrency: number;
 };
 
 export class ConfigError extends Error {
@@ -111,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxResponseBytes: values.FORWARD_MAX_RESPONSE_BYTES,
       allowAddresses: values.FORWARD_ALLOW_ADDRESSES,
       allowHosts: values.FORWARD_ALLOW_HOSTS,
+      retryBaseMs: values.FORWARD_RETRY_BASE_MS,
+      retryMaxMs: values.FORWARD_RETRY_MAX_MS,
+      concurrency: values.FORWARD_CONCURRENCY,
     },
   };
 }

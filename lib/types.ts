@@ -20,12 +20,28 @@ export type BinDto = {
   createdAt: string;
   requestCount: number;
   signature: BinSignatureDto | null;
-  /** The remembered forwarding target; null when none was set or used yet. */
+  /** The forwarding setting (or the remembered target); null when none was set or used yet. */
   forward: BinForwardDto | null;
 };
 
-/** Shaped as an object so auto-forwarding can add `enabled` and `maxAttempts` later. */
-export type BinForwardDto = { url: string };
+/**
+ * The bin's forwarding target. With `enabled`, every new capture is sent there
+ * automatically, retried up to `maxAttempts` attempts in all.
+ */
+export type BinForwardDto = { url: string; enabled: boolean; maxAttempts: number };
+
+/** A capture's auto-forward: waiting, being sent, delivered (2xx) or given up. */
+export type ForwardJobState = "pending" | "running" | "delivered" | "failed";
+
+export type ForwardJobDto = {
+  state: ForwardJobState;
+  target: string;
+  attempts: number;
+  maxAttempts: number;
+  /** When the next attempt is due (ms since the epoch); null once the job has ended. */
+  nextAttemptAt: number | null;
+  lastError: string | null;
+};
 
 /**
  * One attempt to send a capture to a target. Either the target answered (`status`,
@@ -52,7 +68,12 @@ export type ForwardAttemptDto = {
   /** The body was longer than FORWARD_MAX_RESPONSE_BYTES; only that much is kept. */
   bodyTruncated: boolean;
   error: string | null;
+  /** Made by auto-forward rather than by hand. */
+  automatic: boolean;
 };
+
+/** An attempt as the live stream carries it: without the answer's body, which can be large. */
+export type ForwardAttemptSummary = Omit<ForwardAttemptDto, "bodyBase64">;
 
 export type ForwardList = {
   /** Oldest first. */
@@ -61,6 +82,8 @@ export type ForwardList = {
   rememberedUrl: string | null;
   /** Distinct targets recently used in this bin, newest first. */
   recentUrls: string[];
+  /** The capture's auto-forward; null when it was captured with auto-forward off. */
+  job: ForwardJobDto | null;
 };
 
 export type RequestSummary = {
@@ -95,4 +118,6 @@ export type BinEvent =
   | { type: "requests-cleared"; binId: string }
   | { type: "bin-deleted"; binId: string }
   /** The bin's settings changed and its captures were judged again. */
-  | { type: "bin-updated"; binId: string };
+  | { type: "bin-updated"; binId: string }
+  /** Auto-forward made an attempt for one of the bin's captures. */
+  | { type: "forward-attempt"; binId: string; attempt: ForwardAttemptSummary; job: ForwardJobDto };

@@ -2,8 +2,9 @@
 
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { patchBin } from "./patch-bin";
 import { type ProviderId, providerIds, providers } from "@/lib/signature-providers";
-import type { BinDto, BinSignatureDto } from "@/lib/types";
+import type { BinSignatureDto } from "@/lib/types";
 
 type Props = {
   binId: string;
@@ -26,14 +27,7 @@ export function SignatureSettings({ binId, signature, onSaved, editing, setEditi
     setPending(true);
     setError(null);
     try {
-      const response = await fetch(`/api/bins/${binId}`, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      const answer = (await response.json()) as Partial<BinDto> & { message?: string };
-      if (!response.ok) throw new Error(answer.message ?? `The server answered ${response.status}.`);
-      onSaved(answer.signature ?? null);
+      onSaved((await patchBin(binId, body)).signature);
       setEditing(null);
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : "Could not save the signature check.");

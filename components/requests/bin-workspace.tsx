@@ -1,11 +1,12 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { AutoForwardSettings } from "@/components/bins/auto-forward-settings";
 import { SignatureSettings } from "@/components/bins/signature-settings";
 import { Button } from "@/components/ui/button";
 import { sampleCurl } from "@/lib/curl";
 import type { ProviderId } from "@/lib/signature-providers";
-import type { BinDto, BinSignatureDto, RequestPage } from "@/lib/types";
+import type { BinDto, BinForwardDto, BinSignatureDto, RequestPage } from "@/lib/types";
 import { RequestDetailPanel } from "./request-detail";
 import { RequestList } from "./request-list";
 import { type LiveStatus, useLiveRequests } from "./use-live-requests";
@@ -17,12 +18,14 @@ type Props = {
   initialTotal: number;
   initialSelectedId: string | null;
   initialSignature: BinSignatureDto | null;
+  initialForward: BinForwardDto | null;
 };
 
 /** The live list of captures and the selected one's detail. */
-export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialSelectedId, initialSignature }: Props) {
+export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialSelectedId, initialSignature, initialForward }: Props) {
   const live = useLiveRequests(binId, initialPage, initialTotal);
   const [signature, setSignature] = useState(initialSignature);
+  const [forward, setForward] = useState(initialForward);
   const [editingSignature, setEditingSignature] = useState<ProviderId | null>(null);
 
   useEffect(() => {
@@ -31,7 +34,11 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
     const controller = new AbortController();
     fetch(`/api/bins/${binId}`, { signal: controller.signal })
       .then((response) => (response.ok ? (response.json() as Promise<BinDto>) : null))
-      .then((bin) => bin && setSignature(bin.signature))
+      .then((bin) => {
+        if (!bin) return;
+        setSignature(bin.signature);
+        setForward(bin.forward);
+      })
       .catch(() => {
         // Aborted by a newer revision, or offline.
       });
@@ -94,6 +101,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
   return (
     <div className="flex flex-col gap-5">
     <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
+    <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
     <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">
       <section aria-labelledby="requests-heading" className="flex min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
@@ -138,6 +146,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
             onDeleted={onDeleted}
             onSetUpSignature={setEditingSignature}
             signatureProvider={signature?.provider ?? null}
+            liveForwardAttempt={live.forwardAttempt}
           />
         ) : (
           <p className="p-6 text-sm text-zinc-500">

@@ -5,9 +5,10 @@ import { Button } from "@/components/ui/button";
 import { base64ToBytes, bytesToBase64, decodeText, formatBytes } from "@/lib/body";
 import { endToEndHeaders, formatHeaderLines, parseHeaderLines } from "@/lib/forward-headers";
 import { type ProviderId, canResign, providers } from "@/lib/signature-providers";
-import type { ForwardAttemptDto, ForwardList, HeaderPair, RequestDetail } from "@/lib/types";
+import type { ForwardAttemptDto, ForwardJobDto, ForwardList, HeaderPair, RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
 import { KeyValueTable } from "./key-value-table";
+import type { LiveForwardAttempt } from "./use-live-requests";
 
 type Props = {
   binId: string;
@@ -15,6 +16,8 @@ type Props = {
   body: Uint8Array;
   /** The bin's signature provider, when it has a check; offers re-signing if the scheme allows. */
   provider: ProviderId | null;
+  /** The bin's latest live auto-forward attempt: when it is this capture's, the attempts are read again. */
+  liveAttempt?: LiveForwardAttempt | null;
 };
 
 type ForwardEdits = { method: string; headers: string; body: string };
@@ -27,7 +30,7 @@ const inputClasses =
  * with the target's answer. The answer is hostile content: shown through BodyViewer
  * and KeyValueTable, as text only.
  */
-export function ForwardPanel({ binId, request, body, provider }: Props) {
+export function ForwardPanel({ binId, request, body, provider, liveAttempt = null }: Props) {
   const ids = useId();
   const forwardsUrl = `/api/bins/${binId}/requests/${request.id}/forwards`;
   const [list, setList] = useState<ForwardList | null>(null);
@@ -39,6 +42,12 @@ export function ForwardPanel({ binId, request, body, provider }: Props) {
   const [edits, setEdits] = useState<ForwardEdits>(() => initialEdits(request, body));
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [reloads, setReloads] = useState(0);
+
+  useEffect(() => {
+    // Auto-forward made an attempt for this capture: the answer's body is not in the event, so read the list.
+    if (liveAttempt?.attempt.requestId === request.id) setReloads((current) => current + 1);
+  }, [liveAttempt, request.id]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -55,7 +64,7 @@ export function ForwardPanel({ binId, request, body, provider }: Props) {
         setLoadError(error instanceof Error ? error.message : "Could not load the forwarding attempts.");
       });
     return () => controller.abort();
-  }, [forwardsUrl]);
+  }, [forwardsUrl, reloads]);
 
   const resignable = provider !== null && canResign(provider);
   const textBody = decodeText(body);
@@ -88,6 +97,7 @@ export function ForwardPanel({ binId, request, body, provider }: Props) {
         attempts: [...(current?.attempts ?? []), answer],
         rememberedUrl: answer.target,
         recentUrls: [answer.target, ...(current?.recentUrls ?? []).filter((recent) => recent !== answer.target)],
+        job: current?.job ?? null,
       }));
     } catch {
       setProblem("Could not reach Hookyard to forward the request.");
@@ -176,6 +186,7 @@ export function ForwardPanel({ binId, request, body, provider }: Props) {
           {loadError}
         </p>
       )}
+      {list?.job && <AutoForwardStatus job={list.job} />}
       <div aria-live="polite">{latest && <AttemptAnswer key={latest.id} attempt={latest} />}</div>
       {attempts.length > 0 && (
         <div>
@@ -191,6 +202,7 @@ export function ForwardPanel({ binId, request, body, provider }: Props) {
                     <span className="min-w-0 truncate font-mono">{attempt.url}</span>
                     <Outcome attempt={attempt} />
                     {attempt.resigned && <span className="text-zinc-500">re-signed</span>}
+                    {attempt.automatic && <span className="text-zinc-500">auto</span>}
                   </summary>
                   <div className="flex flex-col gap-2 border-t border-zinc-200 p-2 dark:border-zinc-800">
                     <p className="font-semibold text-zinc-500">Sent headers</p>
@@ -204,6 +216,24 @@ export function ForwardPanel({ binId, request, body, provider }: Props) {
         </div>
       )}
     </div>
+  );
+}
+
+/** Where this capture's auto-forward stands, in words. */
+function AutoForwardStatus({ job }: { job: ForwardJobDto }) {
+  const tries = `${job.attempts} of ${job.maxAttempts} ${job.maxAttempts === 1 ? "attempt" : "attempts"}`;
+  const text =
+    job.state === "delivered"
+      ? `Auto-forwarded to ${job.target} (${tries}).`
+      : job.state === "failed"
+        ? `Auto-forward to ${job.target} gave up after ${tries}: ${job.lastError ?? "no answer"}.`
+        : job.state === "running"
+          ? `Auto-forwarding to ${job.target} now (${tries} made).`
+          : `Auto-forward to ${job.target}: ${job.lastError ? `${job.lastError}; ` : ""}next attempt at ${new Date(job.nextAttemptAt ?? Date.now()).toLocaleTimeString()} (${tries} made).`;
+  return (
+    <p role="status" className="break-all text-sm text-zinc-600 dark:text-zinc-400" data-testid="auto-forward-status">
+      {text}
+    </p>
   );
 }
 

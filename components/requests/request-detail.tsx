@@ -13,6 +13,7 @@ import { MethodBadge } from "./method-badge";
 import { SignatureVerdictPanel } from "./signature-verdict";
 import type { ProviderId } from "@/lib/signature-providers";
 import { displayPath } from "./request-list";
+import type { LiveForwardAttempt } from "./use-live-requests";
 
 type Load = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; request: RequestDetail; body: Uint8Array };
 
@@ -23,9 +24,11 @@ type Props = {
   onSetUpSignature: (provider: ProviderId) => void;
   /** The bin's signature provider, or null without a check: decides whether re-signing is offered. */
   signatureProvider: ProviderId | null;
+  /** The bin's latest live auto-forward attempt; the forward panel reloads when it is this capture's. */
+  liveForwardAttempt?: LiveForwardAttempt | null;
 };
 
-export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignature, signatureProvider }: Props) {
+export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignature, signatureProvider, liveForwardAttempt = null }: Props) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [deleting, setDeleting] = useState(false);
 
@@ -123,7 +126,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         <BodyViewer bytes={body} contentType={request.contentType} />
       </Section>
       <Section title="Forward">
-        <ForwardPanel binId={binId} request={request} body={body} provider={signatureProvider} />
+        <ForwardPanel binId={binId} request={request} body={body} provider={signatureProvider} liveAttempt={liveForwardAttempt} />
       </Section>
     </article>
   );

@@ -1,7 +1,10 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { RequestPage, RequestSummary } from "@/lib/types";
+import type { BinEvent, RequestPage, RequestSummary } from "@/lib/types";
+
+/** An auto-forward attempt as it was made: the attempt (without the answer's body) and where its job stands. */
+export type LiveForwardAttempt = Omit<Extract<BinEvent, { type: "forward-attempt" }>, "type" | "binId">;
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "bin-deleted";
 
@@ -26,6 +29,8 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const [status, setStatus] = useState<LiveStatus>("connecting");
   /** Counts `bin-updated` events: the bin's settings changed and verdicts were re-judged. */
   const [revision, setRevision] = useState(0);
+  /** The latest auto-forward attempt in this bin, so an open detail view can show it. */
+  const [forwardAttempt, setForwardAttempt] = useState<LiveForwardAttempt | null>(null);
   const resumeFrom = initialPage.requests[0]?.id ?? "0";
 
   useEffect(() => {
@@ -45,6 +50,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
     });
     source.addEventListener("requests-cleared", () => setState({ requests: [], total: 0, nextCursor: null }));
     source.addEventListener("bin-updated", () => setRevision((current) => current + 1));
+    source.addEventListener("forward-attempt", (event) => setForwardAttempt(JSON.parse((event as MessageEvent<string>).data) as LiveForwardAttempt));
     source.addEventListener("bin-deleted", () => {
       source.close();
       setStatus("bin-deleted");
@@ -91,7 +97,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const forget = (requestId: string) => setState((current) => removeRequest(current, requestId));
   const forgetAll = () => setState({ requests: [], total: 0, nextCursor: null });
 
-  return { ...state, status, revision, loadOlder, forget, forgetAll };
+  return { ...state, status, revision, forwardAttempt, loadOlder, forget, forgetAll };
 }
 
 function removeRequest(state: LiveState, requestId: string): LiveState {

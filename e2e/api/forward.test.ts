@@ -284,14 +284,14 @@ describe("attempts and the remembered target", () => {
     expect(list.recentUrls).toEqual([`${target.baseUrl}/other`, `${target.baseUrl}/two`, `http://127.0.0.1:${port}/down`, `${target.baseUrl}/one`]);
 
     const binDto = (await api(server.baseUrl, `/api/bins/${bin.id}`)).json as BinDto;
-    expect(binDto.forward).toEqual({ url: `${target.baseUrl}/other` });
+    expect(binDto.forward).toEqual({ url: `${target.baseUrl}/other`, enabled: false, maxAttempts: 5 });
   });
 
   it("lets PATCH set and clear the remembered target", async () => {
     const bin = await createBin(server.baseUrl);
     const patch = (forward: unknown) =>
       api(server.baseUrl, `/api/bins/${bin.id}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ forward }) });
-    expect(((await patch({ url: "http://localhost:4000/hooks" })).json as BinDto).forward).toEqual({ url: "http://localhost:4000/hooks" });
+    expect(((await patch({ url: "http://localhost:4000/hooks" })).json as BinDto).forward).toEqual({ url: "http://localhost:4000/hooks", enabled: false, maxAttempts: 5 });
     expect(((await patch(null)).json as BinDto).forward).toBeNull();
     const bad = await patch({ url: "ftp://example.com" });
     expect(bad.status).toBe(422);

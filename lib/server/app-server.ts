@@ -2,6 +2,7 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import type { Config } from "../config.ts";
+import { AutoForwarder } from "./auto-forward.ts";
 import { captureRequest, parseCaptureTarget, refuseConnect } from "./capture.ts";
 import { createSqliteCaptureStore } from "./capture-store.ts";
 import { closeDb, configureConnection } from "./db.ts";
@@ -36,10 +37,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await configureConnection();
 
   const bus = getEventBus();
+  const forwarder = new AutoForwarder(config.forward, bus);
   const captureStore = createSqliteCaptureStore(config.databaseFile);
   const writer = new GroupCommitWriter(captureStore, {
     maxPending: config.maxPendingCaptures,
-    onCommitted: (row) => bus.publish(row.binId, { type: "request", request: toSummary(row) }),
+    onCommitted: (row) => {
+      bus.publish(row.binId, { type: "request", request: toSummary(row) });
+      // Its job was committed with it; the worker takes it from the table.
+      if (row.forwardJob) forwarder.wake();
+    },
   });
   const budget = new MemoryBudget(config.maxBufferedBodyBytes);
   const streams = new LiveStreams(bus, { heartbeatMs: config.sseHeartbeatMs });
@@ -48,6 +54,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = next({ dev: config.env === "development", hostname: config.host, port: config.port, httpServer: server });
   const handleWithNext = app.getRequestHandler();
   await app.prepare();
+  await forwarder.start();
 
   server.on("request", (req, res) => {
     const target = req.url ?? "/";
@@ -82,6 +89,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       server.closeIdleConnections();
       // Everything already acknowledged is committed; what is still queued gets written too.
       await writer.flushed();
+      await forwarder.stop();
       await closed;
       await app.close();
       captureStore.close();

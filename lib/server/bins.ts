@@ -1,4 +1,5 @@
 import type { BinForwardDto, BinSignatureDto } from "../types.ts";
+import { type BinForwardInput, defaultForwardMaxAttempts } from "../validations/bins.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
@@ -6,8 +7,11 @@ import { newBinId } from "./ids.ts";
 import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.ts";
 
+/** Where each new capture is sent on its own; null while auto-forward is off. */
+export type AutoForwardSetting = { url: string; maxAttempts: number };
+
 /** What the capture path needs to know about a bin, kept in memory. */
-export type BinSettings = { signature: SignatureConfig | null };
+export type BinSettings = { signature: SignatureConfig | null; autoForward: AutoForwardSetting | null };
 
 export type BinRecord = {
   id: string;
@@ -33,6 +37,14 @@ type SignatureColumns = { signatureProvider: string | null; signatureSecrets: st
 
 const signatureColumns = { signatureProvider: true, signatureSecrets: true, signatureOptions: true } as const;
 
+const autoForwardColumns = { autoForward: { select: { url: true, enabled: true, maxAttempts: true } } } as const;
+
+type AutoForwardRow = { url: string; enabled: boolean; maxAttempts: number } | null;
+
+function readAutoForward(row: AutoForwardRow): AutoForwardSetting | null {
+  return row?.enabled ? { url: row.url, maxAttempts: row.maxAttempts } : null;
+}
+
 function readSignature(binId: string, columns: SignatureColumns): SignatureConfig | null {
   if (!columns.signatureProvider) return null;
   const parsed = signatureConfigSchema.safeParse({
@@ -50,7 +62,7 @@ function readSignature(binId: string, columns: SignatureColumns): SignatureConfi
 
 export async function createBin(): Promise<{ id: string; createdAt: Date }> {
   const bin = await getDb().bin.create({ data: { id: newBinId() } });
-  settingsCache().set(bin.id, { signature: null });
+  settingsCache().set(bin.id, { signature: null, autoForward: null });
   return bin;
 }
 
@@ -59,9 +71,9 @@ export async function getBinSettings(binId: string): Promise<BinSettings | null>
   const cache = settingsCache();
   const cached = cache.get(binId);
   if (cached) return cached;
-  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: signatureColumns });
+  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: { ...signatureColumns, ...autoForwardColumns } });
   if (!bin) return null;
-  const settings = { signature: readSignature(binId, bin) };
+  const settings = { signature: readSignature(binId, bin), autoForward: readAutoForward(bin.autoForward) };
   cache.set(binId, settings);
   return settings;
 }
@@ -73,7 +85,7 @@ export async function binExists(binId: string): Promise<boolean> {
 export async function findBin(binId: string): Promise<BinRecord | null> {
   const bin = await getDb().bin.findUnique({
     where: { id: binId },
-    select: { id: true, createdAt: true, forwardUrl: true, ...signatureColumns, _count: { select: { requests: true } } },
+    select: { id: true, createdAt: true, forwardUrl: true, ...signatureColumns, ...autoForwardColumns, _count: { select: { requests: true } } },
   });
   if (!bin) return null;
   return {
@@ -81,8 +93,15 @@ export async function findBin(binId: string): Promise<BinRecord | null> {
     createdAt: bin.createdAt,
     requestCount: bin._count.requests,
     signature: toSignatureDto(readSignature(binId, bin)),
-    forward: bin.forwardUrl ? { url: bin.forwardUrl } : null,
+    forward: toForwardDto(bin.forwardUrl, bin.autoForward),
   };
+}
+
+/** While auto-forward is on, its target; while off, the target last used by hand (the remembered one). */
+function toForwardDto(rememberedUrl: string | null, auto: AutoForwardRow): BinForwardDto | null {
+  const url = auto?.enabled ? auto.url : (rememberedUrl ?? auto?.url);
+  if (!url) return null;
+  return { url, enabled: auto?.enabled ?? false, maxAttempts: auto?.maxAttempts ?? defaultForwardMaxAttempts };
 }
 
 /** @throws AppError not_found */
@@ -106,20 +125,44 @@ export async function updateBinSignature(binId: string, signature: SignatureConf
   });
   if (count === 0) throw binNotFound(binId);
   // Captures from now on are judged with the new check; the ones before, here.
-  settingsCache().set(binId, { signature });
+  await updateCachedSettings(binId, { signature });
   await rejudgeBin(binId, signature);
   getEventBus().publish(binId, { type: "bin-updated", binId });
   return getBinOrThrow(binId);
 }
 
 /**
- * Remembers (or with null forgets) the bin's forwarding target.
+ * Remembers (or with null forgets) the bin's forwarding target, and with it the
+ * auto-forward setting: `enabled` and `maxAttempts` keep their current values when
+ * left out. Captures from now on follow the new setting.
  * @throws AppError not_found
  */
-export async function updateBinForward(binId: string, forward: BinForwardDto | null): Promise<BinRecord> {
-  const { count } = await getDb().bin.updateMany({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
+export async function updateBinForward(binId: string, forward: BinForwardInput | null): Promise<BinRecord> {
+  const db = getDb();
+  const { count } = await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
   if (count === 0) throw binNotFound(binId);
+  let setting: AutoForwardRow = null;
+  if (forward) {
+    const current = await db.autoForward.findUnique({ where: { binId } });
+    const enabled = forward.enabled ?? current?.enabled ?? false;
+    const maxAttempts = forward.maxAttempts ?? current?.maxAttempts ?? defaultForwardMaxAttempts;
+    setting = await db.autoForward.upsert({
+      where: { binId },
+      create: { binId, url: forward.url, enabled, maxAttempts },
+      update: { url: forward.url, enabled, maxAttempts },
+    });
+  } else {
+    await db.autoForward.deleteMany({ where: { binId } });
+  }
+  await updateCachedSettings(binId, { autoForward: readAutoForward(setting) });
+  getEventBus().publish(binId, { type: "bin-updated", binId });
   return getBinOrThrow(binId);
+}
+
+/** Changes part of a bin's cached settings; the rest is read first when not cached. */
+async function updateCachedSettings(binId: string, changes: Partial<BinSettings>): Promise<void> {
+  const current = await getBinSettings(binId);
+  if (current) settingsCache().set(binId, { ...current, ...changes });
 }
 
 /**
@@ -128,7 +171,7 @@ export async function updateBinForward(binId: string, forward: BinForwardDto | n
  */
 export async function updateBin(
   binId: string,
-  changes: { signature?: SignatureConfig | null; forward?: BinForwardDto | null },
+  changes: { signature?: SignatureConfig | null; forward?: BinForwardInput | null },
 ): Promise<BinRecord> {
   let bin: BinRecord | null = null;
   if (changes.forward !== undefined) bin = await updateBinForward(binId, changes.forward);

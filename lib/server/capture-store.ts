@@ -16,6 +16,8 @@ export type CaptureRow = {
   size: number;
   ip: string;
   receivedAt: number;
+  /** Set when the bin auto-forwards: its job is written in the capture's own transaction. */
+  forwardJob?: { target: string; maxAttempts: number };
 } & StoredVerdict;
 
 /** Where captures are written, all rows or none. The seam a PostgreSQL backend would fill. */
@@ -66,8 +68,15 @@ export function createSqliteCaptureStore(databaseFile: string): CaptureStore {
   const insert = db.prepare(
     `INSERT INTO "CapturedRequest" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
   );
+  // The job's id is the capture's; it is due at once.
+  const insertJob = db.prepare(
+    `INSERT INTO "ForwardJob" ("id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt") VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)`,
+  );
   const insertGroup = db.transaction((rows: readonly CaptureRow[]) => {
-    for (const row of rows) insert.run(columns.map((column) => row[column]));
+    for (const row of rows) {
+      insert.run(columns.map((column) => row[column]));
+      if (row.forwardJob) insertJob.run(row.id, row.id, row.binId, row.forwardJob.target, row.forwardJob.maxAttempts, row.receivedAt);
+    }
   });
 
   return {

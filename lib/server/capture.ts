@@ -207,6 +207,7 @@ function toCaptureRow(
     ip: clientIp(req, config.trustProxy),
     receivedAt,
     ...judge({ method, url, headers, body, receivedAt }, settings.signature),
+    ...(settings.autoForward ? { forwardJob: { target: settings.autoForward.url, maxAttempts: settings.autoForward.maxAttempts } } : {}),
   };
 }
 

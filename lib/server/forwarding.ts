@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { type ForwardConfig, getConfig } from "../config.ts";
-import type { ForwardAttemptDto, ForwardList, HeaderPair } from "../types.ts";
+import type { ForwardAttemptDto, ForwardJobDto, ForwardJobState, ForwardList, HeaderPair } from "../types.ts";
 import type { ForwardInput } from "../validations/bins.ts";
 import { getBinSettings } from "./bins.ts";
 import { getDb } from "./db.ts";
@@ -161,39 +161,81 @@ export async function forwardCapture(binId: string, requestId: string, input: Fo
   });
   if (!row) throw captureNotFound(requestId);
 
-  const href = input.appendPath ? joinTargetUrl(input.url, row.path, row.query) : input.url;
-  const url = new URL(href);
-  // The captured sub-path and query go out exactly as received: URL's serialisation would
-  // resolve dot segments and percent-encode quotes, changing what a signature covers.
-  const path = input.appendPath ? href.slice(url.origin.length) : `${url.pathname}${url.search}`;
+  const { url, path } = captureDestination(input.url, row, input.appendPath);
   const method = input.method ?? row.method;
   const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : row.body;
   let headers: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
   if (input.resign) headers = await resign(binId, headers, body);
 
-  const target = await resolveTarget(url, config);
-  const sent = wireHeaders(url, method, headers, body.length);
+  const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, automatic: false }, config);
+  await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
+  return attempt;
+}
+
+/** Where a capture goes: the URL to connect to, and the request target exactly as it is sent. */
+export function captureDestination(target: string, capture: { path: string; query: string }, appendPath: boolean): { url: URL; path: string } {
+  const href = appendPath ? joinTargetUrl(target, capture.path, capture.query) : target;
+  const url = new URL(href);
+  // The captured sub-path and query go out exactly as received: URL's serialisation would
+  // resolve dot segments and percent-encode quotes, changing what a signature covers.
+  return { url, path: appendPath ? href.slice(url.origin.length) : `${url.pathname}${url.search}` };
+}
+
+/** One message to send for a capture, already built (joined URL, edited or re-signed headers). */
+export type Outgoing = {
+  requestId: string;
+  /** The target as given. */
+  target: string;
+  url: URL;
+  /** The request target exactly as it goes on the wire. */
+  path: string;
+  method: string;
+  headers: HeaderPair[];
+  body: Uint8Array;
+  resigned: boolean;
+  /** Sent by the auto-forward worker: a target outside the policy is recorded as a failed attempt. */
+  automatic: boolean;
+};
+
+/**
+ * Checks the target against the policy, sends the message once and records the attempt.
+ * `refused` says the policy ruled the target out (recorded only when automatic).
+ * @throws AppError forbidden when a target sent by hand is outside the forwarding policy
+ */
+export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promise<{ attempt: ForwardAttemptDto; result: Exchange; refused: boolean }> {
+  const { url, path, method, body } = outgoing;
+  let refusedBecause: string | null = null;
+  let target: Resolved;
+  try {
+    target = await resolveTarget(url, config);
+  } catch (error) {
+    // Nobody is there to be answered 403: the worker keeps the reason with the capture.
+    if (!outgoing.automatic || !(error instanceof AppError && error.code === "forbidden")) throw error;
+    refusedBecause = error.message;
+    target = { error: error.message };
+  }
+  const sent = wireHeaders(url, method, outgoing.headers, body.length);
   const result: Exchange =
     "error" in target ? { kind: "error", error: target.error, durationMs: 0 } : await exchange(url, target, { method, headers: sent, body, path }, config);
 
-  const attempt = await db.forwardAttempt.create({
+  const attempt = await getDb().forwardAttempt.create({
     data: {
       id: newRequestId(),
-      requestId,
-      target: input.url,
+      requestId: outgoing.requestId,
+      target: outgoing.target,
       url: `${url.origin}${path}`,
       method,
       requestHeaders: JSON.stringify(sent),
       requestSize: body.length,
-      resigned: input.resign,
+      resigned: outgoing.resigned,
+      automatic: outgoing.automatic,
       durationMs: result.durationMs,
       ...(result.kind === "answer"
         ? { status: result.status, responseHeaders: JSON.stringify(result.headers), responseBody: new Uint8Array(result.body), responseTruncated: result.truncated }
         : { error: result.error }),
     },
   });
-  await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
-  return toAttemptDto(attempt);
+  return { attempt: toAttemptDto(attempt), result, refused: refusedBecause !== null };
 }
 
 async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<HeaderPair[]> {
@@ -214,7 +256,7 @@ export async function listForwards(binId: string, requestId: string): Promise<Fo
   const db = getDb();
   const capture = await db.capturedRequest.findFirst({ where: { id: requestId, binId }, select: { id: true, bin: { select: { forwardUrl: true } } } });
   if (!capture) throw captureNotFound(requestId);
-  const [attempts, recent] = await Promise.all([
+  const [attempts, recent, job] = await Promise.all([
     db.forwardAttempt.findMany({ where: { requestId }, orderBy: { id: "asc" } }),
     db.forwardAttempt.groupBy({
       by: ["target"],
@@ -223,8 +265,14 @@ export async function listForwards(binId: string, requestId: string): Promise<Fo
       orderBy: { _max: { id: "desc" } },
       take: 10,
     }),
+    db.forwardJob.findFirst({ where: { requestId } }),
   ]);
-  return { attempts: attempts.map(toAttemptDto), rememberedUrl: capture.bin.forwardUrl, recentUrls: recent.map((entry) => entry.target) };
+  return {
+    attempts: attempts.map(toAttemptDto),
+    rememberedUrl: capture.bin.forwardUrl,
+    recentUrls: recent.map((entry) => entry.target),
+    job: job ? toJobDto(job) : null,
+  };
 }
 
 type AttemptRow = {
@@ -243,6 +291,7 @@ type AttemptRow = {
   responseTruncated: boolean;
   durationMs: number;
   createdAt: Date;
+  automatic: boolean;
 };
 
 function toAttemptDto(row: AttemptRow): ForwardAttemptDto {
@@ -262,6 +311,21 @@ function toAttemptDto(row: AttemptRow): ForwardAttemptDto {
     bodyBase64: row.responseBody ? Buffer.from(row.responseBody).toString("base64") : "",
     bodyTruncated: row.responseTruncated,
     error: row.error,
+    automatic: row.automatic,
+  };
+}
+
+type JobRow = { state: string; target: string; attempts: number; maxAttempts: number; nextAttemptAt: bigint; lastError: string | null };
+
+export function toJobDto(row: JobRow): ForwardJobDto {
+  const state = row.state as ForwardJobState;
+  return {
+    state,
+    target: row.target,
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    nextAttemptAt: state === "pending" || state === "running" ? Number(row.nextAttemptAt) : null,
+    lastError: row.lastError,
   };
 }
 

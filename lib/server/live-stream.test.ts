@@ -58,4 +58,29 @@ describe("formatEvent", () => {
     expect(parsed.event).toBe(expected.event);
     expect(parsed.data.map((d) => JSON.parse(d) as unknown)).toEqual([expected.data]);
   });
+
+  it("sends an auto-forward attempt as a `forward-attempt` event without an id", () => {
+    const attempt = {
+      id: "01K00000000000000000000002",
+      requestId: summary.id,
+      createdAt: 1_700_000_000_500,
+      target: "http://localhost:4000/hooks",
+      url: "http://localhost:4000/hooks/hook?a=1",
+      method: "POST",
+      requestHeaders: [["Host", "localhost:4000"]] as [string, string][],
+      requestSize: 2,
+      resigned: false,
+      durationMs: 12,
+      status: 503,
+      headers: [["Retry-After", "1"]] as [string, string][],
+      bodyTruncated: false,
+      error: null,
+      automatic: true,
+    };
+    const job = { state: "pending" as const, target: attempt.target, attempts: 1, maxAttempts: 5, nextAttemptAt: 1_700_000_001_500, lastError: "the target answered 503" };
+    const parsed = parse(formatEvent({ type: "forward-attempt", binId: summary.binId, attempt, job }));
+    expect(parsed.id).toBeUndefined();
+    expect(parsed.event).toBe("forward-attempt");
+    expect(parsed.data.map((d) => JSON.parse(d) as unknown)).toEqual([{ attempt, job }]);
+  });
 });

@@ -184,5 +184,8 @@ export function formatEvent(event: BinEvent): string {
       return "event: bin-deleted\ndata: {}\n\n";
     case "bin-updated":
       return "event: bin-updated\ndata: {}\n\n";
+    // No id: Last-Event-ID names captures only, and attempts are kept with their capture.
+    case "forward-attempt":
+      return `event: forward-attempt\ndata: ${JSON.stringify({ attempt: event.attempt, job: event.job })}\n\n`;
   }
 }

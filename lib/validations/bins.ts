@@ -27,8 +27,20 @@ const httpUrl = z
   // The target is remembered and listed back: a password in it would be echoed.
   .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), "must not hold credentials (user:password@): send them in an Authorization header instead");
 
-/** The bin's remembered forwarding target; an object so auto-forward can add `enabled` and `maxAttempts`. */
-export const binForwardSchema = z.strictObject({ url: httpUrl });
+/** Auto-forward attempts per capture (the first included) when none is given, and the most allowed. */
+export const defaultForwardMaxAttempts = 5;
+export const forwardMaxAttemptsLimit = 20;
+
+/**
+ * The bin's forwarding target; `enabled` turns auto-forward of every new capture on
+ * or off. Fields left out keep their current value (enabled: off, maxAttempts: 5 at first).
+ */
+export const binForwardSchema = z.strictObject({
+  url: httpUrl,
+  enabled: z.boolean().optional(),
+  maxAttempts: z.number().int().min(1).max(forwardMaxAttemptsLimit).optional(),
+});
+export type BinForwardInput = z.output<typeof binForwardSchema>;
 
 /** PATCH /api/bins/{binId}: each setting given is changed; null removes it. */
 export const updateBinSchema = z

@@ -49,7 +49,7 @@ export default async function BinPage({ params, searchParams }: Props) {
           <CopyButton text={example} label="Copy curl" />
         </div>
       </section>
-      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialSelectedId={selected} initialSignature={bin.signature} />
+      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} />
     </div>
   );
 }
