@@ -23,7 +23,8 @@ async function runCheck(...args: string[]): Promise<CheckResult> {
   }
 }
 
-describe.concurrent("prisma/migrations", () => {
+// Each check starts the schema engine in a child process: seconds, more on a busy machine.
+describe.concurrent("prisma/migrations", { timeout: 60_000 }, () => {
   const scratch = mkdtempSync(path.join(tmpdir(), "hookyard-schema-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
