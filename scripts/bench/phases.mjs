@@ -411,7 +411,7 @@ export async function bigBinPhase(ctx) {
 function watchUsable() {
   const marks = {};
   window.__benchMarks = marks;
-  // Note when the page's EventSource is created (hydration ran) and when its `ready`
+  // Note when the page's EventSource is created (by the page's inline script, before hydration) and when its `ready`
   // event arrives, to tell client-side work from the stream's own delay.
   const NativeEventSource = window.EventSource;
   window.EventSource = class extends NativeEventSource {
