@@ -44,15 +44,34 @@ test("a capture that lands while the page is still loading is not lost", async (
     await scriptsHeld;
     await route.continue();
   });
+  // Count the page's streams: the one the inline script opens early must be adopted.
+  await page.addInitScript(() => {
+    const counter = window as unknown as { __streamsOpened: number };
+    counter.__streamsOpened = 0;
+    const Native = window.EventSource;
+    window.EventSource = class extends Native {
+      constructor(...args: ConstructorParameters<typeof EventSource>) {
+        super(...args);
+        counter.__streamsOpened += 1;
+      }
+    };
+  });
   const navigation = page.goto(`/bins/${bin.id}`);
   await expect(page.locator("[data-request-id]")).toHaveCount(1);
   const second = await request.post(`${bin.url}/during-load`, { data: "second" });
   expect(second.status()).toBe(200);
+  // The early stream (opened before any bundle ran) holds the event until React takes over.
+  await page.waitForFunction(() => {
+    const early = (window as unknown as { __hookyardEarlyStream?: { events: { type: string }[] } }).__hookyardEarlyStream;
+    return early?.events.some((event) => event.type === "request") ?? false;
+  });
   releaseScripts();
   await navigation;
 
   await expect(page.locator("[data-request-id]")).toHaveCount(2);
   await expect(page.locator("[data-request-id]").first()).toContainText("/during-load");
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
+  expect(await page.evaluate(() => (window as unknown as { __streamsOpened: number }).__streamsOpened)).toBe(1);
   await request.delete(`/api/bins/${bin.id}`);
 });
 

@@ -24,7 +24,10 @@ test("hostile content in path, headers and body is shown as text and never runs"
   // Nothing from the capture became markup: no injected image, script or link.
   await expect(page.locator("main img")).toHaveCount(0);
   await expect(page.locator('main a[href^="javascript:"]')).toHaveCount(0);
-  await expect(page.locator("main script")).toHaveCount(0);
+  // The one script in main is the page's own, which opens the live stream early.
+  await expect(page.locator("main script")).toHaveCount(1);
+  expect(await page.locator("main script").getAttribute("data-early-stream")).toBe("");
+  expect(await page.locator("main script").textContent()).not.toContain("alert");
   expect(await page.title()).not.toBe("pwned");
   expect(dialogs).toEqual([]);
 });

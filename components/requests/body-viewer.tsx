@@ -1,12 +1,17 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import { useMemo, useState } from "react";
-import { JsonView, allExpanded, defaultStyles } from "react-json-view-lite";
-import "react-json-view-lite/dist/index.css";
 import { type BodyView, decodeText, hexDump, viewBody } from "@/lib/body";
 import { KeyValueTable } from "./key-value-table";
 
 type Tab = "pretty" | "raw" | "hex";
+
+// The tree view's code is fetched only when a JSON body is shown, not with the bin page.
+const JsonTree = dynamic(() => import("./json-tree").then((module) => module.JsonTree), {
+  ssr: false,
+  loading: () => <p className="text-xs text-zinc-500">Loading…</p>,
+});
 
 /**
  * The body as pretty JSON, form fields, text or a hex dump. Everything is rendered
@@ -69,7 +74,7 @@ function PrettyBody({ view }: { view: BodyView }) {
   }
   return (
     <div className="max-h-[32rem] overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-100">
-      <JsonView data={view.value} shouldExpandNode={allExpanded} style={defaultStyles} />
+      <JsonTree value={view.value} />
     </div>
   );
 }

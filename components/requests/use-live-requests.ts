@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import type { BinEvent, RequestPage, RequestSummary } from "@/lib/types";
+import { liveStreamPath, resumePoint, type StreamEventType, streamEventTypes, takeEarlyStream } from "./early-stream";
 
 /** An auto-forward attempt as it was made: the attempt (without the answer's body) and where its job stands. */
 export type LiveForwardAttempt = Omit<Extract<BinEvent, { type: "forward-attempt" }>, "type" | "binId">;
@@ -31,30 +32,51 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const [revision, setRevision] = useState(0);
   /** The latest auto-forward attempt in this bin, so an open detail view can show it. */
   const [forwardAttempt, setForwardAttempt] = useState<LiveForwardAttempt | null>(null);
-  const resumeFrom = initialPage.requests[0]?.id ?? "0";
+  const resumeFrom = resumePoint(initialPage.requests[0]?.id);
 
   useEffect(() => {
-    const source = new EventSource(`/api/bins/${binId}/stream?after=${resumeFrom}`);
-    source.addEventListener("ready", () => setStatus("live"));
-    source.addEventListener("request", (event) => {
-      const request = JSON.parse((event as MessageEvent<string>).data) as RequestSummary;
-      setState((current) =>
-        current.requests.some((known) => known.id === request.id)
-          ? current
-          : { ...current, requests: [request, ...current.requests], total: current.total + 1 },
-      );
-    });
-    source.addEventListener("request-deleted", (event) => {
-      const { id } = JSON.parse((event as MessageEvent<string>).data) as { id: string };
-      setState((current) => removeRequest(current, id));
-    });
-    source.addEventListener("requests-cleared", () => setState({ requests: [], total: 0, nextCursor: null }));
-    source.addEventListener("bin-updated", () => setRevision((current) => current + 1));
-    source.addEventListener("forward-attempt", (event) => setForwardAttempt(JSON.parse((event as MessageEvent<string>).data) as LiveForwardAttempt));
-    source.addEventListener("bin-deleted", () => {
-      source.close();
-      setStatus("bin-deleted");
-    });
+    const path = liveStreamPath(binId, resumeFrom);
+    // The page's inline script usually opened this stream already (early-stream.ts).
+    const early = takeEarlyStream(path);
+    const source = early?.source ?? new EventSource(path);
+    const handle = (type: StreamEventType, data: string) => {
+      switch (type) {
+        case "ready":
+          setStatus("live");
+          return;
+        case "request": {
+          const request = JSON.parse(data) as RequestSummary;
+          setState((current) =>
+            current.requests.some((known) => known.id === request.id)
+              ? current
+              : { ...current, requests: [request, ...current.requests], total: current.total + 1 },
+          );
+          return;
+        }
+        case "request-deleted": {
+          const { id } = JSON.parse(data) as { id: string };
+          setState((current) => removeRequest(current, id));
+          return;
+        }
+        case "requests-cleared":
+          setState({ requests: [], total: 0, nextCursor: null });
+          return;
+        case "bin-updated":
+          setRevision((current) => current + 1);
+          return;
+        case "forward-attempt":
+          setForwardAttempt(JSON.parse(data) as LiveForwardAttempt);
+          return;
+        case "bin-deleted":
+          source.close();
+          setStatus("bin-deleted");
+          return;
+      }
+    };
+    for (const event of early?.events ?? []) handle(event.type, event.data);
+    for (const type of streamEventTypes) {
+      source.addEventListener(type, (event) => handle(type, (event as MessageEvent<string>).data));
+    }
     source.onerror = () => {
       // CLOSED means the server refused the stream (the bin is gone); EventSource gives up.
       setStatus(source.readyState === EventSource.CLOSED ? "bin-deleted" : "reconnecting");

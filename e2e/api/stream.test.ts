@@ -1,3 +1,4 @@
+import { connect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RequestSummary } from "../../lib/types.ts";
 import { api, captureOk, createBin, listRequests } from "../support/factories.ts";
@@ -191,6 +192,50 @@ describe("live stream", () => {
     const id = await captureOk(baseUrl, bin.id);
     await staying!.waitForEvents("request", 1);
     expect(requestIds(staying!.events())).toEqual([id]);
+  });
+});
+
+/** A stream opened over a bare TCP socket, to act as clients that misbehave at the TCP level. */
+async function rawStream(binId: string): Promise<{ socket: Socket; received: () => string; ended: Promise<void> }> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  let received = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => (received += chunk));
+  const ended = new Promise<void>((resolve) => socket.once("end", resolve));
+  socket.write(`GET /api/bins/${binId}/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+  const deadline = Date.now() + 5_000;
+  while (!received.includes("event: ready")) {
+    if (Date.now() > deadline) throw new Error(`no ready event; got ${JSON.stringify(received)}`);
+    await settle(20);
+  }
+  return { socket, received: () => received, ended };
+}
+
+describe("live stream over a bare connection", () => {
+  it("ignores bytes a client sends after its request, and ends its side when the client ends", async () => {
+    const bin = await createBin(baseUrl);
+    const client = await rawStream(bin.id);
+    // A pipelined request on a stream's connection is not answered: the stream owns it.
+    client.socket.write(`GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const id = await captureOk(baseUrl, bin.id);
+    const deadline = Date.now() + 5_000;
+    while (!client.received().includes(`id: ${id}`) && Date.now() < deadline) await settle(20);
+    expect(client.received()).toContain(`id: ${id}`);
+    expect(client.received().match(/HTTP\/1\.1 /g)).toHaveLength(1);
+
+    client.socket.end();
+    await client.ended;
+  });
+
+  it("survives a client that resets its connection, and keeps serving the others", async () => {
+    const bin = await createBin(baseUrl);
+    const resetting = await rawStream(bin.id);
+    const staying = await stream(bin.id);
+    resetting.socket.resetAndDestroy();
+    const id = await captureOk(baseUrl, bin.id);
+    await staying.waitForEvents("request", 1);
+    expect(requestIds(staying.events())).toEqual([id]);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import type { BinEvent } from "../types.ts";
 import { binExists, binNotFound } from "./bins.ts";
 import { AppError } from "./errors.ts";
@@ -157,19 +157,87 @@ const streamHead = [
 ].join("\r\n");
 
 /**
- * Answers with the stream's head and keeps only the socket: the request and response
- * objects, their state and the HTTP parser's hold on them are let go, which is most
- * of what an idle connection costs. The body is delimited by closing the connection,
- * as HTTP/1.1 allows, so events go out without chunk framing.
+ * Answers with the stream's head and keeps only the socket. The request and response
+ * objects, the HTTP server's per-connection state and listeners, and the native HTTP
+ * parser it keeps for the next request on the connection are let go, which is most of
+ * what an idle connection costs (see releaseFromHttpServer). The body is delimited by
+ * closing the connection, as HTTP/1.1 allows, so events go out without chunk framing.
  */
 function takeOverSocket(res: ServerResponse): Socket | null {
   const socket = res.socket;
   if (!socket || socket.destroyed) return null;
   res.detachSocket(socket);
+  releaseFromHttpServer(socket);
   socket.setNoDelay(true);
   socket.setTimeout(0);
   socket.write(streamHead);
   return socket;
+}
+
+/** The parts of Node's internal HTTP parser (`socket.parser`) that freeing it needs. */
+type HttpParser = { _consumed?: boolean; unconsume(): void; remove(): void; close(): void };
+type ServerSocket = Socket & { parser?: HttpParser | null };
+
+/**
+ * Listeners a bare net.Socket registers on itself; every other listener on a socket
+ * taken over from the HTTP server is the server's.
+ */
+const ownSocketListeners = (() => {
+  const bare = new Socket();
+  const own = new Set<unknown>();
+  for (const name of bare.eventNames()) for (const listener of bare.rawListeners(name)) own.add(listener);
+  bare.destroy();
+  return own;
+})();
+
+/** The events whose listeners the HTTP server adds to each connection (Node 20-24). */
+const serverSocketEvents = ["data", "end", "close", "error", "drain", "timeout", "resume", "pause"] as const;
+
+/**
+ * Hands the connection over from Node's HTTP server, as Node itself does for an
+ * `upgrade`: the server's listeners and closures, its per-connection state (which
+ * still lists the request, as the response never finishes) and the parser (a native
+ * object with its header tables, which also keeps the request) would otherwise stay
+ * for the life of the stream. Without them the socket is a plain stream: it keeps
+ * reading so that a client hanging up is noticed, discards what a client sends, and
+ * ends its side when the client ends.
+ */
+function releaseFromHttpServer(socket: ServerSocket): void {
+  const parser = socket.parser;
+  if (!parser || typeof parser.unconsume !== "function" || typeof parser.remove !== "function") return;
+  for (const name of serverSocketEvents) {
+    for (const listener of socket.rawListeners(name)) {
+      if (!ownSocketListeners.has(listener)) socket.removeListener(name, listener as (...args: unknown[]) => void);
+    }
+  }
+  // The server wraps these per connection to keep its parser fed; the prototype's will do.
+  for (const name of ["on", "addListener", "prependListener", "setEncoding"] as const) {
+    if (Object.hasOwn(socket, name)) delete (socket as Partial<Socket>)[name];
+  }
+  if (parser._consumed) parser.unconsume();
+  parser.remove(); // out of the server's list of connections checked for timeouts
+  socket.parser = null;
+  // Node closes a parser only once its own call stack has unwound; so do we.
+  setImmediate(closeParser, parser);
+  socket.on("error", destroyOnError);
+  socket.on("end", endOwnSide);
+  socket.resume();
+}
+
+function closeParser(parser: HttpParser): void {
+  parser.close();
+}
+
+/**
+ * A reset or a broken pipe is a client gone, as the HTTP server treats it too: the
+ * socket is destroyed and 'close' cleans up. Without a listener it would be thrown.
+ */
+function destroyOnError(this: Socket): void {
+  this.destroy();
+}
+
+function endOwnSide(this: Socket): void {
+  this.end();
 }
 
 export function formatEvent(event: BinEvent): string {

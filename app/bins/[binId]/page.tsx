@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { DeleteBinButton } from "@/components/bins/delete-bin-button";
 import { RememberBin } from "@/components/bins/remember-bin";
 import { BinWorkspace } from "@/components/requests/bin-workspace";
+import { earlyStreamScript, liveStreamPath, resumePoint } from "@/components/requests/early-stream";
 import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
 import { captureUrl, publicBaseUrl } from "@/lib/server/api";
@@ -24,9 +25,13 @@ export default async function BinPage({ params, searchParams }: Props) {
   const url = captureUrl(publicBaseUrl(requestHeaders), binId);
   const example = sampleCurl(url);
   const selected = typeof query.r === "string" && isRequestId(query.r) ? query.r : null;
+  const streamPath = liveStreamPath(binId, resumePoint(firstPage.requests[0]?.id));
 
   return (
     <div className="flex flex-col gap-5">
+      {/* Opens the live stream while the page's JavaScript loads; the hook adopts it.
+          Our own code with a validated id, never captured content. */}
+      <script data-early-stream="" nonce={requestHeaders.get("x-nonce") ?? undefined} dangerouslySetInnerHTML={{ __html: earlyStreamScript(streamPath) }} />
       <RememberBin id={binId} url={url} />
       <section aria-labelledby="bin-url-heading" className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
         <div className="flex flex-wrap items-center justify-between gap-3">
