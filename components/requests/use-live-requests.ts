@@ -44,6 +44,10 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
       setState((current) => removeRequest(current, id));
     });
     source.addEventListener("requests-cleared", () => setState({ requests: [], total: 0, nextCursor: null }));
+    source.addEventListener("requests-pruned", (event) => {
+      const { through, removed } = JSON.parse((event as MessageEvent<string>).data) as { through: string; removed: number };
+      setState((current) => pruneThrough(current, through, removed));
+    });
     source.addEventListener("bin-updated", () => setRevision((current) => current + 1));
     source.addEventListener("bin-deleted", () => {
       source.close();
@@ -92,6 +96,17 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const forgetAll = () => setState({ requests: [], total: 0, nextCursor: null });
 
   return { ...state, status, revision, loadOlder, forget, forgetAll };
+}
+
+/** Retention removed every capture up to `through` (ids sort by arrival), `removed` in all. */
+function pruneThrough(state: LiveState, through: string, removed: number): LiveState {
+  const kept = state.requests.filter((request) => request.id > through);
+  return {
+    requests: kept,
+    total: Math.max(0, state.total - removed),
+    // Older pages are gone too when the oldest loaded capture went.
+    nextCursor: state.nextCursor !== null && state.nextCursor <= through ? null : state.nextCursor,
+  };
 }
 
 function removeRequest(state: LiveState, requestId: string): LiveState {
