@@ -41,3 +41,39 @@ test("the dashboard sends a strict Content-Security-Policy and the raw body is s
   expect(raw.headers()["x-content-type-options"]).toBe("nosniff");
   expect(await raw.text()).toBe("<script>alert(1)</script>");
 });
+
+test("hostile keys and values stay text in the JSON view, the form fields view and the hex view", async ({ page, bin, send }) => {
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(`/bins/${bin.id}`);
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
+
+  const json = JSON.stringify({ [payload]: "javascript:alert(3)", nested: { html: "<script>alert('json')</script>", list: [payload] } });
+  const jsonId = await send({ headers: { "Content-Type": "application/json" }, body: json });
+  const formId = await send({
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: `${encodeURIComponent(payload)}=${encodeURIComponent("<script>alert('form')</script>")}&link=${encodeURIComponent("javascript:alert(4)")}`,
+  });
+
+  await page.locator(`[data-request-id="${jsonId}"]`).click();
+  const pretty = page.getByTestId("body-pretty");
+  await expect(pretty).toContainText(payload);
+  await expect(pretty).toContainText("<script>alert('json')</script>");
+  await page.getByRole("tab", { name: "Hex" }).click();
+  await expect(page.getByTestId("body-hex")).toContainText('|{"<img src=x one|');
+
+  await page.locator(`[data-request-id="${formId}"]`).click();
+  await expect(page.getByRole("tab", { name: "Form fields" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByTestId("body-pretty")).toContainText(payload);
+  await expect(page.getByTestId("body-pretty")).toContainText("<script>alert('form')</script>");
+  await expect(page.getByTestId("body-pretty")).toContainText("javascript:alert(4)");
+
+  await expect(page.locator("main img")).toHaveCount(0);
+  await expect(page.locator('main a[href^="javascript:"]')).toHaveCount(0);
+  await expect(page.locator("main script")).toHaveCount(0);
+  expect(await page.title()).not.toBe("pwned");
+  expect(dialogs).toEqual([]);
+});

@@ -5,7 +5,7 @@ import type { RequestPage, RequestSummary } from "@/lib/types";
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "bin-deleted";
 
-type LiveState = {
+export type LiveState = {
   requests: RequestSummary[];
   total: number;
   nextCursor: string | null;
@@ -99,7 +99,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
 }
 
 /** Retention removed every capture up to `through` (ids sort by arrival), `removed` in all. */
-function pruneThrough(state: LiveState, through: string, removed: number): LiveState {
+export function pruneThrough(state: LiveState, through: string, removed: number): LiveState {
   const kept = state.requests.filter((request) => request.id > through);
   return {
     requests: kept,
