@@ -1,2 +1,0 @@
--- AlterTable
-ALTER TABLE "Bin" ADD COLUMN "lastUsedAt" BIGINT;
