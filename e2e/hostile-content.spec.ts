@@ -15,9 +15,13 @@ async function openWatched(page: Page, binId: string): Promise<string[]> {
   return dialogs;
 }
 
-/** Nothing from a capture became markup or ran. */
+/** Nothing from a capture became markup or ran: no injected image, script or link, no dialog. */
 async function expectNothingRan(page: Page, dialogs: string[]): Promise<void> {
-  await expectNothingRan(page, dialogs);
+  await expect(page.locator("main img")).toHaveCount(0);
+  await expect(page.locator('main a[href^="javascript:"]')).toHaveCount(0);
+  await expect(page.locator("main script")).toHaveCount(0);
+  expect(await page.title()).not.toBe("pwned");
+  expect(dialogs).toEqual([]);
 }
 
 test("hostile content in path, headers and body is shown as text and never runs", async ({ page, bin, send }) => {
