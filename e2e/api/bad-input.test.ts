@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { capture, captureOk, connect, countCapturedRows, createBin, getRaw, getRequest, listAllRequests, rawExchange } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { openStream, requestIds } from "../support/sse.ts";
 
 /**
  * Hostile and broken requests, sent over raw sockets so nothing is tidied up on the
@@ -80,6 +81,18 @@ describe("bodies that are too large or never complete", () => {
     const answer = await exchange(`POST /b/${bin.id} HTTP/1.1\r\nHost: test\r\nX-Slow: `, 15_000);
     expect(answer.status).toBe(408);
     expect(countCapturedRows(server.databaseFile, bin.id)).toBe(0);
+  });
+});
+
+describe("what the timeouts must not cut", () => {
+  it("keeps a live stream open past REQUEST_TIMEOUT_MS: its request is complete, only the response goes on", async () => {
+    const bin = await createBin(baseUrl);
+    const stream = await openStream(baseUrl, bin.id);
+    // Longer than REQUEST_TIMEOUT_MS (2 s) plus the server's check interval.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const id = await captureOk(baseUrl, bin.id, { body: "still listening" });
+    expect(requestIds(await stream.waitForEvents("request", 1))).toEqual([id]);
+    stream.close();
   });
 });
 

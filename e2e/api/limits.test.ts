@@ -42,18 +42,20 @@ describe("MAX_CAPTURES_PER_BIN, the rate limit and the bin creation limit", () =
   it("answers captures beyond the bin's rate with 429 and Retry-After, stores none of them, and leaves other bins alone", async () => {
     const bin = await createBin(server.baseUrl);
     const other = await createBin(server.baseUrl);
-    const results = [];
-    for (let i = 0; i < burst + 5; i++) results.push(await capture(server.baseUrl, bin.id, { body: `rate ${i}` }));
+    const extra = 10;
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: burst + extra }, (_, i) => capture(server.baseUrl, bin.id, { body: `rate ${i}` })));
+    // The bucket refills one token a second while the burst is in flight, no more.
+    const refillAllowance = Math.ceil((Date.now() - started) / 1_000);
     const refused = results.filter((result) => result.status === 429);
-    // One token a second may come back while the burst is sent, no more.
-    expect(refused.length).toBeGreaterThanOrEqual(3);
     expect(results.every((result) => result.status === 200 || result.status === 429)).toBe(true);
+    expect(refused.length).toBeGreaterThanOrEqual(Math.max(1, extra - refillAllowance));
     for (const result of refused) {
       expect(Number(result.headers["retry-after"])).toBeGreaterThanOrEqual(1);
       expect(result.json).toMatchObject({ error: "too_many_requests" });
       expect(result.id).toBeUndefined();
     }
-    const acknowledged = results.filter((result) => result.status === 200).map((result) => result.id!);
+    const acknowledged = results.flatMap((result) => (result.status === 200 ? [result.id!] : [])).sort();
     // MAX_CAPTURES_PER_BIN keeps the newest 5 of the acknowledged ones; no refused one is among them.
     expect((await listAllRequests(server.baseUrl, bin.id)).map((request) => request.id)).toEqual(acknowledged.slice(-keep).reverse());
     await captureOk(server.baseUrl, other.id, { body: "another bin has its own budget" });
