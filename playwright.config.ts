@@ -33,6 +33,9 @@ export default defineConfig({
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: `file:${path.join(tmpdir(), `hookyard-e2e-${runId}.db`)}`,
+      // Every journey creates its bins from 127.0.0.1; the suite must not run into the
+      // per-IP creation limit as it grows. The other limits keep their defaults.
+      BINS_PER_IP_PER_HOUR: "0",
     },
   },
 });

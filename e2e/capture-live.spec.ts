@@ -17,6 +17,7 @@ test("a new bin shows its URL, then each request appears live with headers and p
   const item = page.locator("[data-request-id]").first();
   await expect(item).toContainText("/stripe/webhook?attempt=1");
   await expect(page.getByTestId("request-count")).toHaveText("(1)");
+  await expect(page.getByTestId("capture-limit")).toHaveText("1 / 1,000 kept");
 
   await item.click();
   await expect(page.getByTestId("detail-path")).toHaveText("/stripe/webhook?attempt=1");

@@ -1,15 +1,34 @@
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 
 const payload = `<img src=x onerror="document.title='pwned'">`;
 
-test("hostile content in path, headers and body is shown as text and never runs", async ({ page, bin, send }) => {
+/** Opens the bin's dashboard, live, recording every dialog a script might open. */
+async function openWatched(page: Page, binId: string): Promise<string[]> {
   const dialogs: string[] = [];
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
-  await page.goto(`/bins/${bin.id}`);
+  await page.goto(`/bins/${binId}`);
   await expect(page.getByTestId("live-status")).toHaveText("Live");
+  return dialogs;
+}
+
+/** Nothing from a capture became markup or ran: no injected image, script or link, no dialog. */
+async function expectNothingRan(page: Page, dialogs: string[]): Promise<void> {
+  await expect(page.locator("main img")).toHaveCount(0);
+  await expect(page.locator('main a[href^="javascript:"]')).toHaveCount(0);
+  // The one script in main is the page's own, which opens the live stream early.
+  await expect(page.locator("main script")).toHaveCount(1);
+  expect(await page.locator("main script").getAttribute("data-early-stream")).toBe("");
+  expect(await page.locator("main script").textContent()).not.toContain("alert");
+  expect(await page.title()).not.toBe("pwned");
+  expect(dialogs).toEqual([]);
+}
+
+test("hostile content in path, headers and body is shown as text and never runs", async ({ page, bin, send }) => {
+  const dialogs = await openWatched(page, bin.id);
 
   await send({
     path: `/${encodeURIComponent("<script>alert(1)</script>")}?q=${encodeURIComponent(payload)}`,
@@ -21,15 +40,7 @@ test("hostile content in path, headers and body is shown as text and never runs"
   await expect(page.getByRole("table", { name: "Headers" })).toContainText(payload);
   await expect(page.getByRole("table", { name: "Query parameters" })).toContainText(payload);
   await expect(page.getByTestId("body-raw")).toContainText("<script>alert('body')</script>");
-  // Nothing from the capture became markup: no injected image, script or link.
-  await expect(page.locator("main img")).toHaveCount(0);
-  await expect(page.locator('main a[href^="javascript:"]')).toHaveCount(0);
-  // The one script in main is the page's own, which opens the live stream early.
-  await expect(page.locator("main script")).toHaveCount(1);
-  expect(await page.locator("main script").getAttribute("data-early-stream")).toBe("");
-  expect(await page.locator("main script").textContent()).not.toContain("alert");
-  expect(await page.title()).not.toBe("pwned");
-  expect(dialogs).toEqual([]);
+  await expectNothingRan(page, dialogs);
 });
 
 test("the dashboard sends a strict Content-Security-Policy and the raw body is sandboxed", async ({ page, request, bin, send }) => {
@@ -43,4 +54,30 @@ test("the dashboard sends a strict Content-Security-Policy and the raw body is s
   expect(raw.headers()["content-security-policy"]).toContain("sandbox");
   expect(raw.headers()["x-content-type-options"]).toBe("nosniff");
   expect(await raw.text()).toBe("<script>alert(1)</script>");
+});
+
+test("hostile keys and values stay text in the JSON view, the form fields view and the hex view", async ({ page, bin, send }) => {
+  const dialogs = await openWatched(page, bin.id);
+
+  const json = JSON.stringify({ [payload]: "javascript:alert(3)", nested: { html: "<script>alert('json')</script>", list: [payload] } });
+  const jsonId = await send({ headers: { "Content-Type": "application/json" }, body: json });
+  const formId = await send({
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: `${encodeURIComponent(payload)}=${encodeURIComponent("<script>alert('form')</script>")}&link=${encodeURIComponent("javascript:alert(4)")}`,
+  });
+
+  await page.locator(`[data-request-id="${jsonId}"]`).click();
+  const pretty = page.getByTestId("body-pretty");
+  await expect(pretty).toContainText(payload);
+  await expect(pretty).toContainText("<script>alert('json')</script>");
+  await page.getByRole("tab", { name: "Hex" }).click();
+  await expect(page.getByTestId("body-hex")).toContainText('|{"<img src=x one|');
+
+  await page.locator(`[data-request-id="${formId}"]`).click();
+  await expect(page.getByRole("tab", { name: "Form fields" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByTestId("body-pretty")).toContainText(payload);
+  await expect(page.getByTestId("body-pretty")).toContainText("<script>alert('form')</script>");
+  await expect(page.getByTestId("body-pretty")).toContainText("javascript:alert(4)");
+
+  await expectNothingRan(page, dialogs);
 });

@@ -28,6 +28,15 @@ describe("loadConfig", () => {
       sseHeartbeatMs: 15_000,
       maxPendingCaptures: 10_000,
       maxBufferedBodyBytes: 256 * 1024 * 1024,
+      maxCapturesPerBin: 1_000,
+      captureTtlMs: 7 * 86_400_000,
+      binIdleTtlMs: 30 * 86_400_000,
+      sweepIntervalMs: 60_000,
+      rateLimitPerSecond: 50,
+      rateLimitBurst: 200,
+      binsPerIpPerHour: 100,
+      headersTimeoutMs: 30_000,
+      requestTimeoutMs: 120_000,
       forward: {
         timeoutMs: 30_000,
         maxResponseBytes: 1024 * 1024,
@@ -57,6 +66,15 @@ describe("loadConfig", () => {
         SSE_HEARTBEAT_MS: "200",
         MAX_PENDING_CAPTURES: "5",
         MAX_BUFFERED_BODY_BYTES: "4096",
+        MAX_CAPTURES_PER_BIN: "3",
+        CAPTURE_TTL: "12h",
+        BIN_IDLE_TTL: "0",
+        SWEEP_INTERVAL_MS: "250",
+        RATE_LIMIT_PER_SECOND: "0",
+        RATE_LIMIT_BURST: "7",
+        BINS_PER_IP_PER_HOUR: "2",
+        HEADERS_TIMEOUT_MS: "1000",
+        REQUEST_TIMEOUT_MS: "2000",
         FORWARD_TIMEOUT_MS: "500",
         FORWARD_MAX_RESPONSE_BYTES: "64",
         FORWARD_ALLOW_ADDRESSES: "public, 10.1.0.0/16",
@@ -76,6 +94,15 @@ describe("loadConfig", () => {
       sseHeartbeatMs: 200,
       maxPendingCaptures: 5,
       maxBufferedBodyBytes: 4096,
+      maxCapturesPerBin: 3,
+      captureTtlMs: 12 * 3_600_000,
+      binIdleTtlMs: 0,
+      sweepIntervalMs: 250,
+      rateLimitPerSecond: 0,
+      rateLimitBurst: 7,
+      binsPerIpPerHour: 2,
+      headersTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
       forward: {
         timeoutMs: 500,
         maxResponseBytes: 64,
@@ -103,6 +130,20 @@ describe("loadConfig", () => {
     expect(() => load({ MAX_BODY_BYTES: "2048", MAX_BUFFERED_BODY_BYTES: "1024" })).toThrow(/MAX_BUFFERED_BODY_BYTES/);
   });
 
+  it.each([
+    ["500ms", 500],
+    ["45s", 45_000],
+    ["90", 90_000],
+    ["30m", 1_800_000],
+    ["2d", 172_800_000],
+  ])("reads the duration CAPTURE_TTL=%s as %i ms", (value, ms) => {
+    expect(load({ CAPTURE_TTL: value }).captureTtlMs).toBe(ms);
+  });
+
+  it("refuses a request timeout shorter than the headers timeout", () => {
+    expect(() => load({ HEADERS_TIMEOUT_MS: "5000", REQUEST_TIMEOUT_MS: "1000" })).toThrow(/REQUEST_TIMEOUT_MS/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(load({ PORT: "", PUBLIC_URL: "", TRUST_PROXY: "" })).toMatchObject({ port: 3000, publicUrl: undefined, trustProxy: false });
   });
@@ -127,6 +168,12 @@ describe("loadConfig", () => {
     ["SSE_HEARTBEAT_MS", "-5"],
     ["MAX_PENDING_CAPTURES", "1.5"],
     ["TRUST_PROXY", "yes"],
+    ["MAX_CAPTURES_PER_BIN", "0"],
+    ["CAPTURE_TTL", "7 days"],
+    ["BIN_IDLE_TTL", "-1d"],
+    ["RATE_LIMIT_PER_SECOND", "-1"],
+    ["RATE_LIMIT_BURST", "0"],
+    ["BINS_PER_IP_PER_HOUR", "many"],
     ["NODE_ENV", "staging"],
   ])("rejects %s=%s with a message naming the variable", (name, value) => {
     const error = configError({ [name]: value });

@@ -9,6 +9,21 @@ import { type AddressRule, parseAddressAllowList } from "./server/forward-policy
  */
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+const durationUnits = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `7d`, `12h`, `30m`, `45s`, `500ms`, or a bare number of seconds; `0` turns the limit off. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)?$/, "must be a duration such as 7d, 12h, 30m, 45s or 500ms (0 turns it off)")
+    .default(fallback)
+    .transform((value) => {
+      const [, amount, unit] = /^(\d+)(ms|s|m|h|d)?$/.exec(value)!;
+      return Number(amount) * durationUnits[(unit ?? "s") as keyof typeof durationUnits];
+    });
+
 const booleanFlag = z
   .enum(["true", "false", "1", "0", ""])
   .default("false")
@@ -33,6 +48,21 @@ const envSchema = z.object({
   MAX_PENDING_CAPTURES: positiveInt(10_000),
   /** Body bytes held in memory across all captures in progress; beyond this, 503. */
   MAX_BUFFERED_BODY_BYTES: positiveInt(256 * 1024 * 1024),
+  /** Captures kept per bin; the oldest are pruned as new ones arrive. */
+  MAX_CAPTURES_PER_BIN: positiveInt(1_000),
+  /** Captures older than this are swept; 0 keeps them. */
+  CAPTURE_TTL: duration("7d"),
+  /** Bins with no capture and no dashboard visit for this long are swept; 0 keeps them. */
+  BIN_IDLE_TTL: duration("30d"),
+  SWEEP_INTERVAL_MS: positiveInt(60_000),
+  /** Captures per second per bin (token bucket); 0 turns the limit off. */
+  RATE_LIMIT_PER_SECOND: nonNegativeInt(50),
+  RATE_LIMIT_BURST: positiveInt(200),
+  /** Bins one client IP may create per hour; 0 turns the limit off. */
+  BINS_PER_IP_PER_HOUR: nonNegativeInt(100),
+  /** Time a client has to send the request head, then the whole request (slowloris). */
+  HEADERS_TIMEOUT_MS: positiveInt(30_000),
+  REQUEST_TIMEOUT_MS: positiveInt(120_000),
   /** Whole exchange with a forwarding target, connect to last body byte. */
   FORWARD_TIMEOUT_MS: positiveInt(30_000),
   /** Bytes of a target's answer body kept; the rest is dropped and the attempt marked truncated. */
@@ -74,6 +104,19 @@ export type Config = {
   sseHeartbeatMs: number;
   maxPendingCaptures: number;
   maxBufferedBodyBytes: number;
+  maxCapturesPerBin: number;
+  /** Milliseconds; 0 when captures are kept until pruned or deleted. */
+  captureTtlMs: number;
+  /** Milliseconds; 0 when idle bins are kept. */
+  binIdleTtlMs: number;
+  sweepIntervalMs: number;
+  /** 0 when captures are not rate-limited. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** 0 when bin creation is not limited. */
+  binsPerIpPerHour: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   forward: ForwardConfig;
 };
 
@@ -104,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (values.MAX_BUFFERED_BODY_BYTES < values.MAX_BODY_BYTES) {
     throw new ConfigError("Invalid configuration:\n  MAX_BUFFERED_BODY_BYTES: must be at least MAX_BODY_BYTES, or no body of the maximum size could be accepted");
   }
+  if (values.REQUEST_TIMEOUT_MS < values.HEADERS_TIMEOUT_MS) {
+    throw new ConfigError("Invalid configuration:\n  REQUEST_TIMEOUT_MS: must be at least HEADERS_TIMEOUT_MS (the head is part of the request)");
+  }
   return {
     env: values.NODE_ENV,
     port: values.PORT,
@@ -115,6 +161,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatMs: values.SSE_HEARTBEAT_MS,
     maxPendingCaptures: values.MAX_PENDING_CAPTURES,
     maxBufferedBodyBytes: values.MAX_BUFFERED_BODY_BYTES,
+    maxCapturesPerBin: values.MAX_CAPTURES_PER_BIN,
+    captureTtlMs: values.CAPTURE_TTL,
+    binIdleTtlMs: values.BIN_IDLE_TTL,
+    sweepIntervalMs: values.SWEEP_INTERVAL_MS,
+    rateLimitPerSecond: values.RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: values.RATE_LIMIT_BURST,
+    binsPerIpPerHour: values.BINS_PER_IP_PER_HOUR,
+    headersTimeoutMs: values.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
     forward: {
       timeoutMs: values.FORWARD_TIMEOUT_MS,
       maxResponseBytes: values.FORWARD_MAX_RESPONSE_BYTES,

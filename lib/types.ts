@@ -19,6 +19,8 @@ export type BinDto = {
   url: string;
   createdAt: string;
   requestCount: number;
+  /** How many captures the bin keeps; the oldest beyond it are pruned. */
+  captureLimit: number;
   signature: BinSignatureDto | null;
   /** The forwarding setting (or the remembered target); null when none was set or used yet. */
   forward: BinForwardDto | null;
@@ -116,6 +118,8 @@ export type BinEvent =
   | { type: "request"; request: RequestSummary }
   | { type: "request-deleted"; binId: string; requestId: string }
   | { type: "requests-cleared"; binId: string }
+  /** Retention removed the bin's oldest captures: every one up to `throughId`, `removed` of them. */
+  | { type: "requests-pruned"; binId: string; throughId: string; removed: number }
   | { type: "bin-deleted"; binId: string }
   /** The bin's settings changed and its captures were judged again. */
   | { type: "bin-updated"; binId: string }

@@ -121,6 +121,12 @@ async function startHookyard(ctx, { keepDatabase = false } = {}) {
       HOST: "127.0.0.1",
       DATABASE_URL: `file:${ctx.databaseFile}`,
       BENCH_MEMORY_FILE: ctx.memoryFile,
+      // The benchmark measures the capture path itself: one bin takes the whole load and
+      // grows to 100,000 captures, which the default retention and rate limits would refuse.
+      RATE_LIMIT_PER_SECOND: "0",
+      MAX_CAPTURES_PER_BIN: "100000000",
+      CAPTURE_TTL: "0",
+      BIN_IDLE_TTL: "0",
     },
     logFile: path.join(ctx.tmpDir, `hookyard-${ctx.hookStarts}.log`),
     readyPattern: /Hookyard listening on (http:\/\/\S+)/,

@@ -16,13 +16,15 @@ type Props = {
   captureUrl: string;
   initialPage: RequestPage;
   initialTotal: number;
+  /** How many captures the bin keeps (MAX_CAPTURES_PER_BIN). */
+  captureLimit: number;
   initialSelectedId: string | null;
   initialSignature: BinSignatureDto | null;
   initialForward: BinForwardDto | null;
 };
 
 /** The live list of captures and the selected one's detail. */
-export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialSelectedId, initialSignature, initialForward }: Props) {
+export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, captureLimit, initialSelectedId, initialSignature, initialForward }: Props) {
   const live = useLiveRequests(binId, initialPage, initialTotal);
   const [signature, setSignature] = useState(initialSignature);
   const [forward, setForward] = useState(initialForward);
@@ -108,6 +110,9 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
           <h2 id="requests-heading" className="text-sm font-semibold">
             Requests <span className="font-normal text-zinc-500" data-testid="request-count">({live.total})</span>
           </h2>
+          <span className="text-xs text-zinc-500" data-testid="capture-limit" title="Older requests are deleted as new ones arrive (MAX_CAPTURES_PER_BIN).">
+            {formatCount(live.total)} / {formatCount(captureLimit)} kept
+          </span>
           <div className="flex items-center gap-2">
             <StatusDot status={live.status} />
             <Button variant="ghost" onClick={clearAll} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
@@ -157,6 +162,12 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
     </div>
     </div>
   );
+}
+
+const countFormat = new Intl.NumberFormat("en-US");
+
+function formatCount(value: number): string {
+  return countFormat.format(value);
 }
 
 function StatusDot({ status }: { status: LiveStatus }) {

@@ -7,7 +7,7 @@
  */
 
 /** Every event the stream sends (lib/server/live-stream.ts). */
-export const streamEventTypes = ["ready", "request", "request-deleted", "requests-cleared", "bin-updated", "forward-attempt", "bin-deleted"] as const;
+export const streamEventTypes = ["ready", "request", "request-deleted", "requests-cleared", "requests-pruned", "bin-updated", "forward-attempt", "bin-deleted"] as const;
 export type StreamEventType = (typeof streamEventTypes)[number];
 
 export type StreamEvent = { type: StreamEventType; data: string };

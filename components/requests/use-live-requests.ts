@@ -9,7 +9,7 @@ export type LiveForwardAttempt = Omit<Extract<BinEvent, { type: "forward-attempt
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "bin-deleted";
 
-type LiveState = {
+export type LiveState = {
   requests: RequestSummary[];
   total: number;
   nextCursor: string | null;
@@ -61,6 +61,11 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
         case "requests-cleared":
           setState({ requests: [], total: 0, nextCursor: null });
           return;
+        case "requests-pruned": {
+          const { through, removed } = JSON.parse(data) as { through: string; removed: number };
+          setState((current) => pruneThrough(current, through, removed));
+          return;
+        }
         case "bin-updated":
           setRevision((current) => current + 1);
           return;
@@ -120,6 +125,17 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const forgetAll = () => setState({ requests: [], total: 0, nextCursor: null });
 
   return { ...state, status, revision, forwardAttempt, loadOlder, forget, forgetAll };
+}
+
+/** Retention removed every capture up to `through` (ids sort by arrival), `removed` in all. */
+export function pruneThrough(state: LiveState, through: string, removed: number): LiveState {
+  const kept = state.requests.filter((request) => request.id > through);
+  return {
+    requests: kept,
+    total: Math.max(0, state.total - removed),
+    // Older pages are gone too when the oldest loaded capture went.
+    nextCursor: state.nextCursor !== null && state.nextCursor <= through ? null : state.nextCursor,
+  };
 }
 
 function removeRequest(state: LiveState, requestId: string): LiveState {

@@ -6,8 +6,10 @@ import { startTestServer, type TestServer } from "../support/server.ts";
 let server: TestServer;
 let baseUrl: string;
 
+const captureLimit = 500;
+
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ env: { MAX_CAPTURES_PER_BIN: String(captureLimit) } });
   baseUrl = server.baseUrl;
 });
 
@@ -41,7 +43,7 @@ describe("health and bins", () => {
     expect(Date.parse(bin.createdAt)).toBeLessThanOrEqual(Date.now());
 
     const fetched = await api(baseUrl, `/api/bins/${bin.id}`);
-    expect(fetched.json).toEqual({ ...bin, requestCount: 0, signature: null, forward: null } satisfies BinDto);
+    expect(fetched.json).toEqual({ ...bin, requestCount: 0, captureLimit, signature: null, forward: null } satisfies BinDto);
     await captureOk(baseUrl, bin.id);
     await captureOk(baseUrl, bin.id, { method: "PURGE" });
     expect(((await api(baseUrl, `/api/bins/${bin.id}`)).json as BinDto).requestCount).toBe(2);

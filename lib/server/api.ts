@@ -3,7 +3,7 @@ import { getConfig } from "../config.ts";
 import type { BinDto } from "../types.ts";
 import type { BinRecord } from "./bins.ts";
 import { AppError, toProblem } from "./errors.ts";
-import { requestOrigin } from "./node-http.ts";
+import { clientIpHeader, requestOrigin } from "./node-http.ts";
 
 /**
  * The one catch for route handlers: AppError → its status, ZodError → 422 with the
@@ -53,6 +53,11 @@ export function publicBaseUrl(headers: Headers): string {
   return config.publicUrl ?? requestOrigin(headers, `localhost:${config.port}`);
 }
 
+/** The client's address as the custom server stamped it (see `clientIpHeader`). */
+export function requestClientIp(headers: Headers): string {
+  return headers.get(clientIpHeader) ?? "unknown";
+}
+
 export function captureUrl(baseUrl: string, binId: string): string {
   return `${baseUrl}/b/${binId}`;
 }
@@ -63,6 +68,7 @@ export function toBinDto(bin: BinRecord, baseUrl: string): BinDto {
     url: captureUrl(baseUrl, bin.id),
     createdAt: bin.createdAt.toISOString(),
     requestCount: bin.requestCount,
+    captureLimit: bin.captureLimit,
     signature: bin.signature,
     forward: bin.forward,
   };

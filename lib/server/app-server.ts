@@ -3,7 +3,7 @@ import path from "node:path";
 import next from "next";
 import type { Config } from "../config.ts";
 import { AutoForwarder } from "./auto-forward.ts";
-import { captureRequest, parseCaptureTarget, refuseConnect } from "./capture.ts";
+import { captureRequest, clientIp, parseCaptureTarget, refuseConnect } from "./capture.ts";
 import { createSqliteCaptureStore } from "./capture-store.ts";
 import { closeDb, configureConnection } from "./db.ts";
 import { getEventBus } from "./events.ts";
@@ -11,7 +11,10 @@ import { GroupCommitWriter } from "./group-commit.ts";
 import { LiveStreams } from "./live-stream.ts";
 import { MemoryBudget } from "./memory-budget.ts";
 import { applyMigrations } from "./migrate.ts";
+import { answerClientError, clientIpHeader } from "./node-http.ts";
+import { RateLimiter } from "./rate-limit.ts";
 import { toSummary } from "./requests.ts";
+import { RetentionSweeper, publishPruned } from "./retention.ts";
 
 const streamRoute = /^\/api\/bins\/([^/?]+)\/stream(?:\?(.*))?$/;
 
@@ -38,7 +41,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const bus = getEventBus();
   const forwarder = new AutoForwarder(config.forward, bus);
-  const captureStore = createSqliteCaptureStore(config.databaseFile);
+  const captureStore = createSqliteCaptureStore(config.databaseFile, { maxCapturesPerBin: config.maxCapturesPerBin });
   const writer = new GroupCommitWriter(captureStore, {
     maxPending: config.maxPendingCaptures,
     onCommitted: (row) => {
@@ -46,11 +49,24 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Its job was committed with it; the worker takes it from the table.
       if (row.forwardJob) forwarder.wake();
     },
+    onPruned: (pruned) => publishPruned(bus, pruned),
   });
   const budget = new MemoryBudget(config.maxBufferedBodyBytes);
+  const rateLimiter = config.rateLimitPerSecond > 0 ? new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
   const streams = new LiveStreams(bus, { heartbeatMs: config.sseHeartbeatMs });
+  const sweeper = new RetentionSweeper(captureStore, bus, {
+    captureTtlMs: config.captureTtlMs,
+    binIdleTtlMs: config.binIdleTtlMs,
+    intervalMs: config.sweepIntervalMs,
+  });
 
-  const server = http.createServer();
+  const server = http.createServer({
+    // A client that never finishes its head or body (slowloris) is answered 408 and
+    // dropped; the check runs often enough for short test timeouts to bite promptly.
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.headersTimeoutMs / 4))),
+  });
   const app = next({ dev: config.env === "development", hostname: config.host, port: config.port, httpServer: server });
   const handleWithNext = app.getRequestHandler();
   await app.prepare();
@@ -60,7 +76,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const target = req.url ?? "/";
     const capture = parseCaptureTarget(target);
     if (capture) {
-      void captureRequest(req, res, capture, { config, writer, budget });
+      void captureRequest(req, res, capture, { config, writer, budget, rateLimiter });
       return;
     }
     const stream = req.method === "GET" ? streamRoute.exec(target) : null;
@@ -69,9 +85,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
       void streams.serve(req, res, decodePathSegment(stream[1]!), after);
       return;
     }
+    req.headers[clientIpHeader] = clientIp(req, config.trustProxy);
     void handleWithNext(req, res);
   });
   server.on("connect", (_req, socket) => refuseConnect(socket));
+  server.on("clientError", answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -79,11 +97,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
+  sweeper.start();
 
   return {
     server,
     url: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`,
     async close() {
+      await sweeper.stop();
       streams.close();
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();

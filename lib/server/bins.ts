@@ -1,9 +1,12 @@
+import { getConfig } from "../config.ts";
 import type { BinForwardDto, BinSignatureDto } from "../types.ts";
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../validations/bins.ts";
+import { forgetCaptureCount } from "./capture-counts.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
 import { newBinId } from "./ids.ts";
+import { RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.ts";
 
@@ -17,6 +20,8 @@ export type BinRecord = {
   id: string;
   createdAt: Date;
   requestCount: number;
+  /** How many captures the bin keeps (MAX_CAPTURES_PER_BIN); older ones are pruned. */
+  captureLimit: number;
   signature: BinSignatureDto | null;
   forward: BinForwardDto | null;
 };
@@ -60,10 +65,50 @@ function readSignature(binId: string, columns: SignatureColumns): SignatureConfi
   return parsed.data;
 }
 
-export async function createBin(): Promise<{ id: string; createdAt: Date }> {
-  const bin = await getDb().bin.create({ data: { id: newBinId() } });
+// Per-process state shared by Next's bundles and the custom server, as above.
+const creationLimiterKey = Symbol.for("hookyard.binCreationLimiter");
+const visitsKey = Symbol.for("hookyard.binVisits");
+type WithBinState = typeof globalThis & { [creationLimiterKey]?: RateLimiter | null; [visitsKey]?: Map<string, number> };
+
+/** BINS_PER_IP_PER_HOUR as a token bucket: the whole hour's allowance at once, then one every 3600/n s. */
+function creationLimiter(): RateLimiter | null {
+  const holder = globalThis as WithBinState;
+  if (holder[creationLimiterKey] === undefined) {
+    const perHour = getConfig().binsPerIpPerHour;
+    holder[creationLimiterKey] = perHour > 0 ? new RateLimiter(perHour / 3_600, perHour) : null;
+  }
+  return holder[creationLimiterKey];
+}
+
+/**
+ * Creates a bin for the client at `clientIp`.
+ * @throws AppError too_many_requests (with Retry-After) beyond BINS_PER_IP_PER_HOUR
+ */
+export async function createBin(clientIp: string): Promise<{ id: string; createdAt: Date }> {
+  const waitMs = creationLimiter()?.take(clientIp) ?? 0;
+  if (waitMs > 0) {
+    throw new AppError("too_many_requests", `Too many bins created from this address; retry in ${retryAfterSeconds(waitMs)} s.`, {
+      "Retry-After": retryAfterSeconds(waitMs),
+    });
+  }
+  const bin = await getDb().bin.create({ data: { id: newBinId(), lastUsedAt: BigInt(Date.now()) } });
   settingsCache().set(bin.id, { signature: null, autoForward: null });
   return bin;
+}
+
+/**
+ * Records a dashboard visit, which keeps the bin from being swept as idle. Written at
+ * most once per bin per tenth of BIN_IDLE_TTL (and per hour), so reloads cost nothing.
+ */
+export async function markBinVisited(binId: string, now: number = Date.now()): Promise<void> {
+  const { binIdleTtlMs } = getConfig();
+  if (binIdleTtlMs === 0) return;
+  const holder = globalThis as WithBinState;
+  const visits = (holder[visitsKey] ??= new Map());
+  const last = visits.get(binId);
+  if (last !== undefined && now - last < Math.min(3_600_000, binIdleTtlMs / 10)) return;
+  visits.set(binId, now);
+  await getDb().bin.updateMany({ where: { id: binId }, data: { lastUsedAt: BigInt(now) } });
 }
 
 /** The bin's settings, or null when it does not exist. Never throws for a missing bin. */
@@ -92,6 +137,7 @@ export async function findBin(binId: string): Promise<BinRecord | null> {
     id: bin.id,
     createdAt: bin.createdAt,
     requestCount: bin._count.requests,
+    captureLimit: getConfig().maxCapturesPerBin,
     signature: toSignatureDto(readSignature(binId, bin)),
     forward: toForwardDto(bin.forwardUrl, bin.autoForward),
   };
@@ -182,10 +228,17 @@ export async function updateBin(
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */
 export async function deleteBin(binId: string): Promise<void> {
   // Forget it first: from here on new captures to it are refused.
-  settingsCache().delete(binId);
+  forgetBin(binId);
   const { count } = await getDb().bin.deleteMany({ where: { id: binId } });
   if (count === 0) throw binNotFound(binId);
   getEventBus().publish(binId, { type: "bin-deleted", binId });
+}
+
+/** Drops everything kept in memory about a bin that is being deleted. */
+export function forgetBin(binId: string): void {
+  settingsCache().delete(binId);
+  forgetCaptureCount(binId);
+  (globalThis as WithBinState)[visitsKey]?.delete(binId);
 }
 
 export function binNotFound(binId: string): AppError {

@@ -1,51 +1,31 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestDetail } from "../types.ts";
 import { createBin } from "./bins.ts";
-import { createSqliteCaptureStore, type CaptureRow, type CaptureStore } from "./capture-store.ts";
+import { createSqliteCaptureStore, type CaptureRow, type CaptureStore, type RetentionStore } from "./capture-store.ts";
 import { captureRow as buildCaptureRow } from "./test-builders.ts";
-import { closeDb, configureConnection, getDb } from "./db.ts";
-import { applyMigrations } from "./migrate.ts";
+import { getDb } from "./db.ts";
 import { getRequestOrThrow, listRequestsAfter } from "./requests.ts";
+import { useTestDatabase } from "./test-database.ts";
 
 /**
  * The capture path writes with its own SQLite connection and raw SQL; Prisma never
  * checks that SQL against the schema. These tests write through the store into a real SQLite file
  * and read back through the normal Prisma client.
  */
-const migrationsDir = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
-const configKey = Symbol.for("hookyard.config");
-let dir: string;
+const database = useTestDatabase();
 let databaseFile: string;
-let savedDatabaseUrl: string | undefined;
-let store: CaptureStore;
+let store: CaptureStore & RetentionStore;
 let binId: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), "hookyard-store-"));
-  databaseFile = path.join(dir, "store.db");
-  applyMigrations(databaseFile, migrationsDir);
-  savedDatabaseUrl = process.env.DATABASE_URL;
-  process.env.DATABASE_URL = `file:${databaseFile}`;
-  // The config and the client are per process; make sure they are built from the env above.
-  await closeDb();
-  delete (globalThis as Record<symbol, unknown>)[configKey];
-  await configureConnection();
-  store = createSqliteCaptureStore(databaseFile);
-  binId = (await createBin()).id;
+  databaseFile = database.file;
+  store = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000_000 });
+  binId = (await createBin("127.0.0.1")).id;
 });
 
-afterAll(async () => {
+afterAll(() => {
   store.close();
-  await closeDb();
-  delete (globalThis as Record<symbol, unknown>)[configKey];
-  if (savedDatabaseUrl === undefined) delete process.env.DATABASE_URL;
-  else process.env.DATABASE_URL = savedDatabaseUrl;
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const captureRow = (overrides: Partial<CaptureRow> = {}) => buildCaptureRow({ binId, ...overrides });

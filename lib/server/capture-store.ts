@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { captureCounts } from "./capture-counts.ts";
 import type { StoredVerdict } from "./signature-checks.ts";
 
 /** One captured request as it is written: the row of `CapturedRequest`. */
@@ -20,11 +21,40 @@ export type CaptureRow = {
   forwardJob?: { target: string; maxAttempts: number };
 } & StoredVerdict;
 
+/** Captures removed from one bin: every capture of it up to `throughId`, `removed` of them. */
+export type Pruned = { binId: string; throughId: string; removed: number };
+
 /** Where captures are written, all rows or none. The seam a PostgreSQL backend would fill. */
 export type CaptureStore = {
-  insertAll(rows: readonly CaptureRow[]): Promise<void>;
+  /**
+   * Inserts the rows and, in the same transaction, prunes each bin they went to down
+   * to its newest `maxCapturesPerBin`; answers what was pruned.
+   */
+  insertAll(rows: readonly CaptureRow[]): Promise<readonly Pruned[]>;
   close(): void;
 };
+
+/** What the background retention sweep needs; each call is one short transaction. */
+export type RetentionStore = {
+  /**
+   * Deletes up to `limit` of the oldest captures with an id below `beforeId`, and
+   * records on each bin the time of the newest one removed as a use of the bin.
+   */
+  expireCaptures(beforeId: string, limit: number): Promise<readonly Pruned[]>;
+  /** Gives bins that never had `lastUsedAt` (made before it existed) `now`. */
+  stampUnusedBins(now: number): Promise<void>;
+  /** Up to `limit` bins last used before `usedBefore`, least recently used first, with their newest capture's id. */
+  idleBinCandidates(usedBefore: number, limit: number): Promise<readonly { binId: string; newestId: string | null }[]>;
+  /** Records a use of the bin at `usedAt` (when it is later than the one recorded). */
+  markBinUsed(binId: string, usedAt: number): Promise<void>;
+  /**
+   * Deletes the bin (and its captures) if it is still idle: last used before
+   * `usedBefore` and no capture since. Answers whether it was deleted.
+   */
+  deleteIdleBin(binId: string, usedBefore: number, beforeId: string): Promise<boolean>;
+};
+
+export type CaptureStoreOptions = { maxCapturesPerBin: number };
 
 const columns = [
   "id",
@@ -60,11 +90,12 @@ const lockWaitMs = 10_000;
  * loop, and with it the Prisma transaction holding the lock): a busy database is
  * retried after a short asynchronous pause.
  */
-export function createSqliteCaptureStore(databaseFile: string): CaptureStore {
+export function createSqliteCaptureStore(databaseFile: string, options: CaptureStoreOptions): CaptureStore & RetentionStore {
   const db = new Database(databaseFile, { timeout: 0 });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
+  const counts = captureCounts();
   const insert = db.prepare(
     `INSERT INTO "CapturedRequest" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
   );
@@ -72,25 +103,120 @@ export function createSqliteCaptureStore(databaseFile: string): CaptureStore {
   const insertJob = db.prepare(
     `INSERT INTO "ForwardJob" ("id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt") VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)`,
   );
+  const countBin = db.prepare<[string], number>(`SELECT count(*) FROM "CapturedRequest" WHERE "binId" = ?`).pluck();
+  // Both walk the (binId, id) index only as far as the rows they remove: no count per capture.
+  const nthOldest = db.prepare<[string, number], string>(`SELECT "id" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id" LIMIT 1 OFFSET ?`).pluck();
+  const deleteThrough = db.prepare<[string, string]>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "id" <= ?`);
+
+  /** Brings the bin down to the limit; `count` is what it holds now. Answers the new count and what went. */
+  const prune = (binId: string, count: number): { count: number; pruned: Pruned | null } => {
+    if (count <= options.maxCapturesPerBin) return { count, pruned: null };
+    let throughId = nthOldest.get(binId, count - options.maxCapturesPerBin - 1);
+    if (throughId === undefined) {
+      // The remembered count was too high (a deletion raced it): count once and retry.
+      return prune(binId, countBin.get(binId) ?? 0);
+    }
+    const { changes } = deleteThrough.run(binId, throughId);
+    return { count: count - changes, pruned: { binId, throughId, removed: changes } };
+  };
+
   const insertGroup = db.transaction((rows: readonly CaptureRow[]) => {
+    const added = new Map<string, number>();
     for (const row of rows) {
       insert.run(columns.map((column) => row[column]));
       if (row.forwardJob) insertJob.run(row.id, row.id, row.binId, row.forwardJob.target, row.forwardJob.maxAttempts, row.receivedAt);
+      added.set(row.binId, (added.get(row.binId) ?? 0) + 1);
     }
+    const newCounts = new Map<string, number>();
+    const pruned: Pruned[] = [];
+    for (const [binId, inserted] of added) {
+      const known = counts.get(binId);
+      const result = prune(binId, known === undefined ? (countBin.get(binId) ?? 0) : known + inserted);
+      newCounts.set(binId, result.count);
+      if (result.pruned) pruned.push(result.pruned);
+    }
+    return { newCounts, pruned };
   });
+
+  const expireOldest = db.prepare<[string, number], { binId: string; id: string; receivedAt: number | bigint }>(
+    `DELETE FROM "CapturedRequest" WHERE "id" IN (SELECT "id" FROM "CapturedRequest" WHERE "id" < ? ORDER BY "id" LIMIT ?) RETURNING "binId", "id", "receivedAt"`,
+  );
+  const bumpLastUsed = db.prepare<[number, string, number]>(
+    `UPDATE "Bin" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)`,
+  );
+  const expireGroup = db.transaction((beforeId: string, limit: number) => {
+    const byBin = new Map<string, { throughId: string; removed: number; newestAt: number }>();
+    for (const row of expireOldest.all(beforeId, limit)) {
+      const seen = byBin.get(row.binId);
+      const receivedAt = Number(row.receivedAt);
+      if (!seen) byBin.set(row.binId, { throughId: row.id, removed: 1, newestAt: receivedAt });
+      else {
+        seen.removed += 1;
+        if (row.id > seen.throughId) seen.throughId = row.id;
+        seen.newestAt = Math.max(seen.newestAt, receivedAt);
+      }
+    }
+    for (const [binId, { newestAt }] of byBin) bumpLastUsed.run(newestAt, binId, newestAt);
+    return byBin;
+  });
+  const stampUnused = db.prepare<[number]>(`UPDATE "Bin" SET "lastUsedAt" = ? WHERE "lastUsedAt" IS NULL`);
+  const idleCandidates = db.prepare<[number, number], { binId: string; newestId: string | null }>(
+    `SELECT "id" AS "binId", (SELECT max("id") FROM "CapturedRequest" WHERE "binId" = "Bin"."id") AS "newestId"
+       FROM "Bin" WHERE "lastUsedAt" < ? ORDER BY "lastUsedAt" LIMIT ?`,
+  );
+  const deleteIdle = db.prepare<[string, number, string, string]>(
+    `DELETE FROM "Bin" WHERE "id" = ? AND "lastUsedAt" < ?
+       AND NOT EXISTS (SELECT 1 FROM "CapturedRequest" WHERE "binId" = ? AND "id" >= ?)`,
+  );
+
+  /**
+   * Runs `write` inside a write transaction. The connection never waits for the lock
+   * inside SQLite (that would block the event loop): a busy database is retried after
+   * a short asynchronous pause.
+   */
+  const withWriteLock = async <Result>(write: () => Result): Promise<Result> => {
+    const deadline = Date.now() + lockWaitMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      try {
+        return write();
+      } catch (error) {
+        if (!isBusy(error) || Date.now() > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  };
 
   return {
     async insertAll(rows) {
-      const deadline = Date.now() + lockWaitMs;
-      for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
-        try {
-          insertGroup.immediate(rows);
-          return;
-        } catch (error) {
-          if (!isBusy(error) || Date.now() > deadline) throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, pause));
+      if (rows.length === 0) return [];
+      const { newCounts, pruned } = await withWriteLock(() => insertGroup.immediate(rows));
+      // Only once committed: a rolled-back group changed nothing.
+      for (const [binId, count] of newCounts) counts.set(binId, count);
+      return pruned;
+    },
+    async expireCaptures(beforeId, limit) {
+      const byBin = await withWriteLock(() => expireGroup.immediate(beforeId, limit));
+      const pruned: Pruned[] = [];
+      for (const [binId, { throughId, removed }] of byBin) {
+        const known = counts.get(binId);
+        if (known !== undefined) counts.set(binId, Math.max(0, known - removed));
+        pruned.push({ binId, throughId, removed });
       }
+      return pruned;
+    },
+    async stampUnusedBins(now) {
+      await withWriteLock(() => stampUnused.run(now));
+    },
+    async idleBinCandidates(usedBefore, limit) {
+      return idleCandidates.all(usedBefore, limit);
+    },
+    async markBinUsed(binId, usedAt) {
+      await withWriteLock(() => bumpLastUsed.run(usedAt, binId, usedAt));
+    },
+    async deleteIdleBin(binId, usedBefore, beforeId) {
+      const { changes } = await withWriteLock(() => deleteIdle.run(binId, usedBefore, binId, beforeId));
+      if (changes > 0) counts.delete(binId);
+      return changes > 0;
     },
     close() {
       db.close();

@@ -7,7 +7,8 @@ import type { GroupCommitWriter } from "./group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
 import { isBinId, newRequestId } from "./ids.ts";
 import { judge } from "./signature-checks.ts";
-import { baseSecurityHeaders, requestOrigin, sendJson, sendProblem } from "./node-http.ts";
+import { rawProblemResponse, requestOrigin, sendJson, sendProblem } from "./node-http.ts";
+import { type RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 
 export type CaptureTarget = { binId: string; path: string; query: string };
 
@@ -142,6 +143,8 @@ export type CaptureDeps = {
   config: Pick<Config, "maxBodyBytes" | "trustProxy" | "port">;
   writer: GroupCommitWriter;
   budget: MemoryBudget;
+  /** Per-bin capture rate (RATE_LIMIT_PER_SECOND / _BURST); null when off. */
+  rateLimiter: RateLimiter | null;
 };
 
 /**
@@ -154,6 +157,13 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
   try {
     const settings = isBinId(target.binId) ? await getBinSettings(target.binId) : null;
     if (!settings) throw binNotFound(target.binId);
+    // Before the body is read: a refused capture costs no memory and no write.
+    const waitMs = deps.rateLimiter?.take(target.binId, receivedAt) ?? 0;
+    if (waitMs > 0) {
+      throw new AppError("too_many_requests", "This bin receives more requests than its rate limit (RATE_LIMIT_PER_SECOND); nothing was stored.", {
+        "Retry-After": retryAfterSeconds(waitMs),
+      });
+    }
 
     const declaredLength = Number(req.headers["content-length"]);
     if (Number.isFinite(declaredLength) && declaredLength > deps.config.maxBodyBytes) {
@@ -213,12 +223,5 @@ function toCaptureRow(
 
 /** CONNECT never reaches the request handler; answer it instead of dropping the socket. */
 export function refuseConnect(socket: NodeJS.WritableStream & { destroy(): void }): void {
-  const message = JSON.stringify({ error: "method_not_allowed", message: "CONNECT is not supported." });
-  socket.end(
-    `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(message)}\r\n` +
-      Object.entries(baseSecurityHeaders)
-        .map(([name, value]) => `${name}: ${value}\r\n`)
-        .join("") +
-      `Connection: close\r\n\r\n${message}`,
-  );
+  socket.end(rawProblemResponse("method_not_allowed", "CONNECT is not supported."));
 }

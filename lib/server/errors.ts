@@ -7,8 +7,11 @@ export const statusByCode = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   payload_too_large: 413,
   validation_failed: 422,
+  too_many_requests: 429,
+  request_header_fields_too_large: 431,
   service_unavailable: 503,
   internal_error: 500,
 } as const;
@@ -20,7 +23,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** Extra response headers, such as Retry-After for 503. */
+    /** Extra response headers, such as Retry-After for 429 and 503. */
     readonly headers: Record<string, string> = {},
   ) {
     super(message);

@@ -40,6 +40,7 @@ function gatedStore(options: { autoCommit?: boolean; refuse?: (row: CaptureRow) 
       const bad = rows.find((r) => options.refuse?.(r));
       if (bad) throw new Error(`refused ${bad.id}`);
       committed.push(...rows.map((r) => r.id));
+      return [];
     },
   };
   return { store, groups, committed, gates };

@@ -1,4 +1,4 @@
-import type { CaptureRow, CaptureStore } from "./capture-store.ts";
+import type { CaptureRow, CaptureStore, Pruned } from "./capture-store.ts";
 import { AppError } from "./errors.ts";
 
 export type GroupCommitOptions = {
@@ -10,6 +10,8 @@ export type GroupCommitOptions = {
   maxBytesPerGroup?: number;
   /** Called with each row once it is committed, in commit order. */
   onCommitted?: (row: CaptureRow) => void;
+  /** Called after a group's rows with what it pruned to keep each bin within its limit. */
+  onPruned?: (pruned: Pruned) => void;
 };
 
 type Pending = { row: CaptureRow; resolve: () => void; reject: (error: unknown) => void };
@@ -73,8 +75,7 @@ export class GroupCommitWriter {
       const group = this.takeGroup();
       this.inFlight = group.length;
       try {
-        await this.store.insertAll(group.map((pending) => pending.row));
-        this.settleCommitted(group);
+        this.settleCommitted(group, await this.store.insertAll(group.map((pending) => pending.row)));
       } catch {
         // One bad row (its bin deleted a moment ago, say) must not fail its neighbours:
         // retry the group row by row so each caller gets its own outcome.
@@ -100,18 +101,18 @@ export class GroupCommitWriter {
   private async writeOneByOne(group: Pending[]): Promise<void> {
     for (const pending of group) {
       try {
-        await this.store.insertAll([pending.row]);
-        this.settleCommitted([pending]);
+        this.settleCommitted([pending], await this.store.insertAll([pending.row]));
       } catch (error) {
         pending.reject(error);
       }
     }
   }
 
-  private settleCommitted(group: Pending[]): void {
+  private settleCommitted(group: Pending[], pruned: readonly Pruned[]): void {
     for (const pending of group) {
       pending.resolve();
       this.options.onCommitted?.(pending.row);
     }
+    for (const each of pruned) this.options.onPruned?.(each);
   }
 }

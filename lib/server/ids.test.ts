@@ -1,5 +1,6 @@
+import { ulid } from "ulid";
 import { describe, expect, it } from "vitest";
-import { isBinId, isRequestId, newBinId, newRequestId } from "./ids.ts";
+import { isBinId, isRequestId, newBinId, newRequestId, requestIdFloor, requestIdTime } from "./ids.ts";
 
 describe("ids", () => {
   it("makes 22-character base64url bin ids that pass their own check", () => {
@@ -25,5 +26,16 @@ describe("ids", () => {
     expect(isRequestId("01ARZ3NDEKTSV4RRFFQ69G5FAVX")).toBe(false);
     expect(isRequestId("01ARZ3NDEKTSV4RRFFQ69G5FAI")).toBe(false); // I is not in the alphabet
     expect(isRequestId("01ARZ3NDEKTSV4RRFFQ69G5FAV")).toBe(true);
+  });
+
+  it("a floor id sorts above every capture made before its millisecond and at or below every one made since", () => {
+    const time = 1_763_900_000_000;
+    const floor = requestIdFloor(time);
+    expect(isRequestId(floor)).toBe(true);
+    expect(requestIdTime(floor)).toBe(time);
+    // Plain ULIDs: the monotonic factory would not go back in time after earlier tests.
+    expect(ulid(time - 1) < floor).toBe(true);
+    expect(ulid(time) >= floor).toBe(true);
+    expect(ulid(time + 1) > floor).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { monotonicFactory } from "ulid";
+import { decodeTime, encodeTime, monotonicFactory } from "ulid";
 
 /** 128 random bits, base64url: 22 characters that are safe in a URL path. */
 export function newBinId(): string {
@@ -24,4 +24,14 @@ export const requestIdPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export function isRequestId(value: string): boolean {
   return requestIdPattern.test(value);
+}
+
+/** The smallest capture id of the millisecond `time`: every capture received before it sorts below. */
+export function requestIdFloor(time: number): string {
+  return encodeTime(Math.max(0, time), 10) + "0".repeat(16);
+}
+
+/** The millisecond a capture id was made in. */
+export function requestIdTime(id: string): number {
+  return decodeTime(id);
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import type { BinEvent } from "../types.ts";
-import { binExists, binNotFound } from "./bins.ts";
+import { binExists, binNotFound, markBinVisited } from "./bins.ts";
 import { AppError } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { isRequestId } from "./ids.ts";
@@ -66,6 +66,8 @@ export class LiveStreams {
       sendProblem(res, error);
       return;
     }
+    // An open dashboard is a use of the bin: it is not swept as idle.
+    markBinVisited(binId).catch((error: unknown) => console.error("[stream] could not record the visit", error));
 
     const stream = takeOverSocket(res);
     if (!stream) return;
@@ -248,6 +250,8 @@ export function formatEvent(event: BinEvent): string {
       return `event: request-deleted\ndata: ${JSON.stringify({ id: event.requestId })}\n\n`;
     case "requests-cleared":
       return "event: requests-cleared\ndata: {}\n\n";
+    case "requests-pruned":
+      return `event: requests-pruned\ndata: ${JSON.stringify({ through: event.throughId, removed: event.removed })}\n\n`;
     case "bin-deleted":
       return "event: bin-deleted\ndata: {}\n\n";
     case "bin-updated":

@@ -1,5 +1,13 @@
-import type { IncomingHttpHeaders, ServerResponse } from "node:http";
-import { AppError, toProblem } from "./errors.ts";
+import { type IncomingHttpHeaders, type ServerResponse, STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { AppError, type ErrorCode, statusByCode, toProblem } from "./errors.ts";
+
+/**
+ * The custom server stamps the client's address (socket peer, or first X-Forwarded-For
+ * hop under TRUST_PROXY) on every request it hands to Next, replacing whatever the
+ * client sent under this name: route handlers never see the socket.
+ */
+export const clientIpHeader = "x-hookyard-client-ip";
 
 /** Headers for every response the custom server writes itself (Next adds its own). */
 export const baseSecurityHeaders: Record<string, string> = {
@@ -45,4 +53,44 @@ export function requestOrigin(headers: IncomingHttpHeaders | Headers, fallbackHo
   const proto = forwardedProto === "https" || forwardedProto === "http" ? forwardedProto : encrypted ? "https" : "http";
   const host = read("x-forwarded-host") ?? read("host") ?? fallbackHost;
   return `${proto}://${host}`;
+}
+
+/**
+ * A complete `Connection: close` response with a JSON problem body, for answers
+ * written straight onto a socket (no request or response object exists then).
+ */
+export function rawProblemResponse(code: ErrorCode, message: string): string {
+  const status = statusByCode[code];
+  const body = JSON.stringify({ error: code, message });
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    Object.entries(baseSecurityHeaders)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("") +
+    `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+/** What each parser or timeout error is answered with; anything else is a 400. */
+const clientErrors: Record<string, [ErrorCode, string]> = {
+  HPE_HEADER_OVERFLOW: ["request_header_fields_too_large", "The request head is larger than the server accepts."],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: ["payload_too_large", "Chunk extensions are larger than the server accepts."],
+  ERR_HTTP_REQUEST_TIMEOUT: ["request_timeout", "The request was not received in time (HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS)."],
+};
+
+type SocketWithMessage = Duplex & { _httpMessage?: ServerResponse | null };
+
+/**
+ * The server's `clientError` handler: what Node's own does (431, 408, else 400, then
+ * close), with a JSON problem body and our security headers. Nothing is written when
+ * a response to this socket has already begun, which the peer would read as garbage.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  const inFlight = (socket as SocketWithMessage)._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [code, message] = clientErrors[error.code ?? ""] ?? ["bad_request", `The request could not be parsed (${error.code ?? "malformed"}).`];
+  socket.end(rawProblemResponse(code, message), () => socket.destroy());
 }

@@ -1,5 +1,6 @@
 import type { HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../types.ts";
 import { binNotFound } from "./bins.ts";
+import { forgetCaptureCount } from "./capture-counts.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
@@ -122,6 +123,7 @@ export async function getRequestBodyOrThrow(
 export async function deleteRequest(binId: string, requestId: string): Promise<void> {
   const { count } = await getDb().capturedRequest.deleteMany({ where: { id: requestId, binId } });
   if (count === 0) throw requestNotFound(requestId);
+  forgetCaptureCount(binId);
   getEventBus().publish(binId, { type: "request-deleted", binId, requestId });
 }
 
@@ -131,6 +133,7 @@ export async function clearRequests(binId: string): Promise<number> {
   const bin = await db.bin.findUnique({ where: { id: binId }, select: { id: true } });
   if (!bin) throw binNotFound(binId);
   const { count } = await db.capturedRequest.deleteMany({ where: { binId } });
+  forgetCaptureCount(binId);
   getEventBus().publish(binId, { type: "requests-cleared", binId });
   return count;
 }

@@ -1,8 +1,8 @@
-import { captureUrl, publicBaseUrl, withApi } from "@/lib/server/api";
+import { captureUrl, publicBaseUrl, requestClientIp, withApi } from "@/lib/server/api";
 import { createBin } from "@/lib/server/bins";
 
 export const POST = withApi(async (request: Request) => {
-  const bin = await createBin();
+  const bin = await createBin(requestClientIp(request.headers));
   return Response.json(
     { id: bin.id, url: captureUrl(publicBaseUrl(request.headers), bin.id), createdAt: bin.createdAt.toISOString() },
     { status: 201 },

@@ -8,7 +8,7 @@ import { earlyStreamScript, liveStreamPath, resumePoint } from "@/components/req
 import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
 import { captureUrl, publicBaseUrl } from "@/lib/server/api";
-import { findBin } from "@/lib/server/bins";
+import { findBin, markBinVisited } from "@/lib/server/bins";
 import { isBinId, isRequestId } from "@/lib/server/ids";
 import { listRequests } from "@/lib/server/requests";
 
@@ -21,7 +21,13 @@ export default async function BinPage({ params, searchParams }: Props) {
   const bin = isBinId(binId) ? await findBin(binId) : null;
   if (!bin) notFound();
 
-  const [firstPage, requestHeaders, query] = await Promise.all([listRequests(binId, { limit: 50 }), headers(), searchParams]);
+  const [firstPage, requestHeaders, query] = await Promise.all([
+    listRequests(binId, { limit: 50 }),
+    headers(),
+    searchParams,
+    // A visit keeps the bin from being swept as idle (BIN_IDLE_TTL).
+    markBinVisited(binId),
+  ]);
   const url = captureUrl(publicBaseUrl(requestHeaders), binId);
   const example = sampleCurl(url);
   const selected = typeof query.r === "string" && isRequestId(query.r) ? query.r : null;
@@ -54,7 +60,7 @@ export default async function BinPage({ params, searchParams }: Props) {
           <CopyButton text={example} label="Copy curl" />
         </div>
       </section>
-      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} />
+      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} captureLimit={bin.captureLimit} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} />
     </div>
   );
 }

@@ -1,0 +1,134 @@
+import { ulid } from "ulid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BinEvent } from "../types.ts";
+import { createBin, getBinSettings } from "./bins.ts";
+import { captureCounts } from "./capture-counts.ts";
+import { createSqliteCaptureStore, type CaptureStore, type RetentionStore } from "./capture-store.ts";
+import { getDb } from "./db.ts";
+import { createInProcessBus, type EventBus } from "./events.ts";
+import { deleteRequest } from "./requests.ts";
+import { sweepOnce } from "./retention.ts";
+import { captureRow } from "./test-builders.ts";
+import { useTestDatabase } from "./test-database.ts";
+
+const day = 86_400_000;
+const limit = 3;
+const database = useTestDatabase();
+let store: CaptureStore & RetentionStore;
+
+beforeAll(() => {
+  store = createSqliteCaptureStore(database.file, { maxCapturesPerBin: limit });
+});
+
+afterAll(() => {
+  store.close();
+});
+
+async function storedIds(binId: string): Promise<string[]> {
+  const rows = await getDb().capturedRequest.findMany({ where: { binId }, orderBy: { id: "asc" }, select: { id: true } });
+  return rows.map((row) => row.id);
+}
+
+/** Rows whose ids and receivedAt are `ageMs` in the past, oldest first. */
+function rowsAged(binId: string, ageMs: number, count: number, now = Date.now()) {
+  return Array.from({ length: count }, (_, i) => {
+    const receivedAt = now - ageMs + i;
+    return captureRow({ binId, id: ulid(receivedAt), receivedAt });
+  });
+}
+
+function recordEvents(bus: EventBus, binId: string): BinEvent[] {
+  const events: BinEvent[] = [];
+  bus.subscribe(binId, (event) => events.push(event));
+  return events;
+}
+
+describe("pruning to MAX_CAPTURES_PER_BIN on insert", () => {
+  it("keeps the newest N of a bin and answers what it cut, leaving other bins alone", async () => {
+    const [a, b] = [(await createBin("10.0.0.1")).id, (await createBin("10.0.0.1")).id];
+    const first = Array.from({ length: 5 }, () => captureRow({ binId: a }));
+    const other = captureRow({ binId: b });
+    expect(await store.insertAll([...first, other])).toEqual([{ binId: a, throughId: first[1]!.id, removed: 2 }]);
+    expect(await storedIds(a)).toEqual(first.slice(2).map((row) => row.id));
+    expect(await storedIds(b)).toEqual([other.id]);
+
+    const next = captureRow({ binId: a });
+    expect(await store.insertAll([next])).toEqual([{ binId: a, throughId: first[2]!.id, removed: 1 }]);
+    expect(await storedIds(a)).toEqual([first[3]!.id, first[4]!.id, next.id]);
+    expect(await store.insertAll([captureRow({ binId: b })])).toEqual([]);
+  });
+
+  it("counts again after a deletion made elsewhere, so a freed place is not pruned", async () => {
+    const binId = (await createBin("10.0.0.1")).id;
+    const rows = Array.from({ length: 3 }, () => captureRow({ binId }));
+    await store.insertAll(rows);
+    await deleteRequest(binId, rows[0]!.id);
+    const next = captureRow({ binId });
+    expect(await store.insertAll([next])).toEqual([]);
+    expect(await storedIds(binId)).toEqual([rows[1]!.id, rows[2]!.id, next.id]);
+  });
+
+  it("recovers from a remembered count that is too high instead of pruning too much", async () => {
+    const binId = (await createBin("10.0.0.1")).id;
+    const rows = Array.from({ length: 2 }, () => captureRow({ binId }));
+    await store.insertAll(rows);
+    captureCounts().set(binId, 50);
+    const next = captureRow({ binId });
+    expect(await store.insertAll([next])).toEqual([]);
+    expect(await storedIds(binId)).toEqual([...rows, next].map((row) => row.id));
+    expect(captureCounts().get(binId)).toBe(3);
+  });
+});
+
+describe("sweepOnce", () => {
+  it("removes captures older than CAPTURE_TTL in small batches, tells live clients, and counts them as a use of the bin", async () => {
+    const bus = createInProcessBus();
+    const [a, b] = [(await createBin("10.0.0.2")).id, (await createBin("10.0.0.2")).id];
+    const now = Date.now();
+    const oldA = rowsAged(a, 10 * day, 2, now);
+    const oldB = rowsAged(b, 9 * day, 1, now);
+    const fresh = rowsAged(a, 1 * day, 1, now);
+    // One bin at a time: the limit of 3 would prune the group otherwise.
+    for (const rows of [oldA, oldB, fresh]) await store.insertAll(rows);
+    const [eventsA, eventsB] = [recordEvents(bus, a), recordEvents(bus, b)];
+
+    const result = await sweepOnce(store, bus, { captureTtlMs: 7 * day, binIdleTtlMs: 0, batchSize: 1 }, now);
+
+    expect(result.capturesRemoved).toBeGreaterThanOrEqual(3);
+    expect(await storedIds(a)).toEqual([fresh[0]!.id]);
+    expect(await storedIds(b)).toEqual([]);
+    // batchSize 1: one event per removed capture, each naming the newest one gone so far.
+    expect(eventsA).toEqual(oldA.map((row) => ({ type: "requests-pruned", binId: a, throughId: row.id, removed: 1 })));
+    expect(eventsB).toEqual([{ type: "requests-pruned", binId: b, throughId: oldB[0]!.id, removed: 1 }]);
+    const bin = await getDb().bin.findUniqueOrThrow({ where: { id: b } });
+    expect(bin.lastUsedAt).toBeGreaterThanOrEqual(BigInt(oldB[0]!.receivedAt));
+  });
+
+  it("deletes bins with no capture and no visit for BIN_IDLE_TTL, and only those", async () => {
+    const bus = createInProcessBus();
+    const now = Date.now();
+    const idle = (await createBin("10.0.0.3")).id;
+    const visited = (await createBin("10.0.0.3")).id;
+    const captured = (await createBin("10.0.0.3")).id;
+    const legacy = (await createBin("10.0.0.3")).id;
+    const later = now + 31 * day;
+    await getDb().bin.update({ where: { id: visited }, data: { lastUsedAt: BigInt(later - day) } });
+    await getDb().bin.update({ where: { id: legacy }, data: { lastUsedAt: null } });
+    const recent = rowsAged(captured, 2 * day, 1, later);
+    await store.insertAll(recent);
+    const events = recordEvents(bus, idle);
+    expect(await getBinSettings(idle)).not.toBeNull();
+
+    const result = await sweepOnce(store, bus, { captureTtlMs: 0, binIdleTtlMs: 30 * day, batchSize: 2 }, later);
+
+    expect(result.binsRemoved).toBeGreaterThanOrEqual(1);
+    const remaining = (await getDb().bin.findMany({ where: { id: { in: [idle, visited, captured, legacy] } }, select: { id: true, lastUsedAt: true } }));
+    expect(remaining.map((bin) => bin.id).sort()).toEqual([visited, captured, legacy].sort());
+    expect(events).toEqual([{ type: "bin-deleted", binId: idle }]);
+    // Forgotten in memory too: a capture to it is refused from now on.
+    expect(await getBinSettings(idle)).toBeNull();
+    // The bin kept alive by its capture remembers that use; the one from before lastUsedAt existed starts its idle time now.
+    expect(remaining.find((bin) => bin.id === captured)!.lastUsedAt).toBe(BigInt(recent[0]!.receivedAt));
+    expect(remaining.find((bin) => bin.id === legacy)!.lastUsedAt).toBe(BigInt(later));
+  });
+});
