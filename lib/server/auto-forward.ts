@@ -2,7 +2,7 @@ import type { ForwardConfig } from "../config.ts";
 import type { ForwardJobState, HeaderPair } from "../types.ts";
 import { getDb } from "./db.ts";
 import type { EventBus } from "./events.ts";
-import { isRetryable, retryDelayMs } from "./forward-retry.ts";
+import { type RetryPolicy, backoffMs, isRetryable, retryDelayMs } from "./forward-retry.ts";
 import { captureDestination, deliver, toJobDto } from "./forwarding.ts";
 
 type Job = { id: string; requestId: string; binId: string; target: string; maxAttempts: number; attempts: number };
@@ -134,12 +134,40 @@ export class AutoForwarder {
 
   private run(job: Job): void {
     const running: Promise<void> = this.attempt(job)
-      .catch((error: unknown) => console.error(`[auto-forward] attempt for capture ${job.requestId} failed`, error))
+      .catch((error: unknown) => this.putBack(job, error))
       .finally(() => {
         this.inFlight.delete(running);
         this.wake();
       });
     this.inFlight.add(running);
+  }
+
+  /**
+   * The attempt broke on Hookyard's side (the database, say). Counted as an attempt and
+   * put back, so the job neither stays `running` until the next start nor loops forever.
+   */
+  private async putBack(job: Job, error: unknown): Promise<void> {
+    console.error(`[auto-forward] attempt for capture ${job.requestId} failed`, error);
+    const attempts = job.attempts + 1;
+    const retry = attempts < job.maxAttempts;
+    const now = Date.now();
+    try {
+      await getDb().forwardJob.updateMany({
+        where: { id: job.id, state: "running" },
+        data: {
+          state: retry ? "pending" : "failed",
+          attempts,
+          nextAttemptAt: BigInt(retry ? now + backoffMs(attempts, this.retryPolicy()) : now),
+          lastError: "Hookyard could not make the attempt (see the server log)",
+        },
+      });
+    } catch (again) {
+      console.error(`[auto-forward] could not put back the job of capture ${job.requestId}; the next start takes it up`, again);
+    }
+  }
+
+  private retryPolicy(): RetryPolicy {
+    return { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs };
   }
 
   private async attempt(job: Job): Promise<void> {
@@ -173,7 +201,7 @@ export class AutoForwarder {
     if (result.kind === "answer" && result.status >= 200 && result.status < 300) state = "delivered";
     else if (!refused && isRetryable(outcome) && attempts < job.maxAttempts) {
       state = "pending";
-      nextAttemptAt = now + retryDelayMs(outcome, attempts, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs }, now);
+      nextAttemptAt = now + retryDelayMs(outcome, attempts, this.retryPolicy(), now);
     } else state = "failed";
     const lastError = state === "delivered" ? null : result.kind === "answer" ? `the target answered ${result.status}` : result.error;
 
