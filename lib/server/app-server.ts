@@ -2,6 +2,7 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import type { Config } from "../config.ts";
+import { applyConfiguredBins } from "./bins.ts";
 import { captureRequest, parseCaptureTarget, refuseConnect } from "./capture.ts";
 import { createSqliteCaptureStore } from "./capture-store.ts";
 import { closeDb, configureConnection } from "./db.ts";
@@ -34,6 +35,7 @@ export type RunningServer = { server: http.Server; url: string; close(): Promise
 export async function startServer(config: Config): Promise<RunningServer> {
   applyMigrations(config.databaseFile, path.resolve("prisma", "migrations"));
   await configureConnection();
+  await applyConfiguredBins(config.bins);
 
   const bus = getEventBus();
   const captureStore = createSqliteCaptureStore(config.databaseFile);

@@ -6,6 +6,7 @@ export const statusByCode = {
   bad_request: 400,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
   payload_too_large: 413,
   validation_failed: 422,
   service_unavailable: 503,

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { binAliasSchema } from "../aliases.ts";
+import { responseRuleSchema, responseSpecSchema, maxRules } from "../responses.ts";
 import { providerIds } from "../signature-providers.ts";
 import { binIdPattern, requestIdPattern } from "../server/ids.ts";
 import { signatureConfigSchema } from "../server/signatures/index.ts";
@@ -20,10 +22,18 @@ export const rawBodyQuerySchema = z.object({
   download: z.enum(["0", "1", "true", "false"]).optional(),
 });
 
-/** PATCH /api/bins/{binId}: null removes the signature check. */
-export const updateBinSchema = z.strictObject({
-  signature: signatureConfigSchema.nullable(),
-});
+/**
+ * PATCH /api/bins/{binId}: each field is optional and an absent one stays as it is;
+ * null removes the signature check, the alias, or the custom default response.
+ */
+export const updateBinSchema = z
+  .strictObject({
+    signature: signatureConfigSchema.nullable().optional(),
+    alias: binAliasSchema.nullable().optional(),
+    response: responseSpecSchema.nullable().optional(),
+    rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).optional(),
+  })
+  .refine((changes) => Object.keys(changes).length > 0, "give at least one of signature, alias, response, rules");
 
 /** POST .../verify: one provider and secret, tried once and never saved. */
 export const verifyOnceSchema = z

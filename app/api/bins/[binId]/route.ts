@@ -1,5 +1,5 @@
 import { parseParams, publicBaseUrl, readJson, toBinDto, withApi } from "@/lib/server/api";
-import { deleteBin, getBinOrThrow, updateBinSignature } from "@/lib/server/bins";
+import { deleteBin, getBinOrThrow, updateBin } from "@/lib/server/bins";
 import { binParamsSchema, updateBinSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string }> };
@@ -11,8 +11,8 @@ export const GET = withApi(async (request: Request, { params }: Context) => {
 
 export const PATCH = withApi(async (request: Request, { params }: Context) => {
   const { binId } = await parseParams(binParamsSchema, params);
-  const { signature } = updateBinSchema.parse(await readJson(request));
-  const bin = await updateBinSignature(binId, signature);
+  const changes = updateBinSchema.parse(await readJson(request));
+  const bin = await updateBin(binId, changes);
   return Response.json(toBinDto(bin, publicBaseUrl(request.headers)));
 });
 
