@@ -1,13 +1,14 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
-import { notFound } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
+import { AliasEditor } from "@/components/bins/alias-editor";
 import { DeleteBinButton } from "@/components/bins/delete-bin-button";
 import { RememberBin } from "@/components/bins/remember-bin";
 import { BinWorkspace } from "@/components/requests/bin-workspace";
 import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
 import { captureUrl, publicBaseUrl } from "@/lib/server/api";
-import { findBin } from "@/lib/server/bins";
+import { findBin, resolveBin } from "@/lib/server/bins";
 import { isBinId, isRequestId } from "@/lib/server/ids";
 import { listRequests } from "@/lib/server/requests";
 
@@ -17,11 +18,16 @@ type Props = { params: Promise<{ binId: string }>; searchParams: Promise<{ r?: s
 
 export default async function BinPage({ params, searchParams }: Props) {
   const { binId } = await params;
+  if (!isBinId(binId)) {
+    // /bins/{alias} opens the bin it names.
+    const named = await resolveBin(binId);
+    if (named) redirect(`/bins/${named.binId}`);
+  }
   const bin = isBinId(binId) ? await findBin(binId) : null;
   if (!bin) notFound();
 
   const [firstPage, requestHeaders, query] = await Promise.all([listRequests(binId, { limit: 50 }), headers(), searchParams]);
-  const url = captureUrl(publicBaseUrl(requestHeaders), binId);
+  const url = captureUrl(publicBaseUrl(requestHeaders), bin.alias ?? binId);
   const example = sampleCurl(url);
   const selected = typeof query.r === "string" && isRequestId(query.r) ? query.r : null;
 
@@ -41,6 +47,7 @@ export default async function BinPage({ params, searchParams }: Props) {
           </code>
           <CopyButton text={url} label="Copy URL" />
         </div>
+        <AliasEditor key={bin.alias ?? ""} binId={binId} alias={bin.alias} />
         <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">
           Any method, any sub-path, any body: every request to this URL is kept exactly as sent. Try it:
         </p>
@@ -49,7 +56,7 @@ export default async function BinPage({ params, searchParams }: Props) {
           <CopyButton text={example} label="Copy curl" />
         </div>
       </section>
-      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialSelectedId={selected} initialSignature={bin.signature} />
+      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialSelectedId={selected} initialSignature={bin.signature} initialResponses={bin.responses} />
     </div>
   );
 }
