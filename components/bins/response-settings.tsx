@@ -279,22 +279,22 @@ function SpecFields({ idPrefix, label, value, onChange }: { idPrefix: string; la
   const set = (change: Partial<SpecForm>) => onChange({ ...value, ...change });
   return (
     <div className="grid gap-2 sm:grid-cols-2">
-      <label className="grid gap-1" htmlFor={`${idPrefix}-status`}>
-        <span>{label} status</span>
+      <div className="grid gap-1">
+        <label htmlFor={`${idPrefix}-status`}>{label} status</label>
         <input id={`${idPrefix}-status`} inputMode="numeric" value={value.status} onChange={(event) => set({ status: event.target.value })} className={inputClasses} />
-      </label>
-      <label className="grid gap-1" htmlFor={`${idPrefix}-delay`}>
-        <span>{label} delay (ms, up to 30000)</span>
+      </div>
+      <div className="grid gap-1">
+        <label htmlFor={`${idPrefix}-delay`}>{label} delay (ms, up to 30000)</label>
         <input id={`${idPrefix}-delay`} inputMode="numeric" value={value.delayMs} onChange={(event) => set({ delayMs: event.target.value })} className={inputClasses} />
-      </label>
-      <label className="grid gap-1 sm:col-span-2" htmlFor={`${idPrefix}-headers`}>
-        <span>{label} headers, one `Name: value` per line</span>
+      </div>
+      <div className="grid gap-1 sm:col-span-2">
+        <label htmlFor={`${idPrefix}-headers`}>{label} headers (one Name: value per line)</label>
         <textarea id={`${idPrefix}-headers`} rows={2} value={value.headers} onChange={(event) => set({ headers: event.target.value })} className={inputClasses} />
-      </label>
-      <label className="grid gap-1 sm:col-span-2" htmlFor={`${idPrefix}-body`}>
-        <span>{label} body</span>
+      </div>
+      <div className="grid gap-1 sm:col-span-2">
+        <label htmlFor={`${idPrefix}-body`}>{label} body</label>
         <textarea id={`${idPrefix}-body`} rows={3} value={value.body} onChange={(event) => set({ body: event.target.value })} className={inputClasses} />
-      </label>
+      </div>
     </div>
   );
 }
@@ -304,8 +304,8 @@ function RuleFields({ idPrefix, number, rule, onChange }: { idPrefix: string; nu
   return (
     <>
       <div className="grid gap-2 sm:grid-cols-3">
-        <label className="grid gap-1" htmlFor={`${idPrefix}-method`}>
-          <span>{name} method</span>
+        <div className="grid gap-1">
+          <label htmlFor={`${idPrefix}-method`}>{name} method</label>
           <select id={`${idPrefix}-method`} value={rule.method} onChange={(event) => onChange({ method: event.target.value })} className={inputClasses}>
             {(methods.includes(rule.method) ? methods : [...methods, rule.method]).map((method) => (
               <option key={method} value={method}>
@@ -313,9 +313,9 @@ function RuleFields({ idPrefix, number, rule, onChange }: { idPrefix: string; nu
               </option>
             ))}
           </select>
-        </label>
-        <label className="grid gap-1" htmlFor={`${idPrefix}-path-mode`}>
-          <span>{name} sub-path match</span>
+        </div>
+        <div className="grid gap-1">
+          <label htmlFor={`${idPrefix}-path-mode`}>{name} sub-path match</label>
           <select
             id={`${idPrefix}-path-mode`}
             value={rule.pathMode}
@@ -327,9 +327,9 @@ function RuleFields({ idPrefix, number, rule, onChange }: { idPrefix: string; nu
             <option value="prefix">Starts with (whole segments)</option>
             <option value="glob">Glob (* one segment, ** any)</option>
           </select>
-        </label>
-        <label className="grid gap-1" htmlFor={`${idPrefix}-path`}>
-          <span>{name} sub-path</span>
+        </div>
+        <div className="grid gap-1">
+          <label htmlFor={`${idPrefix}-path`}>{name} sub-path</label>
           <input
             id={`${idPrefix}-path`}
             value={rule.pathValue}
@@ -338,24 +338,24 @@ function RuleFields({ idPrefix, number, rule, onChange }: { idPrefix: string; nu
             onChange={(event) => onChange({ pathValue: event.target.value })}
             className={inputClasses}
           />
-        </label>
-        <label className="grid gap-1" htmlFor={`${idPrefix}-header-name`}>
-          <span>{name} header (optional)</span>
+        </div>
+        <div className="grid gap-1">
+          <label htmlFor={`${idPrefix}-header-name`}>{name} header (optional)</label>
           <input id={`${idPrefix}-header-name`} value={rule.headerName} placeholder="X-GitHub-Event" onChange={(event) => onChange({ headerName: event.target.value })} className={inputClasses} />
-        </label>
-        <label className="grid gap-1" htmlFor={`${idPrefix}-header-value`}>
-          <span>{name} header value (empty: present)</span>
+        </div>
+        <div className="grid gap-1">
+          <label htmlFor={`${idPrefix}-header-value`}>{name} header value (empty: present)</label>
           <input id={`${idPrefix}-header-value`} value={rule.headerValue} onChange={(event) => onChange({ headerValue: event.target.value })} className={inputClasses} />
-        </label>
+        </div>
         <span />
-        <label className="grid gap-1" htmlFor={`${idPrefix}-json-path`}>
-          <span>{name} JSON field (optional)</span>
+        <div className="grid gap-1">
+          <label htmlFor={`${idPrefix}-json-path`}>{name} JSON field (optional)</label>
           <input id={`${idPrefix}-json-path`} value={rule.jsonPath} placeholder="data.object.status" onChange={(event) => onChange({ jsonPath: event.target.value })} className={inputClasses} />
-        </label>
-        <label className="grid gap-1" htmlFor={`${idPrefix}-json-equals`}>
-          <span>{name} JSON field equals</span>
+        </div>
+        <div className="grid gap-1">
+          <label htmlFor={`${idPrefix}-json-equals`}>{name} JSON field equals</label>
           <input id={`${idPrefix}-json-equals`} value={rule.jsonEquals} placeholder='failed, 42, true or "42"' onChange={(event) => onChange({ jsonEquals: event.target.value })} className={inputClasses} />
-        </label>
+        </div>
       </div>
       <SpecFields idPrefix={`${idPrefix}-response`} label={name} value={rule.response} onChange={(response) => onChange({ response })} />
     </>
@@ -390,22 +390,22 @@ function Preview({ settings }: { settings: ResponseSettings }) {
     <fieldset className="grid gap-2 rounded-md bg-zinc-50 p-3 dark:bg-zinc-950">
       <legend className="font-medium">Preview</legend>
       <div className="grid gap-2 sm:grid-cols-[8rem_1fr]">
-        <label className="grid gap-1" htmlFor={`${id}-method`}>
-          <span>Sample method</span>
+        <div className="grid gap-1">
+          <label htmlFor={`${id}-method`}>Sample method</label>
           <input id={`${id}-method`} value={method} onChange={(event) => setMethod(event.target.value)} className={inputClasses} />
-        </label>
-        <label className="grid gap-1" htmlFor={`${id}-path`}>
-          <span>Sample sub-path and query</span>
+        </div>
+        <div className="grid gap-1">
+          <label htmlFor={`${id}-path`}>Sample sub-path and query</label>
           <input id={`${id}-path`} value={path} onChange={(event) => setPath(event.target.value)} className={inputClasses} />
-        </label>
-        <label className="grid gap-1 sm:col-span-2" htmlFor={`${id}-headers`}>
-          <span>Sample headers</span>
+        </div>
+        <div className="grid gap-1 sm:col-span-2">
+          <label htmlFor={`${id}-headers`}>Sample headers</label>
           <textarea id={`${id}-headers`} rows={2} value={headers} onChange={(event) => setHeaders(event.target.value)} className={inputClasses} />
-        </label>
-        <label className="grid gap-1 sm:col-span-2" htmlFor={`${id}-body`}>
-          <span>Sample body</span>
+        </div>
+        <div className="grid gap-1 sm:col-span-2">
+          <label htmlFor={`${id}-body`}>Sample body</label>
           <textarea id={`${id}-body`} rows={2} value={body} onChange={(event) => setBody(event.target.value)} className={inputClasses} />
-        </label>
+        </div>
       </div>
       <output className="grid gap-1" data-testid="response-preview" aria-live="polite">
         <span>
