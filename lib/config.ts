@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { binAliasSchema } from "./aliases.ts";
-import { maxRules, type ResponseRule, type ResponseSpec, responseRuleSchema, responseSpecSchema } from "./responses.ts";
+import { maxRules, type ResponseRule, type ResponseSpec } from "./responses.ts";
+import { responseRuleSchema, responseSpecSchema } from "./validations/responses.ts";
 import { binIdForAlias, binIdPattern } from "./server/ids.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
 

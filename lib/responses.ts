@@ -1,11 +1,11 @@
 /**
  * How a bin answers its captures: a default response and ordered rules (first match
- * wins), with a small placeholder syntax in bodies. Pure functions and zod schemas
- * only, so the capture path (lib/server/capture.ts) and the dashboard's live preview
- * run exactly the same code; it lives outside lib/server because client components
- * may not import from there.
+ * wins), with a small placeholder syntax in bodies. Pure functions only, so the capture
+ * path (lib/server/responses.ts) and the dashboard's live preview run exactly the same
+ * code; it lives outside lib/server because client components may not import from
+ * there, and holds no zod so the dashboard does not ship it (the schemas are in
+ * lib/validations/responses.ts).
  */
-import { z } from "zod";
 import type { HeaderPair } from "./types.ts";
 
 export type ResponseSpec = { status: number; headers: HeaderPair[]; body: string; delayMs: number };
@@ -60,61 +60,13 @@ export const maxResponseHeaders = 50;
 export const maxJsonBodyBytes = 1024 * 1024;
 
 // The same grammar Node's http.validateHeaderName / validateHeaderValue enforce
-// (RFC 9110 token; visible ASCII, obs-text, space and tab); lib/responses.test.ts
+// (RFC 9110 token; visible ASCII, obs-text, space and tab); lib/validations/responses.test.ts
 // checks the two agree. Written out because this module also runs in the browser.
-const headerNamePattern = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
-const invalidHeaderValueChar = /[^\t\x20-\x7e\x80-\xff]/;
+export const headerNamePattern = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+export const invalidHeaderValueChar = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Hookyard frames the answer itself; letting a rule set these would corrupt the connection. */
-const framingHeaders = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te"]);
-
-const headerNameSchema = z
-  .string()
-  .regex(headerNamePattern, "not a valid header name")
-  .refine((name) => !framingHeaders.has(name.toLowerCase()), "is set by Hookyard itself and cannot be chosen");
-
-const headerValueSchema = z
-  .string()
-  .max(8 * 1024)
-  .refine((value) => !invalidHeaderValueChar.test(value), "contains characters a header value cannot carry");
-
-export const responseSpecSchema = z.strictObject({
-  // 1xx are interim answers: a client keeps waiting for a final one that never comes.
-  status: z.number().int().min(200, "must be 200–599 (1xx are not final answers)").max(599, "must be 200–599"),
-  headers: z.array(z.tuple([headerNameSchema, headerValueSchema])).max(maxResponseHeaders).default([]),
-  body: z
-    .string()
-    .default("")
-    .refine((body) => new TextEncoder().encode(body).length <= maxResponseBodyBytes, `must be at most ${maxResponseBodyBytes} bytes`),
-  delayMs: z.number().int().min(0).max(maxDelayMs, `must be at most ${maxDelayMs} ms`).default(0),
-});
-
-const methodSchema = z
-  .string()
-  .regex(/^(?:ANY|[A-Z][A-Z-]{0,31})$/, 'must be "ANY" or a method in capitals such as POST');
-
-const pathMatchSchema = z.strictObject({
-  mode: z.enum(["exact", "prefix", "glob"]),
-  value: z.string().min(1).max(512).regex(/^[^?#\s]*$/, "a sub-path has no query, fragment or spaces"),
-});
-
-const jsonScalarSchema = z.union([z.string().max(4096), z.number(), z.boolean(), z.null()]);
-
-export const responseRuleSchema = z.strictObject({
-  method: methodSchema.default("ANY"),
-  path: pathMatchSchema.nullable().default(null),
-  header: z.strictObject({ name: z.string().regex(headerNamePattern, "not a valid header name"), value: headerValueSchema.nullable().default(null) }).nullable().default(null),
-  json: z
-    .strictObject({ path: z.string().min(1).max(256).regex(/^[^.]+(?:\.[^.]+)*$/, "a dotted path such as data.object.id"), equals: jsonScalarSchema })
-    .nullable()
-    .default(null),
-  response: responseSpecSchema,
-});
-
-export const responseSettingsSchema = z.strictObject({
-  response: responseSpecSchema.nullable().default(null),
-  rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).default([]),
-});
+export const framingHeaders: ReadonlySet<string> = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te"]);
 
 /** The answer for this capture: the first matching rule's, else the bin's default; null means the built-in answer. */
 export function chooseResponse(settings: ResponseSettings, request: RequestFacts): ResponseSpec | null {

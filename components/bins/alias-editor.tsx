@@ -3,7 +3,6 @@
 import { useRouter } from "next/navigation";
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { binAliasSchema } from "@/lib/aliases";
 
 type Props = { binId: string; alias: string | null };
 
@@ -16,10 +15,6 @@ export function AliasEditor({ binId, alias }: Props) {
   const [error, setError] = useState<string | null>(null);
 
   async function save(next: string | null) {
-    if (next !== null) {
-      const parsed = binAliasSchema.safeParse(next);
-      if (!parsed.success) return setError(`The name ${parsed.error.issues[0]?.message ?? "is not valid"}.`);
-    }
     setPending(true);
     setError(null);
     try {

@@ -11,7 +11,6 @@ import {
   type ResponseRule,
   type ResponseSettings,
   type ResponseSpec,
-  responseSettingsSchema,
 } from "@/lib/responses";
 import type { BinDto, HeaderPair } from "@/lib/types";
 
@@ -113,11 +112,11 @@ function parseScalar(text: string): JsonScalar {
   return text;
 }
 
-function formToSpec(form: SpecForm) {
+function formToSpec(form: SpecForm): ResponseSpec {
   return { status: Number(form.status), headers: parseHeaderLines(form.headers), body: form.body, delayMs: Number(form.delayMs || "0") };
 }
 
-function formToRule(form: RuleForm) {
+function formToRule(form: RuleForm): ResponseRule {
   return {
     method: form.method,
     path: form.pathMode === "any" ? null : { mode: form.pathMode, value: form.pathValue },
@@ -137,11 +136,9 @@ function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProps) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  const parsed = useMemo(
-    () => responseSettingsSchema.safeParse({ response: custom ? formToSpec(fallback) : null, rules: rules.map(formToRule) }),
-    [custom, fallback, rules],
-  );
-  const problem = parsed.success ? null : parsed.error.issues.map((issue) => `${describePath(issue.path)}: ${issue.message}`)[0]!;
+  // The server validates strictly on save (zod stays out of the browser bundle); the
+  // preview only needs the shape.
+  const draft = useMemo<ResponseSettings>(() => ({ response: custom ? formToSpec(fallback) : null, rules: rules.map(formToRule) }), [custom, fallback, rules]);
 
   function updateRule(index: number, change: Partial<RuleForm>) {
     setRules((current) => current.map((rule, position) => (position === index ? { ...rule, ...change } : rule)));
@@ -159,14 +156,13 @@ function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProps) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!parsed.success) return setError(problem);
     setPending(true);
     setError(null);
     try {
       const response = await fetch(`/api/bins/${binId}`, {
         method: "PATCH",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(parsed.data),
+        body: JSON.stringify(draft),
       });
       const answer = (await response.json()) as Partial<BinDto> & { message?: string };
       if (!response.ok) throw new Error(answer.message ?? `The server answered ${response.status}.`);
@@ -249,7 +245,7 @@ function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProps) {
         </ul>
       </details>
 
-      {parsed.success ? <Preview settings={parsed.data} /> : <p className="text-amber-700 dark:text-amber-400">{problem}</p>}
+      <Preview settings={draft} />
 
       <div className="flex gap-2">
         <Button type="submit" variant="primary" disabled={pending}>
@@ -264,12 +260,6 @@ function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProps) {
       )}
     </form>
   );
-}
-
-function describePath(path: readonly PropertyKey[]): string {
-  if (path[0] === "response") return `Default ${path.slice(1).join(".")}`;
-  if (path[0] === "rules" && typeof path[1] === "number") return `Rule ${path[1] + 1} ${path.slice(2).join(".")}`;
-  return path.join(".");
 }
 
 const inputClasses =

@@ -1,6 +1,7 @@
 import type { ConfiguredBin } from "../config.ts";
 import { isBinAlias } from "../aliases.ts";
-import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec, responseSettingsSchema } from "../responses.ts";
+import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec } from "../responses.ts";
+import { responseSettingsSchema } from "../validations/responses.ts";
 import type { BinSignatureDto } from "../types.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { binAliasSchema } from "../aliases.ts";
-import { responseRuleSchema, responseSpecSchema, maxRules } from "../responses.ts";
+import { maxRules } from "../responses.ts";
+import { responseRuleSchema, responseSpecSchema } from "./responses.ts";
 import { providerIds } from "../signature-providers.ts";
 import { binIdPattern, requestIdPattern } from "../server/ids.ts";
 import { signatureConfigSchema } from "../server/signatures/index.ts";
