@@ -50,6 +50,9 @@ export type RequestFacts = {
   receivedAt: number;
 };
 
+/** How the dashboard names the answer a bin gives without a custom response. */
+export const builtInAnswer = 'Built-in: 200 {"ok":true,"id":"<capture id>"}';
+
 export const noResponseSettings: ResponseSettings = { response: null, rules: [] };
 
 export const maxDelayMs = 30_000;
