@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
+import { binIdForAlias } from "./server/ids.ts";
 
 /** Next's types make NODE_ENV required in ProcessEnv; the loader must cope without it. */
 const load = (env: Record<string, string>) => loadConfig(env as NodeJS.ProcessEnv);
@@ -50,6 +53,7 @@ describe("loadConfig", () => {
         retryMaxMs: 300_000,
         concurrency: 8,
       },
+      bins: [],
     });
   });
 
@@ -115,6 +119,7 @@ describe("loadConfig", () => {
         retryMaxMs: 400,
         concurrency: 2,
       },
+      bins: [],
     });
   });
 
@@ -197,5 +202,40 @@ describe("loadConfig", () => {
       if (saved === undefined) delete process.env.PORT;
       else process.env.PORT = saved;
     }
+  });
+});
+
+describe("configured bins", () => {
+  it("reads HOOKYARD_BINS_FILE then HOOKYARD_BINS, fills defaults and derives a fixed id from an alias alone", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hookyard-config-"));
+    try {
+      const file = path.join(dir, "bins.json");
+      writeFileSync(file, JSON.stringify([{ id: "AAAAAAAAAAAAAAAAAAAAAA", signature: { provider: "github", secrets: ["s3cret"] } }]));
+      const bins = load({
+        HOOKYARD_BINS_FILE: file,
+        HOOKYARD_BINS: JSON.stringify([{ alias: "stripe-dev", rules: [{ method: "POST", path: { mode: "exact", value: "/fail" }, response: { status: 500 } }] }]),
+      }).bins;
+      expect(bins).toHaveLength(2);
+      expect(bins[0]).toMatchObject({ id: "AAAAAAAAAAAAAAAAAAAAAA", alias: null, signature: { provider: "github", secrets: ["s3cret"] }, response: null, rules: [] });
+      expect(bins[1]).toMatchObject({ id: binIdForAlias("stripe-dev"), alias: "stripe-dev", signature: null });
+      expect(bins[1]!.rules[0]).toMatchObject({ method: "POST", response: { status: 500, headers: [], body: "", delayMs: 0 } });
+      expect(binIdForAlias("stripe-dev")).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [{ HOOKYARD_BINS: "not json" }, /HOOKYARD_BINS: not valid JSON/],
+    [{ HOOKYARD_BINS: "{}" }, /HOOKYARD_BINS: must be a JSON array/],
+    [{ HOOKYARD_BINS: "[{}]" }, /HOOKYARD_BINS\[0\]: give the bin an id, an alias or both/],
+    [{ HOOKYARD_BINS: '[{"alias":"Bad Name"}]' }, /HOOKYARD_BINS\[0\]\.alias: /],
+    [{ HOOKYARD_BINS: '[{"alias":"ok-bin","response":{"status":700}}]' }, /HOOKYARD_BINS\[0\]\.response\.status: /],
+    [{ HOOKYARD_BINS: '[{"alias":"ok-bin","signature":{"provider":"nope","secrets":["x"]}}]' }, /HOOKYARD_BINS\[0\]\.signature/],
+    [{ HOOKYARD_BINS: '[{"alias":"ok-bin"},{"alias":"ok-bin"}]' }, /HOOKYARD_BINS\[1\]\.id: .*declared twice/],
+    [{ HOOKYARD_BINS: '[{"alias":"ok-bin","colour":"red"}]' }, /HOOKYARD_BINS\[0\]: .*colour/],
+    [{ HOOKYARD_BINS_FILE: "/nonexistent/bins.json" }, /HOOKYARD_BINS_FILE: cannot read \/nonexistent\/bins.json/],
+  ])("refuses %o with a clear message", (env, message) => {
+    expect(configError(env).message).toMatch(message);
   });
 });

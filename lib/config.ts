@@ -1,6 +1,12 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { binAliasSchema } from "./aliases.ts";
+import { maxRules, type ResponseRule, type ResponseSpec } from "./responses.ts";
 import { type AddressRule, parseAddressAllowList } from "./server/forward-policy.ts";
+import { binIdForAlias, binIdPattern } from "./server/ids.ts";
+import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
+import { responseRuleSchema, responseSpecSchema } from "./validations/responses.ts";
 
 /**
  * Every environment variable Hookyard reads, validated once. Importing this module
@@ -90,7 +96,96 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((text) => (text ? text.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean) : null)),
+  /** JSON array of bins that exist with these settings after every start. */
+  HOOKYARD_BINS: z.string().optional(),
+  /** Path of a JSON file holding the same array. */
+  HOOKYARD_BINS_FILE: z.string().optional(),
 });
+
+/** A bin declared in configuration: it exists with exactly these settings after every start. */
+export type ConfiguredBin = {
+  id: string;
+  alias: string | null;
+  signature: SignatureConfig | null;
+  response: ResponseSpec | null;
+  rules: ResponseRule[];
+};
+
+const configuredBinSchema = z
+  .strictObject({
+    id: z.string().regex(binIdPattern, "must be 22 base64url characters, like the ids Hookyard makes").optional(),
+    alias: binAliasSchema.optional(),
+    signature: signatureConfigSchema.nullable().default(null),
+    response: responseSpecSchema.nullable().default(null),
+    rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).default([]),
+  })
+  .refine((bin) => bin.id !== undefined || bin.alias !== undefined, "give the bin an id, an alias or both")
+  .transform(
+    (bin): ConfiguredBin => ({
+      // An alias alone still gives the same id on every start (and every machine).
+      id: bin.id ?? binIdForAlias(bin.alias!),
+      alias: bin.alias ?? null,
+      signature: bin.signature,
+      response: bin.response,
+      rules: bin.rules,
+    }),
+  );
+
+const configuredBinsSchema = z.array(configuredBinSchema).superRefine((bins, ctx) => {
+  const seen = { id: new Set<string>(), alias: new Set<string>() };
+  bins.forEach((bin, index) => {
+    if (seen.id.has(bin.id)) ctx.addIssue({ code: "custom", path: [index, "id"], message: `bin ${bin.id} is declared twice` });
+    if (bin.alias && seen.alias.has(bin.alias)) ctx.addIssue({ code: "custom", path: [index, "alias"], message: `alias ${bin.alias} is declared twice` });
+    seen.id.add(bin.id);
+    if (bin.alias) seen.alias.add(bin.alias);
+  });
+});
+
+/** Parses one source of configured bins (`label` names it in errors). @throws ConfigError */
+function parseBinsJson(text: string, label: string): unknown[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  ${label}: not valid JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(value)) throw new ConfigError(`Invalid configuration:\n  ${label}: must be a JSON array of bins`);
+  return value;
+}
+
+function readConfiguredBins(inline: string | undefined, file: string | undefined): ConfiguredBin[] {
+  const entries: unknown[] = [];
+  const labels: string[] = [];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(file), "utf8");
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  HOOKYARD_BINS_FILE: cannot read ${file} (${(error as Error).message})`);
+    }
+    for (const entry of parseBinsJson(text, `HOOKYARD_BINS_FILE (${file})`)) {
+      labels.push(`HOOKYARD_BINS_FILE[${labels.length}]`);
+      entries.push(entry);
+    }
+  }
+  if (inline !== undefined) {
+    const start = labels.length;
+    for (const entry of parseBinsJson(inline, "HOOKYARD_BINS")) {
+      labels.push(`HOOKYARD_BINS[${labels.length - start}]`);
+      entries.push(entry);
+    }
+  }
+  const parsed = configuredBinsSchema.safeParse(entries);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 10).map((issue) => {
+      const [index, ...rest] = issue.path;
+      const where = typeof index === "number" ? labels[index] : "bins";
+      return `${where}${rest.length ? `.${rest.join(".")}` : ""}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return parsed.data;
+}
 
 export type Config = {
   env: "development" | "production" | "test";
@@ -104,6 +199,8 @@ export type Config = {
   sseHeartbeatMs: number;
   maxPendingCaptures: number;
   maxBufferedBodyBytes: number;
+  /** From HOOKYARD_BINS_FILE then HOOKYARD_BINS; upserted at every start. */
+  bins: ConfiguredBin[];
   maxCapturesPerBin: number;
   /** Milliseconds; 0 when captures are kept until pruned or deleted. */
   captureTtlMs: number;
@@ -179,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: values.FORWARD_RETRY_MAX_MS,
       concurrency: values.FORWARD_CONCURRENCY,
     },
+    bins: readConfiguredBins(values.HOOKYARD_BINS, values.HOOKYARD_BINS_FILE),
   };
 }
 

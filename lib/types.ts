@@ -2,6 +2,7 @@
  * The shapes the API returns and the dashboard renders. Plain data only: no Prisma
  * types, no bodies in summaries. Safe to import from client components.
  */
+import type { ResponseRule, ResponseSpec } from "./responses.ts";
 import type { ProviderId } from "./signature-providers.ts";
 
 export type HeaderPair = [name: string, value: string];
@@ -22,6 +23,12 @@ export type BinDto = {
   /** How many captures the bin keeps; the oldest beyond it are pruned. */
   captureLimit: number;
   signature: BinSignatureDto | null;
+  /** The human name used in `url` instead of the id, when set. */
+  alias: string | null;
+  /** The default answer to captures; null is the built-in `200 {"ok":true,"id":…}`. */
+  response: ResponseSpec | null;
+  /** Evaluated in order before the default; the first match answers. */
+  rules: ResponseRule[];
   /** The forwarding setting (or the remembered target); null when none was set or used yet. */
   forward: BinForwardDto | null;
 };

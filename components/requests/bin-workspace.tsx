@@ -2,9 +2,11 @@
 
 import { useEffect, useState } from "react";
 import { AutoForwardSettings } from "@/components/bins/auto-forward-settings";
+import { ResponseSettingsPanel } from "@/components/bins/response-settings";
 import { SignatureSettings } from "@/components/bins/signature-settings";
 import { Button } from "@/components/ui/button";
 import { sampleCurl } from "@/lib/curl";
+import type { ResponseSettings } from "@/lib/responses";
 import type { ProviderId } from "@/lib/signature-providers";
 import type { BinDto, BinForwardDto, BinSignatureDto, RequestPage } from "@/lib/types";
 import { RequestDetailPanel } from "./request-detail";
@@ -21,18 +23,20 @@ type Props = {
   initialSelectedId: string | null;
   initialSignature: BinSignatureDto | null;
   initialForward: BinForwardDto | null;
+  initialResponses: ResponseSettings;
 };
 
 /** The live list of captures and the selected one's detail. */
-export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, captureLimit, initialSelectedId, initialSignature, initialForward }: Props) {
+export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, captureLimit, initialSelectedId, initialSignature, initialForward, initialResponses }: Props) {
   const live = useLiveRequests(binId, initialPage, initialTotal);
   const [signature, setSignature] = useState(initialSignature);
   const [forward, setForward] = useState(initialForward);
+  const [responses, setResponses] = useState(initialResponses);
   const [editingSignature, setEditingSignature] = useState<ProviderId | null>(null);
 
   useEffect(() => {
     if (live.revision === 0) return;
-    // Another tab (or this one) changed the check: show the current one.
+    // Another tab (or this one) changed the settings: show the current ones.
     const controller = new AbortController();
     fetch(`/api/bins/${binId}`, { signal: controller.signal })
       .then((response) => (response.ok ? (response.json() as Promise<BinDto>) : null))
@@ -40,6 +44,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, cap
         if (!bin) return;
         setSignature(bin.signature);
         setForward(bin.forward);
+        setResponses({ response: bin.response, rules: bin.rules });
       })
       .catch(() => {
         // Aborted by a newer revision, or offline.
@@ -104,6 +109,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, cap
     <div className="flex flex-col gap-5">
     <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
     <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
+    <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />
     <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">
       <section aria-labelledby="requests-heading" className="flex min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">

@@ -43,7 +43,7 @@ describe("health and bins", () => {
     expect(Date.parse(bin.createdAt)).toBeLessThanOrEqual(Date.now());
 
     const fetched = await api(baseUrl, `/api/bins/${bin.id}`);
-    expect(fetched.json).toEqual({ ...bin, requestCount: 0, captureLimit, signature: null, forward: null } satisfies BinDto);
+    expect(fetched.json).toEqual({ ...bin, requestCount: 0, captureLimit, signature: null, forward: null, alias: null, response: null, rules: [] } satisfies BinDto);
     await captureOk(baseUrl, bin.id);
     await captureOk(baseUrl, bin.id, { method: "PURGE" });
     expect(((await api(baseUrl, `/api/bins/${bin.id}`)).json as BinDto).requestCount).toBe(2);

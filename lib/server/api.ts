@@ -58,19 +58,23 @@ export function requestClientIp(headers: Headers): string {
   return headers.get(clientIpHeader) ?? "unknown";
 }
 
-export function captureUrl(baseUrl: string, binId: string): string {
-  return `${baseUrl}/b/${binId}`;
+/** `name` is the bin's alias when it has one, else its id. */
+export function captureUrl(baseUrl: string, name: string): string {
+  return `${baseUrl}/b/${name}`;
 }
 
 export function toBinDto(bin: BinRecord, baseUrl: string): BinDto {
   return {
     id: bin.id,
-    url: captureUrl(baseUrl, bin.id),
+    url: captureUrl(baseUrl, bin.alias ?? bin.id),
     createdAt: bin.createdAt.toISOString(),
     requestCount: bin.requestCount,
     captureLimit: bin.captureLimit,
     signature: bin.signature,
     forward: bin.forward,
+    alias: bin.alias,
+    response: bin.responses.response,
+    rules: bin.responses.rules,
   };
 }
 

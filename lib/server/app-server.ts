@@ -3,6 +3,7 @@ import path from "node:path";
 import next from "next";
 import type { Config } from "../config.ts";
 import { AutoForwarder } from "./auto-forward.ts";
+import { applyConfiguredBins } from "./bins.ts";
 import { captureRequest, clientIp, parseCaptureTarget, refuseConnect } from "./capture.ts";
 import { createSqliteCaptureStore } from "./capture-store.ts";
 import { closeDb, configureConnection } from "./db.ts";
@@ -38,6 +39,7 @@ export type RunningServer = { server: http.Server; url: string; close(): Promise
 export async function startServer(config: Config): Promise<RunningServer> {
   applyMigrations(config.databaseFile, path.resolve("prisma", "migrations"));
   await configureConnection();
+  await applyConfiguredBins(config.bins);
 
   const bus = getEventBus();
   const forwarder = new AutoForwarder(config.forward, bus);

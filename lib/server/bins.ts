@@ -1,11 +1,15 @@
+import type { ConfiguredBin } from "../config.ts";
 import { getConfig } from "../config.ts";
+import { isBinAlias } from "../aliases.ts";
+import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec } from "../responses.ts";
 import type { BinForwardDto, BinSignatureDto } from "../types.ts";
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../validations/bins.ts";
+import { responseSettingsSchema } from "../validations/responses.ts";
 import { forgetCaptureCount } from "./capture-counts.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
-import { newBinId } from "./ids.ts";
+import { isBinId, newBinId } from "./ids.ts";
 import { RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.ts";
@@ -14,7 +18,12 @@ import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.
 export type AutoForwardSetting = { url: string; maxAttempts: number };
 
 /** What the capture path needs to know about a bin, kept in memory. */
-export type BinSettings = { signature: SignatureConfig | null; autoForward: AutoForwardSetting | null };
+export type BinSettings = {
+  signature: SignatureConfig | null;
+  alias: string | null;
+  responses: ResponseSettings;
+  autoForward: AutoForwardSetting | null;
+};
 
 export type BinRecord = {
   id: string;
@@ -24,13 +33,16 @@ export type BinRecord = {
   captureLimit: number;
   signature: BinSignatureDto | null;
   forward: BinForwardDto | null;
+  alias: string | null;
+  responses: ResponseSettings;
 };
 
-// Settings of bins known to exist, so the capture hot path does not read the bin per
-// request. Shared through globalThis because changes arrive through Next's bundle
-// while captures run in the custom server's copy of this module.
+// Settings of bins known to exist (and which bin each alias names), so the capture hot
+// path does not read the bin per request. Shared through globalThis because changes
+// arrive through Next's bundle while captures run in the custom server's copy of this module.
 const settingsKey = Symbol.for("hookyard.binSettings");
-type WithSettings = typeof globalThis & { [settingsKey]?: Map<string, BinSettings> };
+const aliasesKey = Symbol.for("hookyard.binAliases");
+type WithSettings = typeof globalThis & { [settingsKey]?: Map<string, BinSettings>; [aliasesKey]?: Map<string, string> };
 
 function settingsCache(): Map<string, BinSettings> {
   const holder = globalThis as WithSettings;
@@ -38,13 +50,27 @@ function settingsCache(): Map<string, BinSettings> {
   return holder[settingsKey];
 }
 
+function aliasCache(): Map<string, string> {
+  const holder = globalThis as WithSettings;
+  holder[aliasesKey] ??= new Map();
+  return holder[aliasesKey];
+}
+
 type SignatureColumns = { signatureProvider: string | null; signatureSecrets: string | null; signatureOptions: string | null };
+type ResponseColumns = { response: string | null; rules: string } | null;
 
-const signatureColumns = { signatureProvider: true, signatureSecrets: true, signatureOptions: true } as const;
-
-const autoForwardColumns = { autoForward: { select: { url: true, enabled: true, maxAttempts: true } } } as const;
+const settingsColumns = {
+  signatureProvider: true,
+  signatureSecrets: true,
+  signatureOptions: true,
+  alias: { select: { alias: true } },
+  response: { select: { response: true, rules: true } },
+  autoForward: { select: { url: true, enabled: true, maxAttempts: true } },
+} as const;
 
 type AutoForwardRow = { url: string; enabled: boolean; maxAttempts: number } | null;
+
+type SettingsColumns = SignatureColumns & { alias: { alias: string } | null; response: ResponseColumns; autoForward: AutoForwardRow };
 
 function readAutoForward(row: AutoForwardRow): AutoForwardSetting | null {
   return row?.enabled ? { url: row.url, maxAttempts: row.maxAttempts } : null;
@@ -63,6 +89,40 @@ function readSignature(binId: string, columns: SignatureColumns): SignatureConfi
     return null;
   }
   return parsed.data;
+}
+
+function readResponses(binId: string, columns: ResponseColumns): ResponseSettings {
+  if (!columns) return noResponseSettings;
+  const parsed = responseSettingsSchema.safeParse({ response: JSON.parse(columns.response ?? "null"), rules: JSON.parse(columns.rules) });
+  if (!parsed.success) {
+    // Written through the same schema, so this means a hand-edited database.
+    console.error(`[bins] ignoring the unreadable responses of bin ${binId}`);
+    return noResponseSettings;
+  }
+  return parsed.data;
+}
+
+function readSettings(binId: string, columns: SettingsColumns): BinSettings {
+  return {
+    signature: readSignature(binId, columns),
+    alias: columns.alias?.alias ?? null,
+    responses: readResponses(binId, columns.response),
+    autoForward: readAutoForward(columns.autoForward),
+  };
+}
+
+/** Puts fresh settings in the cache and keeps the alias map in step with them. */
+function remember(binId: string, settings: BinSettings): BinSettings {
+  const previous = settingsCache().get(binId);
+  if (previous?.alias && previous.alias !== settings.alias) aliasCache().delete(previous.alias);
+  settingsCache().set(binId, settings);
+  if (settings.alias) aliasCache().set(settings.alias, binId);
+  return settings;
+}
+
+async function loadSettings(binId: string): Promise<BinSettings | null> {
+  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: settingsColumns });
+  return bin ? remember(binId, readSettings(binId, bin)) : null;
 }
 
 // Per-process state shared by Next's bundles and the custom server, as above.
@@ -92,7 +152,7 @@ export async function createBin(clientIp: string): Promise<{ id: string; created
     });
   }
   const bin = await getDb().bin.create({ data: { id: newBinId(), lastUsedAt: BigInt(Date.now()) } });
-  settingsCache().set(bin.id, { signature: null, autoForward: null });
+  remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null });
   return bin;
 }
 
@@ -113,14 +173,26 @@ export async function markBinVisited(binId: string, now: number = Date.now()): P
 
 /** The bin's settings, or null when it does not exist. Never throws for a missing bin. */
 export async function getBinSettings(binId: string): Promise<BinSettings | null> {
-  const cache = settingsCache();
-  const cached = cache.get(binId);
-  if (cached) return cached;
-  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: { ...signatureColumns, ...autoForwardColumns } });
-  if (!bin) return null;
-  const settings = { signature: readSignature(binId, bin), autoForward: readAutoForward(bin.autoForward) };
-  cache.set(binId, settings);
-  return settings;
+  return settingsCache().get(binId) ?? (await loadSettings(binId));
+}
+
+/**
+ * The bin named by the first segment of `/b/{segment}`: a bin id or an alias.
+ * Null when it names no bin. Never throws for a missing bin.
+ */
+export async function resolveBin(segment: string): Promise<{ binId: string; settings: BinSettings } | null> {
+  let binId: string | undefined = segment;
+  if (!isBinId(segment)) {
+    if (!isBinAlias(segment)) return null;
+    binId = aliasCache().get(segment);
+    if (!binId) {
+      const row = await getDb().binAlias.findUnique({ where: { alias: segment }, select: { binId: true } });
+      if (!row) return null;
+      binId = row.binId;
+    }
+  }
+  const settings = await getBinSettings(binId);
+  return settings ? { binId, settings } : null;
 }
 
 export async function binExists(binId: string): Promise<boolean> {
@@ -130,16 +202,19 @@ export async function binExists(binId: string): Promise<boolean> {
 export async function findBin(binId: string): Promise<BinRecord | null> {
   const bin = await getDb().bin.findUnique({
     where: { id: binId },
-    select: { id: true, createdAt: true, forwardUrl: true, ...signatureColumns, ...autoForwardColumns, _count: { select: { requests: true } } },
+    select: { id: true, createdAt: true, forwardUrl: true, ...settingsColumns, _count: { select: { requests: true } } },
   });
   if (!bin) return null;
+  const settings = readSettings(binId, bin);
   return {
     id: bin.id,
     createdAt: bin.createdAt,
     requestCount: bin._count.requests,
     captureLimit: getConfig().maxCapturesPerBin,
-    signature: toSignatureDto(readSignature(binId, bin)),
+    signature: toSignatureDto(settings.signature),
     forward: toForwardDto(bin.forwardUrl, bin.autoForward),
+    alias: settings.alias,
+    responses: settings.responses,
   };
 }
 
@@ -157,72 +232,98 @@ export async function getBinOrThrow(binId: string): Promise<BinRecord> {
   return bin;
 }
 
-/**
- * Sets (or with null removes) the bin's signature check and judges its captures
- * again, so every verdict follows the current secret.
- * @throws AppError not_found
- */
-export async function updateBinSignature(binId: string, signature: SignatureConfig | null): Promise<BinRecord> {
-  const { count } = await getDb().bin.updateMany({
-    where: { id: binId },
-    data: signature
-      ? { signatureProvider: signature.provider, signatureSecrets: JSON.stringify(signature.secrets), signatureOptions: JSON.stringify(signature.options) }
-      : { signatureProvider: null, signatureSecrets: null, signatureOptions: null },
-  });
-  if (count === 0) throw binNotFound(binId);
-  // Captures from now on are judged with the new check; the ones before, here.
-  await updateCachedSettings(binId, { signature });
-  await rejudgeBin(binId, signature);
-  getEventBus().publish(binId, { type: "bin-updated", binId });
-  return getBinOrThrow(binId);
-}
+/** What PATCH may change; an absent field stays as it is. */
+export type BinChanges = {
+  signature?: SignatureConfig | null;
+  alias?: string | null;
+  response?: ResponseSpec | null;
+  rules?: ResponseRule[];
+  /** The forwarding target; `enabled` and `maxAttempts` keep their values when left out. */
+  forward?: BinForwardInput | null;
+};
 
 /**
- * Remembers (or with null forgets) the bin's forwarding target, and with it the
- * auto-forward setting: `enabled` and `maxAttempts` keep their current values when
- * left out. Captures from now on follow the new setting.
- * @throws AppError not_found
+ * Applies the changes together (the alias first, as the only one that can be refused),
+ * refreshes the in-memory settings and, when the signature check changed, judges the
+ * bin's captures again so every verdict follows the current secret.
+ * @throws AppError not_found, AppError conflict when another bin has the alias
  */
-export async function updateBinForward(binId: string, forward: BinForwardInput | null): Promise<BinRecord> {
+export async function updateBin(binId: string, changes: BinChanges): Promise<BinRecord> {
   const db = getDb();
-  const { count } = await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
-  if (count === 0) throw binNotFound(binId);
-  let setting: AutoForwardRow = null;
-  if (forward) {
-    const current = await db.autoForward.findUnique({ where: { binId } });
-    const enabled = forward.enabled ?? current?.enabled ?? false;
-    const maxAttempts = forward.maxAttempts ?? current?.maxAttempts ?? defaultForwardMaxAttempts;
-    setting = await db.autoForward.upsert({
-      where: { binId },
-      create: { binId, url: forward.url, enabled, maxAttempts },
-      update: { url: forward.url, enabled, maxAttempts },
-    });
-  } else {
-    await db.autoForward.deleteMany({ where: { binId } });
-  }
-  await updateCachedSettings(binId, { autoForward: readAutoForward(setting) });
+  const current = await getBinSettings(binId);
+  if (!current) throw binNotFound(binId);
+  await db.$transaction(async (tx) => {
+    if (changes.alias !== undefined) {
+      if (changes.alias === null) {
+        await tx.binAlias.deleteMany({ where: { binId } });
+      } else {
+        const holder = await tx.binAlias.findUnique({ where: { alias: changes.alias } });
+        if (holder && holder.binId !== binId) throw new AppError("conflict", `The alias ${changes.alias} is already taken by another bin.`);
+        await tx.binAlias.upsert({ where: { binId }, create: { binId, alias: changes.alias }, update: { alias: changes.alias } });
+      }
+    }
+    if (changes.response !== undefined || changes.rules !== undefined) {
+      const response = changes.response === undefined ? current.responses.response : changes.response;
+      const rules = changes.rules ?? current.responses.rules;
+      const columns = { response: response ? JSON.stringify(response) : null, rules: JSON.stringify(rules) };
+      await tx.binResponse.upsert({ where: { binId }, create: { binId, ...columns }, update: columns });
+    }
+    if (changes.signature !== undefined) {
+      await tx.bin.update({ where: { id: binId }, data: signatureColumns(changes.signature) });
+    }
+    if (changes.forward !== undefined) {
+      const forward = changes.forward;
+      await tx.bin.update({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
+      if (forward) {
+        const saved = await tx.autoForward.findUnique({ where: { binId } });
+        const enabled = forward.enabled ?? saved?.enabled ?? false;
+        const maxAttempts = forward.maxAttempts ?? saved?.maxAttempts ?? defaultForwardMaxAttempts;
+        await tx.autoForward.upsert({ where: { binId }, create: { binId, url: forward.url, enabled, maxAttempts }, update: { url: forward.url, enabled, maxAttempts } });
+      } else {
+        await tx.autoForward.deleteMany({ where: { binId } });
+      }
+    }
+  });
+  // Captures from now on follow the new settings; the ones before are judged below.
+  const settings = await loadSettings(binId);
+  if (!settings) throw binNotFound(binId);
+  if (changes.signature !== undefined) await rejudgeBin(binId, settings.signature);
   getEventBus().publish(binId, { type: "bin-updated", binId });
   return getBinOrThrow(binId);
 }
 
-/** Changes part of a bin's cached settings; the rest is read first when not cached. */
-async function updateCachedSettings(binId: string, changes: Partial<BinSettings>): Promise<void> {
-  const current = await getBinSettings(binId);
-  if (current) settingsCache().set(binId, { ...current, ...changes });
+function signatureColumns(signature: SignatureConfig | null): SignatureColumns {
+  return signature
+    ? { signatureProvider: signature.provider, signatureSecrets: JSON.stringify(signature.secrets), signatureOptions: JSON.stringify(signature.options) }
+    : { signatureProvider: null, signatureSecrets: null, signatureOptions: null };
 }
 
 /**
- * Applies a PATCH: each setting present is changed, the others are left as they are.
- * @throws AppError not_found
+ * Makes each configured bin exist with exactly its configured settings; an alias held
+ * by another bin moves to the configured one. Captures are judged again only when the
+ * signature check differs from the stored one. Run at start-up, before listening.
  */
-export async function updateBin(
-  binId: string,
-  changes: { signature?: SignatureConfig | null; forward?: BinForwardInput | null },
-): Promise<BinRecord> {
-  let bin: BinRecord | null = null;
-  if (changes.forward !== undefined) bin = await updateBinForward(binId, changes.forward);
-  if (changes.signature !== undefined) bin = await updateBinSignature(binId, changes.signature);
-  return bin ?? getBinOrThrow(binId);
+export async function applyConfiguredBins(bins: readonly ConfiguredBin[]): Promise<void> {
+  const db = getDb();
+  for (const bin of bins) {
+    const before = await getBinSettings(bin.id);
+    await db.$transaction(async (tx) => {
+      await tx.bin.upsert({ where: { id: bin.id }, create: { id: bin.id, ...signatureColumns(bin.signature) }, update: signatureColumns(bin.signature) });
+      await tx.binAlias.deleteMany({ where: bin.alias ? { OR: [{ binId: bin.id }, { alias: bin.alias }] } : { binId: bin.id } });
+      if (bin.alias) await tx.binAlias.create({ data: { binId: bin.id, alias: bin.alias } });
+      const columns = { response: bin.response ? JSON.stringify(bin.response) : null, rules: JSON.stringify(bin.rules) };
+      await tx.binResponse.upsert({ where: { binId: bin.id }, create: { binId: bin.id, ...columns }, update: columns });
+    });
+    // The alias may have come from another bin whose cached settings still name it.
+    if (bin.alias) {
+      const previousHolder = aliasCache().get(bin.alias);
+      if (previousHolder && previousHolder !== bin.id) settingsCache().delete(previousHolder);
+    }
+    const settings = await loadSettings(bin.id);
+    if (before && settings && JSON.stringify(before.signature) !== JSON.stringify(settings.signature)) {
+      await rejudgeBin(bin.id, settings.signature);
+    }
+  }
 }
 
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */
@@ -236,6 +337,8 @@ export async function deleteBin(binId: string): Promise<void> {
 
 /** Drops everything kept in memory about a bin that is being deleted. */
 export function forgetBin(binId: string): void {
+  const previous = settingsCache().get(binId);
+  if (previous?.alias) aliasCache().delete(previous.alias);
   settingsCache().delete(binId);
   forgetCaptureCount(binId);
   (globalThis as WithBinState)[visitsKey]?.delete(binId);

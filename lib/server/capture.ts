@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config.ts";
-import { type BinSettings, binExists, binNotFound, getBinSettings } from "./bins.ts";
+import { type BinSettings, binExists, binNotFound, resolveBin } from "./bins.ts";
 import type { CaptureRow } from "./capture-store.ts";
 import { AppError } from "./errors.ts";
 import type { GroupCommitWriter } from "./group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
-import { isBinId, newRequestId } from "./ids.ts";
+import { newRequestId } from "./ids.ts";
+import { answerCapture, captureCorsHeaders as corsHeaders } from "./responses.ts";
 import { judge } from "./signature-checks.ts";
-import { rawProblemResponse, requestOrigin, sendJson, sendProblem } from "./node-http.ts";
+import { rawProblemResponse, requestOrigin, sendProblem } from "./node-http.ts";
 import { type RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 
 export type CaptureTarget = { binId: string; path: string; query: string };
@@ -134,11 +135,6 @@ function capturedUrl(req: IncomingMessage, port: number): string {
   return requestOrigin(req.headers, `localhost:${port}`, "encrypted" in req.socket) + target;
 }
 
-const corsHeaders = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Expose-Headers": "X-Request-Id",
-};
-
 export type CaptureDeps = {
   config: Pick<Config, "maxBodyBytes" | "trustProxy" | "port">;
   writer: GroupCommitWriter;
@@ -148,17 +144,19 @@ export type CaptureDeps = {
 };
 
 /**
- * Captures one request to `/b/{binId}/...` and answers only once it is committed.
+ * Captures one request to `/b/{binId or alias}/...` and answers only once it is
+ * committed, with the bin's chosen response (possibly after its delay).
  * Every failure is answered as a JSON problem; a client that disconnects mid-body
  * leaves nothing behind.
  */
 export async function captureRequest(req: IncomingMessage, res: ServerResponse, target: CaptureTarget, deps: CaptureDeps): Promise<void> {
   const receivedAt = Date.now();
   try {
-    const settings = isBinId(target.binId) ? await getBinSettings(target.binId) : null;
-    if (!settings) throw binNotFound(target.binId);
+    const bin = await resolveBin(target.binId);
+    if (!bin) throw binNotFound(target.binId);
+    const { binId, settings } = bin;
     // Before the body is read: a refused capture costs no memory and no write.
-    const waitMs = deps.rateLimiter?.take(target.binId, receivedAt) ?? 0;
+    const waitMs = deps.rateLimiter?.take(binId, receivedAt) ?? 0;
     if (waitMs > 0) {
       throw new AppError("too_many_requests", "This bin receives more requests than its rate limit (RATE_LIMIT_PER_SECOND); nothing was stored.", {
         "Retry-After": retryAfterSeconds(waitMs),
@@ -170,7 +168,8 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
       throw tooLarge(deps.config.maxBodyBytes);
     }
     const body = await readBody(req, deps.config.maxBodyBytes, deps.budget, Number.isFinite(declaredLength) ? declaredLength : undefined);
-    const row = toCaptureRow(req, target, body, receivedAt, deps.config, settings);
+    const headers = headerPairs(req.rawHeaders);
+    const row = toCaptureRow(req, { ...target, binId }, headers, body, receivedAt, deps.config, settings);
     try {
       await deps.writer.write(row);
     } catch (error) {
@@ -180,7 +179,7 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
     } finally {
       deps.budget.release(body.length);
     }
-    sendJson(res, 200, { ok: true, id: row.id }, { ...corsHeaders, "X-Request-Id": row.id });
+    answerCapture(res, { id: row.id, method: row.method, path: row.path, query: row.query, headers, body, ip: row.ip, receivedAt }, settings.responses);
   } catch (error) {
     if (error instanceof ClientGone) return;
     if (error instanceof AppError && error.code === "payload_too_large") {
@@ -195,6 +194,7 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
 function toCaptureRow(
   req: IncomingMessage,
   target: CaptureTarget,
+  headers: [string, string][],
   body: Buffer,
   receivedAt: number,
   config: CaptureDeps["config"],
@@ -202,7 +202,6 @@ function toCaptureRow(
 ): CaptureRow {
   const method = req.method ?? "GET";
   const url = capturedUrl(req, config.port);
-  const headers = headerPairs(req.rawHeaders);
   return {
     id: newRequestId(receivedAt),
     binId: target.binId,

@@ -8,6 +8,7 @@ export const statusByCode = {
   not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
+  conflict: 409,
   payload_too_large: 413,
   validation_failed: 422,
   too_many_requests: 429,

@@ -1,9 +1,18 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { decodeTime, encodeTime, monotonicFactory } from "ulid";
 
 /** 128 random bits, base64url: 22 characters that are safe in a URL path. */
 export function newBinId(): string {
   return randomBytes(16).toString("base64url");
+}
+
+/**
+ * The id of a bin declared in configuration with only an alias: the same on every
+ * start and every machine. Knowing the alias already opens the bin, so deriving the
+ * id from it reveals nothing more.
+ */
+export function binIdForAlias(alias: string): string {
+  return createHash("sha256").update(`hookyard-bin:${alias}`).digest().subarray(0, 16).toString("base64url");
 }
 
 export const binIdPattern = /^[A-Za-z0-9_-]{22}$/;

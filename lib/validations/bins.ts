@@ -1,8 +1,11 @@
 import { z } from "zod";
+import { binAliasSchema } from "../aliases.ts";
 import { httpTokenPattern } from "../forward-headers.ts";
+import { maxRules } from "../responses.ts";
 import { providerIds } from "../signature-providers.ts";
 import { binIdPattern, requestIdPattern } from "../server/ids.ts";
 import { signatureConfigSchema } from "../server/signatures/index.ts";
+import { responseRuleSchema, responseSpecSchema } from "./responses.ts";
 
 export const binParamsSchema = z.object({
   binId: z.string().regex(binIdPattern, "not a bin id"),
@@ -42,13 +45,20 @@ export const binForwardSchema = z.strictObject({
 });
 export type BinForwardInput = z.output<typeof binForwardSchema>;
 
-/** PATCH /api/bins/{binId}: each setting given is changed; null removes it. */
+/**
+ * PATCH /api/bins/{binId}: each field is optional and an absent one stays as it is;
+ * null removes the signature check, the forwarding target, the alias, or the custom
+ * default response.
+ */
 export const updateBinSchema = z
   .strictObject({
     signature: signatureConfigSchema.nullable().optional(),
     forward: binForwardSchema.nullable().optional(),
+    alias: binAliasSchema.nullable().optional(),
+    response: responseSpecSchema.nullable().optional(),
+    rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).optional(),
   })
-  .refine((input) => input.signature !== undefined || input.forward !== undefined, "give signature or forward");
+  .refine((changes) => Object.keys(changes).length > 0, "give at least one of signature, forward, alias, response, rules");
 
 const headerName = z.string().regex(httpTokenPattern, "not a valid header name");
 // Tab, visible ASCII and Latin-1 (one byte each on the wire, as captured values are read):

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
-import { notFound } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
+import { AliasEditor } from "@/components/bins/alias-editor";
 import { DeleteBinButton } from "@/components/bins/delete-bin-button";
 import { RememberBin } from "@/components/bins/remember-bin";
 import { BinWorkspace } from "@/components/requests/bin-workspace";
@@ -8,7 +9,7 @@ import { earlyStreamScript, liveStreamPath, resumePoint } from "@/components/req
 import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
 import { captureUrl, publicBaseUrl } from "@/lib/server/api";
-import { findBin, markBinVisited } from "@/lib/server/bins";
+import { findBin, markBinVisited, resolveBin } from "@/lib/server/bins";
 import { isBinId, isRequestId } from "@/lib/server/ids";
 import { listRequests } from "@/lib/server/requests";
 
@@ -18,6 +19,11 @@ type Props = { params: Promise<{ binId: string }>; searchParams: Promise<{ r?: s
 
 export default async function BinPage({ params, searchParams }: Props) {
   const { binId } = await params;
+  if (!isBinId(binId)) {
+    // /bins/{alias} opens the bin it names.
+    const named = await resolveBin(binId);
+    if (named) redirect(`/bins/${named.binId}`);
+  }
   const bin = isBinId(binId) ? await findBin(binId) : null;
   if (!bin) notFound();
 
@@ -28,7 +34,7 @@ export default async function BinPage({ params, searchParams }: Props) {
     // A visit keeps the bin from being swept as idle (BIN_IDLE_TTL).
     markBinVisited(binId),
   ]);
-  const url = captureUrl(publicBaseUrl(requestHeaders), binId);
+  const url = captureUrl(publicBaseUrl(requestHeaders), bin.alias ?? binId);
   const example = sampleCurl(url);
   const selected = typeof query.r === "string" && isRequestId(query.r) ? query.r : null;
   const streamPath = liveStreamPath(binId, resumePoint(firstPage.requests[0]?.id));
@@ -52,6 +58,7 @@ export default async function BinPage({ params, searchParams }: Props) {
           </code>
           <CopyButton text={url} label="Copy URL" />
         </div>
+        <AliasEditor key={bin.alias ?? ""} binId={binId} alias={bin.alias} />
         <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">
           Any method, any sub-path, any body: every request to this URL is kept exactly as sent. Try it:
         </p>
@@ -60,7 +67,7 @@ export default async function BinPage({ params, searchParams }: Props) {
           <CopyButton text={example} label="Copy curl" />
         </div>
       </section>
-      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} captureLimit={bin.captureLimit} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} />
+      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} captureLimit={bin.captureLimit} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} initialResponses={bin.responses} />
     </div>
   );
 }

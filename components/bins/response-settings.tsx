@@ -1,0 +1,51 @@
+"use client";
+
+import dynamic from "next/dynamic";
+import { useState } from "react";
+import { Button } from "@/components/ui/button";
+import { builtInAnswer, type ResponseSettings } from "@/lib/responses";
+
+// The editor and its preview load on first use, keeping the bin page's first
+// hydration as light as it was.
+const ResponseEditor = dynamic(() => import("./response-editor").then((module) => module.ResponseEditor), {
+  loading: () => <p className="mt-3 text-sm text-zinc-500">Loading the editor…</p>,
+});
+
+type Props = {
+  binId: string;
+  settings: ResponseSettings;
+  onSaved: (settings: ResponseSettings) => void;
+};
+
+/** How the bin answers captures: a default answer and ordered rules, with a preview. */
+export function ResponseSettingsPanel({ binId, settings, onSaved }: Props) {
+  const [editing, setEditing] = useState(false);
+  const summary = `${settings.response ? `Default ${settings.response.status}${settings.response.delayMs ? ` after ${settings.response.delayMs} ms` : ""}` : builtInAnswer}; ${settings.rules.length} ${settings.rules.length === 1 ? "rule" : "rules"}.`;
+  return (
+    <section aria-labelledby="responses-heading" className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id="responses-heading" className="text-sm font-semibold">
+          Response
+        </h2>
+        {!editing && <Button onClick={() => setEditing(true)}>Edit response</Button>}
+      </div>
+      {!editing && (
+        <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="response-summary">
+          {summary}
+        </p>
+      )}
+      {editing && (
+        <ResponseEditor
+          binId={binId}
+          initial={settings}
+          onCancel={() => setEditing(false)}
+          onSaved={(saved) => {
+            onSaved(saved);
+            setEditing(false);
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
