@@ -59,6 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const sweeper = new RetentionSweeper(captureStore, bus, {
     captureTtlMs: config.captureTtlMs,
     binIdleTtlMs: config.binIdleTtlMs,
+    keepBinIds: new Set(config.bins.map((bin) => bin.id)),
     intervalMs: config.sweepIntervalMs,
   });
 

@@ -131,4 +131,16 @@ describe("sweepOnce", () => {
     expect(remaining.find((bin) => bin.id === captured)!.lastUsedAt).toBe(BigInt(recent[0]!.receivedAt));
     expect(remaining.find((bin) => bin.id === legacy)!.lastUsedAt).toBe(BigInt(later));
   });
+
+  it("never deletes a bin declared in configuration, however idle", async () => {
+    const bus = createInProcessBus();
+    const declared = (await createBin("10.0.0.4")).id;
+    const idle = (await createBin("10.0.0.4")).id;
+    const later = Date.now() + 31 * day;
+
+    await sweepOnce(store, bus, { captureTtlMs: 0, binIdleTtlMs: 30 * day, keepBinIds: new Set([declared]) }, later);
+
+    const remaining = await getDb().bin.findMany({ where: { id: { in: [declared, idle] } }, select: { id: true, lastUsedAt: true } });
+    expect(remaining).toEqual([{ id: declared, lastUsedAt: BigInt(later) }]);
+  });
 });

@@ -7,6 +7,8 @@ import { requestIdFloor, requestIdTime } from "./ids.ts";
 export type SweepOptions = Pick<Config, "captureTtlMs" | "binIdleTtlMs"> & {
   /** Captures deleted per transaction, and bins looked at per query. */
   batchSize?: number;
+  /** Bins declared in configuration (HOOKYARD_BINS): they exist for good, idle or not. */
+  keepBinIds?: ReadonlySet<string>;
 };
 
 export type SweepResult = { capturesRemoved: number; binsRemoved: number };
@@ -52,6 +54,11 @@ export async function sweepOnce(store: RetentionStore, bus: EventBus, options: S
       const candidates = await store.idleBinCandidates(usedBefore, batchSize);
       for (const { binId, newestId } of candidates) {
         await yieldToCapture();
+        if (options.keepBinIds?.has(binId)) {
+          // Counted as used now, so it stops being a candidate until another idle spell.
+          await store.markBinUsed(binId, now);
+          continue;
+        }
         if (newestId !== null && newestId >= beforeId) {
           // Used by a capture it still keeps: remember that, so it stops being a candidate.
           await store.markBinUsed(binId, requestIdTime(newestId));
