@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { patchBin } from "./patch-bin";
 
 type Props = { binId: string; alias: string | null };
 
@@ -18,15 +19,7 @@ export function AliasEditor({ binId, alias }: Props) {
     setPending(true);
     setError(null);
     try {
-      const response = await fetch(`/api/bins/${binId}`, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ alias: next }),
-      });
-      if (!response.ok) {
-        const problem = (await response.json()) as { message?: string };
-        throw new Error(problem.message ?? `The server answered ${response.status}.`);
-      }
+      await patchBin(binId, { alias: next });
       if (next === null) setValue("");
       router.refresh();
     } catch (caught) {

@@ -13,7 +13,8 @@ import {
   type ResponseSettings,
   type ResponseSpec,
 } from "@/lib/responses";
-import type { BinDto, HeaderPair } from "@/lib/types";
+import type { HeaderPair } from "@/lib/types";
+import { patchBin } from "./patch-bin";
 
 type SpecForm = { status: string; headers: string; body: string; delayMs: string };
 type RuleForm = {
@@ -120,14 +121,8 @@ export function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProp
     setPending(true);
     setError(null);
     try {
-      const response = await fetch(`/api/bins/${binId}`, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(draft),
-      });
-      const answer = (await response.json()) as Partial<BinDto> & { message?: string };
-      if (!response.ok) throw new Error(answer.message ?? `The server answered ${response.status}.`);
-      onSaved({ response: answer.response ?? null, rules: answer.rules ?? [] });
+      const answer = await patchBin(binId, draft);
+      onSaved({ response: answer.response, rules: answer.rules });
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : "Could not save the response.");
     } finally {
