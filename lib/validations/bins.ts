@@ -4,6 +4,7 @@ import { httpTokenPattern } from "../forward-headers.ts";
 import { maxRules } from "../responses.ts";
 import { providerIds } from "../signature-providers.ts";
 import { binIdPattern, requestIdPattern } from "../server/ids.ts";
+import { maxCapturesCeiling } from "../types.ts";
 import { signatureConfigSchema } from "../server/signatures/index.ts";
 import { responseRuleSchema, responseSpecSchema } from "./responses.ts";
 
@@ -44,9 +45,6 @@ export const binForwardSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(forwardMaxAttemptsLimit).optional(),
 });
 export type BinForwardInput = z.output<typeof binForwardSchema>;
-
-/** The most captures one bin may be told to keep: a bound on what one bin can hold on disk. */
-export const maxCapturesCeiling = 100_000;
 
 /** A bin's own limit on the captures it keeps; older ones are pruned as new ones arrive. */
 export const binMaxCapturesSchema = z
