@@ -138,14 +138,14 @@ test("the bin's own capture limit is edited from the kept label, and lowering it
   await page.goto(`/bins/${bin.id}`);
   await expect(page.getByTestId("capture-limit")).toHaveText("3 / 1,000 kept");
 
-  await page.getByRole("button", { name: "Change how many requests this bin keeps" }).click();
+  await page.getByRole("button", { name: "Edit how many requests this bin keeps" }).click();
   const form = page.getByRole("form", { name: "Requests kept" });
   await form.getByLabel("Keep").fill("2");
   await form.getByRole("button", { name: "Save" }).click();
   await expect(page.getByTestId("capture-limit")).toHaveText("2 / 2 kept");
   await expect(page.locator("[data-request-id]")).toHaveCount(2);
 
-  await page.getByRole("button", { name: "Change how many requests this bin keeps" }).click();
+  await page.getByRole("button", { name: "Edit how many requests this bin keeps" }).click();
   await form.getByRole("button", { name: "Default" }).click();
   await expect(page.getByTestId("capture-limit")).toHaveText("2 / 1,000 kept");
   await request.delete(`/api/bins/${bin.id}`);

@@ -59,7 +59,7 @@ export function CaptureLimit({ binId, total, limit, onSaved }: Props) {
         <span data-testid="capture-limit" title="Older requests are deleted as new ones arrive.">
           {formatCount(total)} / {formatCount(limit)} kept
         </span>
-        <Button variant="ghost" onClick={open} className="px-1.5 py-0.5 text-xs" aria-label="Change how many requests this bin keeps">
+        <Button variant="ghost" onClick={open} className="px-1.5 py-0.5 text-xs" aria-label="Edit how many requests this bin keeps">
           Edit
         </Button>
       </span>
