@@ -131,3 +131,22 @@ test("form bodies show as fields and binary bodies as a hex dump", async ({ page
   await expect(fields.getByRole("row")).toHaveCount(3);
   await expect(fields.getByRole("row").nth(2)).toContainText("Grace");
 });
+
+test("the bin's own capture limit is edited from the kept label, and lowering it prunes the list at once", async ({ page, request }) => {
+  const bin = await createBin(request);
+  for (const body of ["first", "second", "third"]) expect((await request.post(bin.url, { data: body })).status()).toBe(200);
+  await page.goto(`/bins/${bin.id}`);
+  await expect(page.getByTestId("capture-limit")).toHaveText("3 / 1,000 kept");
+
+  await page.getByRole("button", { name: "Edit how many requests this bin keeps" }).click();
+  const form = page.getByRole("form", { name: "Requests kept" });
+  await form.getByLabel("Keep").fill("2");
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("capture-limit")).toHaveText("2 / 2 kept");
+  await expect(page.locator("[data-request-id]")).toHaveCount(2);
+
+  await page.getByRole("button", { name: "Edit how many requests this bin keeps" }).click();
+  await form.getByRole("button", { name: "Default" }).click();
+  await expect(page.getByTestId("capture-limit")).toHaveText("2 / 1,000 kept");
+  await request.delete(`/api/bins/${bin.id}`);
+});

@@ -6,6 +6,7 @@ import { maxRules, type ResponseRule, type ResponseSpec } from "./responses.ts";
 import { type AddressRule, parseAddressAllowList } from "./server/forward-policy.ts";
 import { binIdForAlias, binIdPattern } from "./server/ids.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
+import { binMaxCapturesSchema } from "./validations/bins.ts";
 import { responseRuleSchema, responseSpecSchema } from "./validations/responses.ts";
 
 /**
@@ -109,6 +110,8 @@ export type ConfiguredBin = {
   signature: SignatureConfig | null;
   response: ResponseSpec | null;
   rules: ResponseRule[];
+  /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
+  maxCaptures: number | null;
 };
 
 const configuredBinSchema = z
@@ -118,6 +121,7 @@ const configuredBinSchema = z
     signature: signatureConfigSchema.nullable().default(null),
     response: responseSpecSchema.nullable().default(null),
     rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).default([]),
+    maxCaptures: binMaxCapturesSchema.nullable().default(null),
   })
   .refine((bin) => bin.id !== undefined || bin.alias !== undefined, "give the bin an id, an alias or both")
   .transform(
@@ -128,6 +132,7 @@ const configuredBinSchema = z
       signature: bin.signature,
       response: bin.response,
       rules: bin.rules,
+      maxCaptures: bin.maxCaptures,
     }),
   );
 

@@ -15,6 +15,9 @@ export type SignatureVerdict = { provider: ProviderId | null; status: SignatureS
 /** A bin's signature check as the API shows it: secrets only as masked hints. */
 export type BinSignatureDto = { provider: ProviderId; secretHints: string[]; options: Record<string, unknown> };
 
+/** The most captures one bin may be told to keep (`maxCaptures`): a bound on what one bin holds on disk. */
+export const maxCapturesCeiling = 100_000;
+
 export type BinDto = {
   id: string;
   url: string;

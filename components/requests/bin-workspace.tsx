@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { AutoForwardSettings } from "@/components/bins/auto-forward-settings";
+import { CaptureLimit } from "@/components/bins/capture-limit";
 import { ResponseSettingsPanel } from "@/components/bins/response-settings";
 import { SignatureSettings } from "@/components/bins/signature-settings";
 import { Button } from "@/components/ui/button";
@@ -18,8 +19,8 @@ type Props = {
   captureUrl: string;
   initialPage: RequestPage;
   initialTotal: number;
-  /** How many captures the bin keeps (MAX_CAPTURES_PER_BIN). */
-  captureLimit: number;
+  /** How many captures the bin keeps (its own limit, else MAX_CAPTURES_PER_BIN). */
+  initialCaptureLimit: number;
   initialSelectedId: string | null;
   initialSignature: BinSignatureDto | null;
   initialForward: BinForwardDto | null;
@@ -27,11 +28,12 @@ type Props = {
 };
 
 /** The live list of captures and the selected one's detail. */
-export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, captureLimit, initialSelectedId, initialSignature, initialForward, initialResponses }: Props) {
+export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialCaptureLimit, initialSelectedId, initialSignature, initialForward, initialResponses }: Props) {
   const live = useLiveRequests(binId, initialPage, initialTotal);
   const [signature, setSignature] = useState(initialSignature);
   const [forward, setForward] = useState(initialForward);
   const [responses, setResponses] = useState(initialResponses);
+  const [captureLimit, setCaptureLimit] = useState(initialCaptureLimit);
   const [editingSignature, setEditingSignature] = useState<ProviderId | null>(null);
 
   useEffect(() => {
@@ -45,6 +47,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, cap
         setSignature(bin.signature);
         setForward(bin.forward);
         setResponses({ response: bin.response, rules: bin.rules });
+        setCaptureLimit(bin.captureLimit);
       })
       .catch(() => {
         // Aborted by a newer revision, or offline.
@@ -116,9 +119,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, cap
           <h2 id="requests-heading" className="text-sm font-semibold">
             Requests <span className="font-normal text-zinc-500" data-testid="request-count">({live.total})</span>
           </h2>
-          <span className="text-xs text-zinc-500" data-testid="capture-limit" title="Older requests are deleted as new ones arrive (MAX_CAPTURES_PER_BIN).">
-            {formatCount(live.total)} / {formatCount(captureLimit)} kept
-          </span>
+          <CaptureLimit binId={binId} total={live.total} limit={captureLimit} onSaved={setCaptureLimit} />
           <div className="flex items-center gap-2">
             <StatusDot status={live.status} />
             <Button variant="ghost" onClick={clearAll} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
@@ -168,12 +169,6 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, cap
     </div>
     </div>
   );
-}
-
-const countFormat = new Intl.NumberFormat("en-US");
-
-function formatCount(value: number): string {
-  return countFormat.format(value);
 }
 
 function StatusDot({ status }: { status: LiveStatus }) {

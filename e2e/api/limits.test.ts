@@ -39,6 +39,43 @@ describe("MAX_CAPTURES_PER_BIN, the rate limit and the bin creation limit", () =
     expect(dto).toMatchObject({ requestCount: keep, captureLimit: keep });
   });
 
+  it("keeps a bin's own number of captures (PATCH maxCaptures), null restoring MAX_CAPTURES_PER_BIN, and refuses invalid ones with 422", async () => {
+    const bin = await createBin(server.baseUrl);
+    const other = await createBin(server.baseUrl);
+    const setLimit = (binId: string, maxCaptures: unknown) =>
+      api(server.baseUrl, `/api/bins/${binId}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ maxCaptures }) });
+
+    const patched = await setLimit(bin.id, 3);
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({ captureLimit: 3 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await captureOk(server.baseUrl, bin.id, { body: `own limit ${i}` }));
+    for (let i = 0; i < 5; i++) await captureOk(server.baseUrl, other.id, { body: `instance limit ${i}` });
+    expect((await listAllRequests(server.baseUrl, bin.id)).map((request) => request.id)).toEqual(ids.slice(-3).reverse());
+    expect(countCapturedRows(server.databaseFile, bin.id)).toBe(3);
+    expect(countCapturedRows(server.databaseFile, other.id)).toBe(keep);
+    expect((await api(server.baseUrl, `/api/bins/${bin.id}`)).json).toMatchObject({ requestCount: 3, captureLimit: 3 });
+
+    // Lowering it prunes at once and tells open dashboards.
+    const stream = await openStream(server.baseUrl, bin.id);
+    expect((await setLimit(bin.id, 1)).json).toMatchObject({ requestCount: 1, captureLimit: 1 });
+    const [pruned] = await stream.waitForEvents("requests-pruned", 1);
+    expect(JSON.parse(pruned!.data)).toEqual({ through: ids[3], removed: 2 });
+    stream.close();
+    expect((await listAllRequests(server.baseUrl, bin.id)).map((request) => request.id)).toEqual([ids[4]]);
+
+    expect((await setLimit(bin.id, null)).json).toMatchObject({ captureLimit: keep });
+    for (let i = 0; i < keep + 1; i++) await captureOk(server.baseUrl, bin.id, { body: `default again ${i}` });
+    expect(countCapturedRows(server.databaseFile, bin.id)).toBe(keep);
+
+    for (const invalid of [0, -1, 2.5, 100_001, "10", true]) {
+      const refused = await setLimit(bin.id, invalid);
+      expect(refused.status).toBe(422);
+      expect(refused.json).toMatchObject({ error: "validation_failed" });
+    }
+    expect((await api(server.baseUrl, `/api/bins/${bin.id}`)).json).toMatchObject({ captureLimit: keep });
+  });
+
   it("answers captures beyond the bin's rate with 429 and Retry-After, stores none of them, and leaves other bins alone", async () => {
     const bin = await createBin(server.baseUrl);
     const other = await createBin(server.baseUrl);

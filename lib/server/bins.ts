@@ -23,13 +23,15 @@ export type BinSettings = {
   alias: string | null;
   responses: ResponseSettings;
   autoForward: AutoForwardSetting | null;
+  /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
+  maxCaptures: number | null;
 };
 
 export type BinRecord = {
   id: string;
   createdAt: Date;
   requestCount: number;
-  /** How many captures the bin keeps (MAX_CAPTURES_PER_BIN); older ones are pruned. */
+  /** How many captures the bin keeps (its own limit, else MAX_CAPTURES_PER_BIN); older ones are pruned. */
   captureLimit: number;
   signature: BinSignatureDto | null;
   forward: BinForwardDto | null;
@@ -63,6 +65,7 @@ const settingsColumns = {
   signatureProvider: true,
   signatureSecrets: true,
   signatureOptions: true,
+  maxCaptures: true,
   alias: { select: { alias: true } },
   response: { select: { response: true, rules: true } },
   autoForward: { select: { url: true, enabled: true, maxAttempts: true } },
@@ -70,7 +73,7 @@ const settingsColumns = {
 
 type AutoForwardRow = { url: string; enabled: boolean; maxAttempts: number } | null;
 
-type SettingsColumns = SignatureColumns & { alias: { alias: string } | null; response: ResponseColumns; autoForward: AutoForwardRow };
+type SettingsColumns = SignatureColumns & { maxCaptures: number | null; alias: { alias: string } | null; response: ResponseColumns; autoForward: AutoForwardRow };
 
 function readAutoForward(row: AutoForwardRow): AutoForwardSetting | null {
   return row?.enabled ? { url: row.url, maxAttempts: row.maxAttempts } : null;
@@ -108,6 +111,7 @@ function readSettings(binId: string, columns: SettingsColumns): BinSettings {
     alias: columns.alias?.alias ?? null,
     responses: readResponses(binId, columns.response),
     autoForward: readAutoForward(columns.autoForward),
+    maxCaptures: columns.maxCaptures,
   };
 }
 
@@ -152,7 +156,7 @@ export async function createBin(clientIp: string): Promise<{ id: string; created
     });
   }
   const bin = await getDb().bin.create({ data: { id: newBinId(), lastUsedAt: BigInt(Date.now()) } });
-  remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null });
+  remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null });
   return bin;
 }
 
@@ -210,7 +214,7 @@ export async function findBin(binId: string): Promise<BinRecord | null> {
     id: bin.id,
     createdAt: bin.createdAt,
     requestCount: bin._count.requests,
-    captureLimit: getConfig().maxCapturesPerBin,
+    captureLimit: settings.maxCaptures ?? getConfig().maxCapturesPerBin,
     signature: toSignatureDto(settings.signature),
     forward: toForwardDto(bin.forwardUrl, bin.autoForward),
     alias: settings.alias,
@@ -240,12 +244,15 @@ export type BinChanges = {
   rules?: ResponseRule[];
   /** The forwarding target; `enabled` and `maxAttempts` keep their values when left out. */
   forward?: BinForwardInput | null;
+  /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
+  maxCaptures?: number | null;
 };
 
 /**
  * Applies the changes together (the alias first, as the only one that can be refused),
  * refreshes the in-memory settings and, when the signature check changed, judges the
- * bin's captures again so every verdict follows the current secret.
+ * bin's captures again so every verdict follows the current secret. A lower capture
+ * limit prunes the bin down to it at once.
  * @throws AppError not_found, AppError conflict when another bin has the alias
  */
 export async function updateBin(binId: string, changes: BinChanges): Promise<BinRecord> {
@@ -271,6 +278,9 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
     if (changes.signature !== undefined) {
       await tx.bin.update({ where: { id: binId }, data: signatureColumns(changes.signature) });
     }
+    if (changes.maxCaptures !== undefined) {
+      await tx.bin.update({ where: { id: binId }, data: { maxCaptures: changes.maxCaptures } });
+    }
     if (changes.forward !== undefined) {
       const forward = changes.forward;
       await tx.bin.update({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
@@ -288,8 +298,23 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
   const settings = await loadSettings(binId);
   if (!settings) throw binNotFound(binId);
   if (changes.signature !== undefined) await rejudgeBin(binId, settings.signature);
+  if (changes.maxCaptures !== undefined) await pruneToLimit(binId, settings.maxCaptures ?? getConfig().maxCapturesPerBin);
   getEventBus().publish(binId, { type: "bin-updated", binId });
   return getBinOrThrow(binId);
+}
+
+/**
+ * Deletes the bin's captures beyond its newest `limit` and tells open dashboards. The
+ * capture writer would do it at the next capture; doing it now makes a lowered limit
+ * true at once. Its remembered count is forgotten, so the next capture counts again.
+ */
+async function pruneToLimit(binId: string, limit: number): Promise<void> {
+  const db = getDb();
+  const [newestGone] = await db.capturedRequest.findMany({ where: { binId }, orderBy: { id: "desc" }, skip: limit, take: 1, select: { id: true } });
+  if (!newestGone) return;
+  const { count } = await db.capturedRequest.deleteMany({ where: { binId, id: { lte: newestGone.id } } });
+  forgetCaptureCount(binId);
+  if (count > 0) getEventBus().publish(binId, { type: "requests-pruned", binId, throughId: newestGone.id, removed: count });
 }
 
 function signatureColumns(signature: SignatureConfig | null): SignatureColumns {
@@ -308,7 +333,8 @@ export async function applyConfiguredBins(bins: readonly ConfiguredBin[]): Promi
   for (const bin of bins) {
     const before = await getBinSettings(bin.id);
     await db.$transaction(async (tx) => {
-      await tx.bin.upsert({ where: { id: bin.id }, create: { id: bin.id, ...signatureColumns(bin.signature) }, update: signatureColumns(bin.signature) });
+      const binColumns = { ...signatureColumns(bin.signature), maxCaptures: bin.maxCaptures };
+      await tx.bin.upsert({ where: { id: bin.id }, create: { id: bin.id, ...binColumns }, update: binColumns });
       await tx.binAlias.deleteMany({ where: bin.alias ? { OR: [{ binId: bin.id }, { alias: bin.alias }] } : { binId: bin.id } });
       if (bin.alias) await tx.binAlias.create({ data: { binId: bin.id, alias: bin.alias } });
       const columns = { response: bin.response ? JSON.stringify(bin.response) : null, rules: JSON.stringify(bin.rules) };

@@ -17,6 +17,8 @@ export type CaptureRow = {
   size: number;
   ip: string;
   receivedAt: number;
+  /** The bin's own limit on the captures it keeps, when it has one (else `maxCapturesPerBin`). */
+  maxCaptures?: number;
   /** Set when the bin auto-forwards: its job is written in the capture's own transaction. */
   forwardJob?: { target: string; maxAttempts: number };
 } & StoredVerdict;
@@ -28,7 +30,8 @@ export type Pruned = { binId: string; throughId: string; removed: number };
 export type CaptureStore = {
   /**
    * Inserts the rows and, in the same transaction, prunes each bin they went to down
-   * to its newest `maxCapturesPerBin`; answers what was pruned.
+   * to its newest `maxCaptures` (as its last row in the group says) or else
+   * `maxCapturesPerBin`; answers what was pruned.
    */
   insertAll(rows: readonly CaptureRow[]): Promise<readonly Pruned[]>;
   close(): void;
@@ -108,13 +111,13 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   const nthOldest = db.prepare<[string, number], string>(`SELECT "id" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id" LIMIT 1 OFFSET ?`).pluck();
   const deleteThrough = db.prepare<[string, string]>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "id" <= ?`);
 
-  /** Brings the bin down to the limit; `count` is what it holds now. Answers the new count and what went. */
-  const prune = (binId: string, count: number): { count: number; pruned: Pruned | null } => {
-    if (count <= options.maxCapturesPerBin) return { count, pruned: null };
-    let throughId = nthOldest.get(binId, count - options.maxCapturesPerBin - 1);
+  /** Brings the bin down to `limit`; `count` is what it holds now. Answers the new count and what went. */
+  const prune = (binId: string, count: number, limit: number): { count: number; pruned: Pruned | null } => {
+    if (count <= limit) return { count, pruned: null };
+    const throughId = nthOldest.get(binId, count - limit - 1);
     if (throughId === undefined) {
       // The remembered count was too high (a deletion raced it): count once and retry.
-      return prune(binId, countBin.get(binId) ?? 0);
+      return prune(binId, countBin.get(binId) ?? 0, limit);
     }
     const { changes } = deleteThrough.run(binId, throughId);
     return { count: count - changes, pruned: { binId, throughId, removed: changes } };
@@ -122,16 +125,19 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
 
   const insertGroup = db.transaction((rows: readonly CaptureRow[]) => {
     const added = new Map<string, number>();
+    // The bin's settings as its newest capture in the group saw them.
+    const limits = new Map<string, number>();
     for (const row of rows) {
       insert.run(columns.map((column) => row[column]));
       if (row.forwardJob) insertJob.run(row.id, row.id, row.binId, row.forwardJob.target, row.forwardJob.maxAttempts, row.receivedAt);
       added.set(row.binId, (added.get(row.binId) ?? 0) + 1);
+      limits.set(row.binId, row.maxCaptures ?? options.maxCapturesPerBin);
     }
     const newCounts = new Map<string, number>();
     const pruned: Pruned[] = [];
     for (const [binId, inserted] of added) {
       const known = counts.get(binId);
-      const result = prune(binId, known === undefined ? (countBin.get(binId) ?? 0) : known + inserted);
+      const result = prune(binId, known === undefined ? (countBin.get(binId) ?? 0) : known + inserted, limits.get(binId) ?? options.maxCapturesPerBin);
       newCounts.set(binId, result.count);
       if (result.pruned) pruned.push(result.pruned);
     }

@@ -216,6 +216,7 @@ function toCaptureRow(
     ip: clientIp(req, config.trustProxy),
     receivedAt,
     ...judge({ method, url, headers, body, receivedAt }, settings.signature),
+    ...(settings.maxCaptures !== null ? { maxCaptures: settings.maxCaptures } : {}),
     ...(settings.autoForward ? { forwardJob: { target: settings.autoForward.url, maxAttempts: settings.autoForward.maxAttempts } } : {}),
   };
 }

@@ -1,11 +1,12 @@
 import { ulid } from "ulid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getConfig } from "../config.ts";
 import type { BinEvent } from "../types.ts";
-import { createBin, getBinSettings } from "./bins.ts";
+import { createBin, getBinSettings, updateBin } from "./bins.ts";
 import { captureCounts } from "./capture-counts.ts";
 import { createSqliteCaptureStore, type CaptureStore, type RetentionStore } from "./capture-store.ts";
 import { getDb } from "./db.ts";
-import { createInProcessBus, type EventBus } from "./events.ts";
+import { createInProcessBus, type EventBus, getEventBus } from "./events.ts";
 import { deleteRequest } from "./requests.ts";
 import { sweepOnce } from "./retention.ts";
 import { captureRow } from "./test-builders.ts";
@@ -66,6 +67,40 @@ describe("pruning to MAX_CAPTURES_PER_BIN on insert", () => {
     const next = captureRow({ binId });
     expect(await store.insertAll([next])).toEqual([]);
     expect(await storedIds(binId)).toEqual([rows[1]!.id, rows[2]!.id, next.id]);
+  });
+
+  it("prunes each bin to its own limit when it has one, the others to the instance's", async () => {
+    const [small, large, plain] = [(await createBin("10.0.0.1")).id, (await createBin("10.0.0.1")).id, (await createBin("10.0.0.1")).id];
+    const smallRows = Array.from({ length: 4 }, () => captureRow({ binId: small, maxCaptures: 1 }));
+    const largeRows = Array.from({ length: 5 }, () => captureRow({ binId: large, maxCaptures: limit + 2 }));
+    const plainRows = Array.from({ length: 4 }, () => captureRow({ binId: plain }));
+    expect(await store.insertAll([...smallRows, ...largeRows, ...plainRows])).toEqual([
+      { binId: small, throughId: smallRows[2]!.id, removed: 3 },
+      { binId: plain, throughId: plainRows[0]!.id, removed: 1 },
+    ]);
+    expect(await storedIds(small)).toEqual([smallRows[3]!.id]);
+    expect(await storedIds(large)).toEqual(largeRows.map((row) => row.id));
+    expect(await storedIds(plain)).toEqual(plainRows.slice(1).map((row) => row.id));
+  });
+
+  it("prunes at once to a lowered limit, tells live clients, and keeps to it at the next capture", async () => {
+    const binId = (await createBin("10.0.0.1")).id;
+    const rows = Array.from({ length: 3 }, () => captureRow({ binId }));
+    await store.insertAll(rows);
+    const events = recordEvents(getEventBus(), binId);
+
+    expect(await updateBin(binId, { maxCaptures: 1 })).toMatchObject({ captureLimit: 1, requestCount: 1 });
+    expect(await storedIds(binId)).toEqual([rows[2]!.id]);
+    expect(events).toContainEqual({ type: "requests-pruned", binId, throughId: rows[1]!.id, removed: 2 });
+    expect((await getBinSettings(binId))?.maxCaptures).toBe(1);
+
+    const next = captureRow({ binId, maxCaptures: 1 });
+    expect(await store.insertAll([next])).toEqual([{ binId, throughId: rows[2]!.id, removed: 1 }]);
+    expect(await storedIds(binId)).toEqual([next.id]);
+
+    // Back to the instance default (MAX_CAPTURES_PER_BIN), which this store does not share.
+    expect(await updateBin(binId, { maxCaptures: null })).toMatchObject({ captureLimit: getConfig().maxCapturesPerBin, requestCount: 1 });
+    expect((await getBinSettings(binId))?.maxCaptures).toBeNull();
   });
 
   it("recovers from a remembered count that is too high instead of pruning too much", async () => {

@@ -4,6 +4,7 @@ import { httpTokenPattern } from "../forward-headers.ts";
 import { maxRules } from "../responses.ts";
 import { providerIds } from "../signature-providers.ts";
 import { binIdPattern, requestIdPattern } from "../server/ids.ts";
+import { maxCapturesCeiling } from "../types.ts";
 import { signatureConfigSchema } from "../server/signatures/index.ts";
 import { responseRuleSchema, responseSpecSchema } from "./responses.ts";
 
@@ -45,10 +46,17 @@ export const binForwardSchema = z.strictObject({
 });
 export type BinForwardInput = z.output<typeof binForwardSchema>;
 
+/** A bin's own limit on the captures it keeps; older ones are pruned as new ones arrive. */
+export const binMaxCapturesSchema = z
+  .number()
+  .int("must be a whole number")
+  .min(1, "must keep at least 1 capture")
+  .max(maxCapturesCeiling, `at most ${maxCapturesCeiling.toLocaleString("en-US")} captures`);
+
 /**
  * PATCH /api/bins/{binId}: each field is optional and an absent one stays as it is;
  * null removes the signature check, the forwarding target, the alias, or the custom
- * default response.
+ * default response, and brings the bin's capture limit back to MAX_CAPTURES_PER_BIN.
  */
 export const updateBinSchema = z
   .strictObject({
@@ -57,8 +65,9 @@ export const updateBinSchema = z
     alias: binAliasSchema.nullable().optional(),
     response: responseSpecSchema.nullable().optional(),
     rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).optional(),
+    maxCaptures: binMaxCapturesSchema.nullable().optional(),
   })
-  .refine((changes) => Object.keys(changes).length > 0, "give at least one of signature, forward, alias, response, rules");
+  .refine((changes) => Object.keys(changes).length > 0, "give at least one of signature, forward, alias, response, rules, maxCaptures");
 
 const headerName = z.string().regex(httpTokenPattern, "not a valid header name");
 // Tab, visible ASCII and Latin-1 (one byte each on the wire, as captured values are read):

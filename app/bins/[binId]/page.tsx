@@ -67,7 +67,7 @@ export default async function BinPage({ params, searchParams }: Props) {
           <CopyButton text={example} label="Copy curl" />
         </div>
       </section>
-      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} captureLimit={bin.captureLimit} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} initialResponses={bin.responses} />
+      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialCaptureLimit={bin.captureLimit} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} initialResponses={bin.responses} />
     </div>
   );
 }
