@@ -1,4 +1,4 @@
-import { test as base, expect, type APIRequestContext } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
 
 type Bin = { id: string; url: string };
 
@@ -15,6 +15,14 @@ export async function createBin(request: APIRequestContext): Promise<Bin> {
   const response = await request.post("/api/bins");
   expect(response.status()).toBe(201);
   return (await response.json()) as Bin;
+}
+
+/**
+ * Waits until the bin page is hydrated: server-rendered buttons do nothing before, and
+ * the live status reads "Live" only once React runs the page's hook.
+ */
+export async function untilHydrated(page: Page): Promise<void> {
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
 }
 
 export const test = base.extend<Fixtures>({

@@ -1,10 +1,11 @@
-import { expect, test } from "./fixtures";
+import { expect, test, untilHydrated } from "./fixtures";
 
 // Long journeys with many form steps: allow the triple timeout on a busy machine.
 test.slow();
 
 test("set a rule in the dashboard, preview it, send a request and get the rule's answer", async ({ page, bin, request }) => {
   await page.goto(`/bins/${bin.id}`);
+  await untilHydrated(page);
   await expect(page.getByTestId("response-summary")).toContainText("Built-in");
   await page.getByRole("button", { name: "Edit response" }).click();
   const form = page.getByRole("form", { name: "Response settings" });
@@ -48,6 +49,7 @@ test("set a rule in the dashboard, preview it, send a request and get the rule's
 test("name a bin and capture through its name", async ({ page, bin, request }) => {
   const alias = `pw-${bin.id.slice(0, 8).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
   await page.goto(`/bins/${bin.id}`);
+  await untilHydrated(page);
   await page.getByLabel(/^Name \(optional\)/).fill(alias);
   await page.getByRole("button", { name: "Save name" }).click();
   await expect(page.getByTestId("bin-url")).toHaveText(new RegExp(`/b/${alias}$`));

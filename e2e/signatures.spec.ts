@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { expect, test } from "./fixtures";
+import { expect, test, untilHydrated } from "./fixtures";
 
 const stripe = new Stripe("sk_test_unused");
 const secret = "whsec_playwright_secret_0123456789";
@@ -12,6 +12,7 @@ test("set Stripe with a secret, see a signed event valid, change the secret, see
     body: payload,
   });
   await page.goto(`/bins/${bin.id}`);
+  await untilHydrated(page);
 
   // The capture carries Stripe's header, so the detail offers to check it.
   await page.getByRole("button", { name: "Check its signatures" }).click();
