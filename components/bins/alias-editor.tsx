@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { patchBin } from "./patch-bin";
+import { useBinPatch } from "./patch-bin";
 
 type Props = { binId: string; alias: string | null };
 
@@ -12,21 +12,12 @@ export function AliasEditor({ binId, alias }: Props) {
   const id = useId();
   const router = useRouter();
   const [value, setValue] = useState(alias ?? "");
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { pending, error, save: patch } = useBinPatch(binId, "Could not save the name.");
 
   async function save(next: string | null) {
-    setPending(true);
-    setError(null);
-    try {
-      await patchBin(binId, { alias: next });
-      if (next === null) setValue("");
-      router.refresh();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not save the name.");
-    } finally {
-      setPending(false);
-    }
+    if (!(await patch({ alias: next }))) return;
+    if (next === null) setValue("");
+    router.refresh();
   }
 
   function submit(event: FormEvent) {

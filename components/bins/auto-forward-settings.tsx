@@ -2,7 +2,7 @@
 
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { patchBin } from "./patch-bin";
+import { useBinPatch } from "./patch-bin";
 import type { BinForwardDto } from "@/lib/types";
 
 type Props = {
@@ -24,20 +24,13 @@ export function AutoForwardSettings({ binId, forward, onSaved }: Props) {
   const [url, setUrl] = useState(forward?.url ?? "");
   const [enabled, setEnabled] = useState(forward?.enabled ?? true);
   const [maxAttempts, setMaxAttempts] = useState(String(forward?.maxAttempts ?? 5));
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { pending, error, setError, save: patch } = useBinPatch(binId, "Could not save auto-forward.");
 
   async function save(body: { forward: unknown }) {
-    setPending(true);
-    setError(null);
-    try {
-      onSaved((await patchBin(binId, body)).forward);
-      setEditing(false);
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not save auto-forward.");
-    } finally {
-      setPending(false);
-    }
+    const bin = await patch(body);
+    if (!bin) return;
+    onSaved(bin.forward);
+    setEditing(false);
   }
 
   function submit(event: FormEvent) {

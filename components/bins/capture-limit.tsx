@@ -3,7 +3,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { maxCapturesCeiling } from "@/lib/types";
-import { patchBin } from "./patch-bin";
+import { useBinPatch } from "./patch-bin";
 
 type Props = {
   binId: string;
@@ -25,8 +25,7 @@ export function CaptureLimit({ binId, total, limit, onSaved }: Props) {
   const id = useId();
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState(String(limit));
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { pending, error, setError, save: patch } = useBinPatch(binId, "Could not save the limit.");
 
   function open() {
     setValue(String(limit));
@@ -35,16 +34,10 @@ export function CaptureLimit({ binId, total, limit, onSaved }: Props) {
   }
 
   async function save(maxCaptures: number | null) {
-    setPending(true);
-    setError(null);
-    try {
-      onSaved((await patchBin(binId, { maxCaptures })).captureLimit);
-      setEditing(false);
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not save the limit.");
-    } finally {
-      setPending(false);
-    }
+    const bin = await patch({ maxCaptures });
+    if (!bin) return;
+    onSaved(bin.captureLimit);
+    setEditing(false);
   }
 
   function submit(event: FormEvent) {

@@ -14,7 +14,7 @@ import {
   type ResponseSpec,
 } from "@/lib/responses";
 import type { HeaderPair } from "@/lib/types";
-import { patchBin } from "./patch-bin";
+import { useBinPatch } from "./patch-bin";
 
 type SpecForm = { status: string; headers: string; body: string; delayMs: string };
 type RuleForm = {
@@ -95,8 +95,7 @@ export function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProp
   const [custom, setCustom] = useState(initial.response !== null);
   const [fallback, setFallback] = useState<SpecForm>(specToForm(initial.response));
   const [rules, setRules] = useState<RuleForm[]>(initial.rules.map(ruleToForm));
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { pending, error, save: patch } = useBinPatch(binId, "Could not save the response.");
 
   // The server validates strictly on save (zod stays out of the browser bundle); the
   // preview only needs the shape.
@@ -118,16 +117,8 @@ export function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProp
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setPending(true);
-    setError(null);
-    try {
-      const answer = await patchBin(binId, draft);
-      onSaved({ response: answer.response, rules: answer.rules });
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not save the response.");
-    } finally {
-      setPending(false);
-    }
+    const bin = await patch(draft);
+    if (bin) onSaved({ response: bin.response, rules: bin.rules });
   }
 
   return (

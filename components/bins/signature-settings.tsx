@@ -2,7 +2,7 @@
 
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
-import { patchBin } from "./patch-bin";
+import { useBinPatch } from "./patch-bin";
 import { type ProviderId, providerIds, providers } from "@/lib/signature-providers";
 import type { BinSignatureDto } from "@/lib/types";
 
@@ -20,20 +20,13 @@ type Props = {
  * masked hints; saving judges every capture again.
  */
 export function SignatureSettings({ binId, signature, onSaved, editing, setEditing }: Props) {
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { pending, error, setError, save: patch } = useBinPatch(binId, "Could not save the signature check.");
 
   async function save(body: { signature: unknown }) {
-    setPending(true);
-    setError(null);
-    try {
-      onSaved((await patchBin(binId, body)).signature);
-      setEditing(null);
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not save the signature check.");
-    } finally {
-      setPending(false);
-    }
+    const bin = await patch(body);
+    if (!bin) return;
+    onSaved(bin.signature);
+    setEditing(null);
   }
 
   return (
