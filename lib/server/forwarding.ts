@@ -9,7 +9,7 @@ import { getBinSettings } from "./bins.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { checkAddress, checkHost } from "./forward-policy.ts";
-import { describeNetworkError, joinTargetUrl, wireHeaders } from "./forward-message.ts";
+import { describeNetworkError, joinTargetUrl, wireHeaders } from "../forward-message.mjs";
 import { newRequestId } from "./ids.ts";
 import { resignRequest } from "./signatures/resign.ts";
 
@@ -204,14 +204,14 @@ export type Outgoing = {
  */
 export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promise<{ attempt: ForwardAttemptDto; result: Exchange; refused: boolean }> {
   const { url, path, method, body } = outgoing;
-  let refusedBecause: string | null = null;
+  let refused = false;
   let target: Resolved;
   try {
     target = await resolveTarget(url, config);
   } catch (error) {
     // Nobody is there to be answered 403: the worker keeps the reason with the capture.
     if (!outgoing.automatic || !(error instanceof AppError && error.code === "forbidden")) throw error;
-    refusedBecause = error.message;
+    refused = true;
     target = { error: error.message };
   }
   const sent = wireHeaders(url, method, outgoing.headers, body.length);
@@ -235,7 +235,7 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
         : { error: result.error }),
     },
   });
-  return { attempt: toAttemptDto(attempt), result, refused: refusedBecause !== null };
+  return { attempt: toAttemptDto(attempt), result, refused };
 }
 
 async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<HeaderPair[]> {
