@@ -35,6 +35,9 @@ export type ResponseSettings = {
   rules: ResponseRule[];
 };
 
+/** Bytes joined on first use: `bytes()` is called at most once per view. */
+export type LazyBytes = { readonly byteLength: number; bytes(): Uint8Array };
+
 /** What rules and placeholders can see of a capture. */
 export type RequestFacts = {
   id: string;
@@ -44,7 +47,8 @@ export type RequestFacts = {
   /** Raw query string without "?". */
   query: string;
   headers: readonly HeaderPair[];
-  body: string | Uint8Array;
+  /** The body; a large capture's comes lazily, joined only if a rule or placeholder reads it. */
+  body: string | Uint8Array | LazyBytes;
   ip: string;
   /** Milliseconds since the epoch. */
   receivedAt: number;
@@ -194,7 +198,8 @@ class RequestView {
   constructor(readonly request: RequestFacts) {}
 
   bodyText(): string {
-    this.text ??= typeof this.request.body === "string" ? this.request.body : new TextDecoder().decode(this.request.body);
+    const { body } = this.request;
+    this.text ??= typeof body === "string" ? body : new TextDecoder().decode(body instanceof Uint8Array ? body : body.bytes());
     return this.text;
   }
 
@@ -215,7 +220,8 @@ class RequestView {
   }
 
   private parseBody(): Found {
-    const size = typeof this.request.body === "string" ? this.request.body.length : this.request.body.byteLength;
+    const { body } = this.request;
+    const size = typeof body === "string" ? body.length : body.byteLength;
     if (size === 0 || size > maxJsonBodyBytes) return { present: false };
     try {
       return { present: true, value: JSON.parse(this.bodyText()) as unknown };

@@ -1,5 +1,6 @@
 import type { ForwardConfig } from "../config.ts";
 import type { ForwardJobState, HeaderPair } from "../types.ts";
+import { capturedBody, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import type { EventBus } from "./events.ts";
 import { type RetryPolicy, backoffMs, isRetryable, retryDelayMs } from "./forward-retry.ts";
@@ -174,7 +175,7 @@ export class AutoForwarder {
     const db = getDb();
     const capture = await db.capturedRequest.findUnique({
       where: { id: job.requestId },
-      select: { method: true, path: true, query: true, headers: true, body: true },
+      select: { method: true, path: true, query: true, headers: true, ...storedBodyColumns },
     });
     // Deleted since: its job went with it (cascade).
     if (!capture) return;
@@ -186,7 +187,7 @@ export class AutoForwarder {
         ...captureDestination(job.target, capture, true),
         method: capture.method,
         headers: JSON.parse(capture.headers) as HeaderPair[],
-        body: capture.body,
+        body: await capturedBody(capture),
         resigned: false,
         automatic: true,
       },

@@ -13,7 +13,11 @@ export type CaptureRow = {
   /** JSON of the ordered [name, value] pairs. */
   headers: string;
   contentType: string | null;
-  body: Buffer;
+  /**
+   * The body, whole or as the pieces it arrived in (socket chunks, never concatenated
+   * on the capture path); `size` is their total length.
+   */
+  body: Buffer | readonly Buffer[];
   size: number;
   ip: string;
   receivedAt: number;
@@ -57,7 +61,40 @@ export type RetentionStore = {
   deleteIdleBin(binId: string, usedBefore: number, beforeId: string): Promise<boolean>;
 };
 
-export type CaptureStoreOptions = { maxCapturesPerBin: number };
+export type CaptureStoreOptions = {
+  maxCapturesPerBin: number;
+  /** Bodies up to this many bytes stay inline in the capture row; larger ones go to BodyChunk rows. */
+  inlineBodyBytes?: number;
+  /** The largest BodyChunk row; a bigger piece is split (as views, without copying). */
+  bodyChunkBytes?: number;
+};
+
+/**
+ * Large bodies are stored as rows of at most 256 KiB: SQLite copies a bound blob and
+ * assembles the whole record before splitting it into overflow pages, so one 10 MiB
+ * row costs two extra 10 MiB copies, while a chunk row costs two copies of its own
+ * size. Small bodies stay inline so the common capture is one row, as before.
+ */
+export const defaultInlineBodyBytes = 256 * 1024;
+export const defaultBodyChunkBytes = 256 * 1024;
+
+const emptyBody = Buffer.alloc(0);
+
+/** The body in one buffer; one piece (the usual small body) is used as it is. */
+function wholeBody(body: CaptureRow["body"], size: number): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (body.length === 0) return emptyBody;
+  return body.length === 1 ? body[0]! : Buffer.concat(body, size);
+}
+
+/** The body as pieces of at most `maxBytes`, each a view of the bytes received (no copy). */
+export function bodyPieces(body: CaptureRow["body"], maxBytes: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (const part of Buffer.isBuffer(body) ? [body] : body) {
+    for (let start = 0; start < part.length; start += maxBytes) pieces.push(part.subarray(start, start + maxBytes));
+  }
+  return pieces;
+}
 
 const columns = [
   "id",
@@ -106,6 +143,20 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   const insertJob = db.prepare(
     `INSERT INTO "ForwardJob" ("id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt") VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)`,
   );
+  const insertChunk = db.prepare<[string, number, Buffer]>(`INSERT INTO "BodyChunk" ("requestId", "seq", "data") VALUES (?, ?, ?)`);
+  const inlineBodyBytes = options.inlineBodyBytes ?? defaultInlineBodyBytes;
+  const bodyChunkBytes = options.bodyChunkBytes ?? defaultBodyChunkBytes;
+
+  /** The capture row, then its body's chunk rows when it is too large to sit inline. */
+  const insertCapture = (row: CaptureRow) => {
+    const pieces = row.size > inlineBodyBytes ? bodyPieces(row.body, bodyChunkBytes) : null;
+    const inline = pieces ? emptyBody : wholeBody(row.body, row.size);
+    const stored = pieces ? pieces.reduce((total, piece) => total + piece.length, 0) : inline.length;
+    // Readers tell a chunked body by its inline column being shorter than `size`.
+    if (stored !== row.size) throw new Error(`capture ${row.id}: body has ${stored} bytes but size says ${row.size}`);
+    insert.run(columns.map((column) => (column === "body" ? inline : row[column])));
+    pieces?.forEach((piece, seq) => insertChunk.run(row.id, seq, piece));
+  };
   const countBin = db.prepare<[string], number>(`SELECT count(*) FROM "CapturedRequest" WHERE "binId" = ?`).pluck();
   // Both walk the (binId, id) index only as far as the rows they remove: no count per capture.
   const nthOldest = db.prepare<[string, number], string>(`SELECT "id" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id" LIMIT 1 OFFSET ?`).pluck();
@@ -128,7 +179,7 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
     // The bin's settings as its newest capture in the group saw them.
     const limits = new Map<string, number>();
     for (const row of rows) {
-      insert.run(columns.map((column) => row[column]));
+      insertCapture(row);
       if (row.forwardJob) insertJob.run(row.id, row.id, row.binId, row.forwardJob.target, row.forwardJob.maxAttempts, row.receivedAt);
       added.set(row.binId, (added.get(row.binId) ?? 0) + 1);
       limits.set(row.binId, row.maxCaptures ?? options.maxCapturesPerBin);

@@ -6,8 +6,9 @@ import { AppError } from "./errors.ts";
 import type { GroupCommitWriter } from "./group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
 import { newRequestId } from "./ids.ts";
+import type { LazyBytes } from "../responses.ts";
 import { answerCapture, captureCorsHeaders as corsHeaders } from "./responses.ts";
-import { judge } from "./signature-checks.ts";
+import { judge, noCheck } from "./signature-checks.ts";
 import { rawProblemResponse, requestOrigin, sendProblem } from "./node-http.ts";
 import { type RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 
@@ -56,23 +57,26 @@ class ClientGone extends Error {
   override name = "ClientGone";
 }
 
+/** A body as it arrived: the socket's chunks in order, never concatenated, and their total length. */
+export type ReceivedBody = { chunks: Buffer[]; size: number };
+
 /**
  * Collects the body, refusing it as soon as it passes `limit` bytes. The bytes held are
- * reserved in `budget`; on success the caller owns the reservation of `body.length`
- * bytes and must release it, on failure it is already released.
+ * reserved in `budget`; on success the caller owns the reservation of `size` bytes and
+ * must release it, on failure it is already released.
  *
- * With a declared Content-Length the body is read straight into one buffer of that
- * size (reserved up front), so a large body is held once rather than as chunks plus
- * their concatenation.
+ * The chunks Node's parser hands over are fresh copies, so they are kept as they are:
+ * copying them into one buffer would hold a large body twice (the store writes them
+ * as separate rows; see capture-store.ts). A declared Content-Length is reserved up
+ * front, so a body that cannot fit is refused before it is read.
  * @throws AppError payload_too_large, AppError service_unavailable when the memory
  *   budget is spent, ClientGone when the client disconnects mid-body
  */
-export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudget, declaredLength?: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudget, declaredLength?: number): Promise<ReceivedBody> {
   return new Promise((resolve, reject) => {
-    const preallocated = declaredLength !== undefined && declaredLength > 0 ? declaredLength : 0;
-    if (preallocated > 0 && !budget.tryReserve(preallocated)) return reject(overloaded());
-    let reserved = preallocated;
-    const target = preallocated > 0 ? Buffer.allocUnsafe(preallocated) : null;
+    const declared = declaredLength !== undefined && declaredLength > 0 ? declaredLength : 0;
+    if (declared > 0 && !budget.tryReserve(declared)) return reject(overloaded());
+    let reserved = declared;
     const chunks: Buffer[] = [];
     let size = 0;
 
@@ -96,19 +100,18 @@ export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudg
     };
     const onData = (chunk: Buffer) => {
       if (size + chunk.length > limit) return refuse(tooLarge(limit));
-      if (target) {
-        // Node's parser never delivers more than the declared length.
-        chunk.copy(target, size);
-      } else {
+      // Node's parser never delivers more than the declared length, so only a body
+      // without one reserves as it goes.
+      if (declared === 0) {
         if (!budget.tryReserve(chunk.length)) return refuse(overloaded());
         reserved += chunk.length;
-        chunks.push(chunk);
       }
+      chunks.push(chunk);
       size += chunk.length;
     };
     const onEnd = () => {
       cleanup();
-      resolve(target ?? Buffer.concat(chunks, size));
+      resolve({ chunks, size });
     };
     const onClose = () => {
       if (!req.complete) fail(new ClientGone("client disconnected before the body was complete"));
@@ -168,18 +171,28 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
       throw tooLarge(deps.config.maxBodyBytes);
     }
     const body = await readBody(req, deps.config.maxBodyBytes, deps.budget, Number.isFinite(declaredLength) ? declaredLength : undefined);
+    const joined = joinOnDemand(body);
     const headers = headerPairs(req.rawHeaders);
-    const row = toCaptureRow(req, { ...target, binId }, headers, body, receivedAt, deps.config, settings);
+    // A signature check reads the body whole, and the joined copy lives until the
+    // answer: the budget counts it too (one chunk is used as it is, no copy).
+    const joinedCopy = settings.signature && body.chunks.length > 1 ? body.size : 0;
+    let reserved = body.size;
+    let row: CaptureRow;
     try {
+      if (joinedCopy > 0) {
+        if (!deps.budget.tryReserve(joinedCopy)) throw overloaded();
+        reserved += joinedCopy;
+      }
+      row = toCaptureRow(req, { ...target, binId }, headers, body, joined, receivedAt, deps.config, settings);
       await deps.writer.write(row);
     } catch (error) {
       // The bin was deleted while this capture waited for its commit.
-      if (!(error instanceof AppError) && !(await binExists(row.binId))) throw binNotFound(row.binId);
+      if (!(error instanceof AppError) && !(await binExists(binId))) throw binNotFound(binId);
       throw error;
     } finally {
-      deps.budget.release(body.length);
+      deps.budget.release(reserved);
     }
-    answerCapture(res, { id: row.id, method: row.method, path: row.path, query: row.query, headers, body, ip: row.ip, receivedAt }, settings.responses);
+    answerCapture(res, { id: row.id, method: row.method, path: row.path, query: row.query, headers, body: joined, ip: row.ip, receivedAt }, settings.responses);
   } catch (error) {
     if (error instanceof ClientGone) return;
     if (error instanceof AppError && error.code === "payload_too_large") {
@@ -191,11 +204,25 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
   }
 }
 
+/**
+ * The body in one buffer for the few readers that need it whole (a signature check,
+ * a response rule or placeholder reading the body), joined on first use and kept:
+ * a capture nobody reads whole is never copied.
+ */
+function joinOnDemand(body: ReceivedBody): LazyBytes {
+  let whole: Buffer | undefined;
+  return {
+    byteLength: body.size,
+    bytes: () => (whole ??= body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.size)),
+  };
+}
+
 function toCaptureRow(
   req: IncomingMessage,
   target: CaptureTarget,
   headers: [string, string][],
-  body: Buffer,
+  body: ReceivedBody,
+  joined: LazyBytes,
   receivedAt: number,
   config: CaptureDeps["config"],
   settings: BinSettings,
@@ -211,11 +238,11 @@ function toCaptureRow(
     url,
     headers: JSON.stringify(headers),
     contentType: req.headers["content-type"] ?? null,
-    body,
-    size: body.length,
+    body: body.chunks,
+    size: body.size,
     ip: clientIp(req, config.trustProxy),
     receivedAt,
-    ...judge({ method, url, headers, body, receivedAt }, settings.signature),
+    ...(settings.signature ? judge({ method, url, headers, body: joined.bytes(), receivedAt }, settings.signature) : noCheck),
     ...(settings.maxCaptures !== null ? { maxCaptures: settings.maxCaptures } : {}),
     ...(settings.autoForward ? { forwardJob: { target: settings.autoForward.url, maxAttempts: settings.autoForward.maxAttempts } } : {}),
   };

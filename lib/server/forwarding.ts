@@ -6,6 +6,7 @@ import { type ForwardConfig, getConfig } from "../config.ts";
 import type { ForwardAttemptDto, ForwardJobDto, ForwardJobState, ForwardList, HeaderPair } from "../types.ts";
 import type { ForwardInput } from "../validations/bins.ts";
 import { getBinSettings } from "./bins.ts";
+import { capturedBody, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { checkAddress, checkHost } from "./forward-policy.ts";
@@ -157,13 +158,13 @@ export async function forwardCapture(binId: string, requestId: string, input: Fo
   const db = getDb();
   const row = await db.capturedRequest.findFirst({
     where: { id: requestId, binId },
-    select: { method: true, path: true, query: true, headers: true, body: true },
+    select: { method: true, path: true, query: true, headers: true, ...storedBodyColumns },
   });
   if (!row) throw captureNotFound(requestId);
 
   const { url, path } = captureDestination(input.url, row, input.appendPath);
   const method = input.method ?? row.method;
-  const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : row.body;
+  const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : await capturedBody(row);
   let headers: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
   if (input.resign) headers = await resign(binId, headers, body);
 

@@ -90,7 +90,7 @@ export class GroupCommitWriter {
     let rows = 0;
     let bytes = 0;
     while (rows < this.queue.length && rows < this.maxRowsPerGroup) {
-      const size = this.queue[rows]!.row.body.length;
+      const size = this.queue[rows]!.row.size;
       if (rows > 0 && bytes + size > this.maxBytesPerGroup) break;
       bytes += size;
       rows += 1;

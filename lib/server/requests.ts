@@ -1,5 +1,6 @@
 import type { HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../types.ts";
 import { binNotFound } from "./bins.ts";
+import { capturedBody, capturedBodyStream, storedBodyColumns } from "./bodies.ts";
 import { forgetCaptureCount } from "./capture-counts.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
@@ -36,7 +37,7 @@ type SummaryRow = {
   receivedAt: bigint | number;
 } & StoredVerdict;
 
-type DetailRow = SummaryRow & { url: string; headers: string; body: Uint8Array };
+type DetailRow = SummaryRow & { url: string; headers: string };
 
 export function toSummary(row: SummaryRow): RequestSummary {
   return {
@@ -53,13 +54,13 @@ export function toSummary(row: SummaryRow): RequestSummary {
   };
 }
 
-function toDetail(row: DetailRow): RequestDetail {
+function toDetail(row: DetailRow, body: Uint8Array): RequestDetail {
   const headers = JSON.parse(row.headers) as HeaderPair[];
   return {
     ...toSummary(row),
     url: row.url,
     headers,
-    bodyBase64: Buffer.from(row.body).toString("base64"),
+    bodyBase64: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("base64"),
     suggestedProvider: detectProvider(headers),
   };
 }
@@ -100,23 +101,26 @@ export async function listRequestsAfter(binId: string, afterId: string | undefin
 export async function getRequestOrThrow(binId: string, requestId: string): Promise<RequestDetail> {
   const row = await getDb().capturedRequest.findFirst({
     where: { id: requestId, binId },
-    select: { ...summarySelect, url: true, headers: true, body: true },
+    select: { ...summarySelect, url: true, headers: true, ...storedBodyColumns },
   });
   if (!row) throw requestNotFound(requestId);
-  return toDetail(row);
+  return toDetail(row, await capturedBody(row));
 }
 
-/** The body bytes exactly as captured. @throws AppError not_found */
+/**
+ * The body bytes exactly as captured, as a stream read from the database as it is
+ * consumed, with its length. @throws AppError not_found
+ */
 export async function getRequestBodyOrThrow(
   binId: string,
   requestId: string,
-): Promise<{ body: Uint8Array; contentType: string | null }> {
+): Promise<{ body: ReadableStream<Uint8Array>; size: number; contentType: string | null }> {
   const row = await getDb().capturedRequest.findFirst({
     where: { id: requestId, binId },
-    select: { body: true, contentType: true },
+    select: { ...storedBodyColumns, contentType: true },
   });
   if (!row) throw requestNotFound(requestId);
-  return row;
+  return { body: capturedBodyStream(row), size: row.size, contentType: row.contentType };
 }
 
 /** @throws AppError not_found */

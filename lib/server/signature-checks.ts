@@ -1,4 +1,5 @@
 import type { BinSignatureDto, HeaderPair, SignatureStatus, SignatureVerdict } from "../types.ts";
+import { type StoredBody, capturedBody, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { type SignatureConfig, type SignedRequest, maskSecret, verifySignature } from "./signatures/index.ts";
@@ -10,7 +11,8 @@ export type StoredVerdict = {
   signatureReason: string | null;
 };
 
-const noCheck: StoredVerdict = { signatureProvider: null, signatureStatus: null, signatureReason: null };
+/** The verdict of a bin without a signature check. */
+export const noCheck: StoredVerdict = { signatureProvider: null, signatureStatus: null, signatureReason: null };
 
 /** Judges a capture under the bin's check; a bin without one stores no verdict. */
 export function judge(request: SignedRequest, config: SignatureConfig | null): StoredVerdict {
@@ -35,12 +37,18 @@ export function toSignatureDto(config: SignatureConfig | null): BinSignatureDto 
   return { provider: config.provider, secretHints: config.secrets.map(maskSecret), options: config.options as Record<string, unknown> };
 }
 
-type StoredRequest = { method: string; url: string; headers: string; body: Uint8Array; receivedAt: bigint };
+type StoredRequest = StoredBody & { method: string; url: string; headers: string; receivedAt: bigint };
 
-const signedRequestColumns = { method: true, url: true, headers: true, body: true, receivedAt: true } as const;
+const signedRequestColumns = { method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
 
-function toSignedRequest(row: StoredRequest): SignedRequest {
-  return { method: row.method, url: row.url, headers: JSON.parse(row.headers) as HeaderPair[], body: row.body, receivedAt: Number(row.receivedAt) };
+async function toSignedRequest(row: StoredRequest): Promise<SignedRequest> {
+  return {
+    method: row.method,
+    url: row.url,
+    headers: JSON.parse(row.headers) as HeaderPair[],
+    body: await capturedBody(row),
+    receivedAt: Number(row.receivedAt),
+  };
 }
 
 const rejudgePageSize = 500;
@@ -63,13 +71,15 @@ export async function rejudgeBin(binId: string, config: SignatureConfig | null):
       where: { binId, ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: "asc" },
       take: rejudgePageSize,
-      select: { id: true, ...signedRequestColumns },
+      select: signedRequestColumns,
     });
     if (rows.length === 0) return judged;
-    const updates = rows.map((row) => {
-      const verdict = judge(toSignedRequest(row), config);
-      return db.$executeRaw`UPDATE "CapturedRequest" SET "signatureProvider" = ${verdict.signatureProvider}, "signatureStatus" = ${verdict.signatureStatus}, "signatureReason" = ${verdict.signatureReason} WHERE "id" = ${row.id}`;
-    });
+    const updates = [];
+    for (const row of rows) {
+      // One large body joined at a time, never a page of them.
+      const verdict = judge(await toSignedRequest(row), config);
+      updates.push(db.$executeRaw`UPDATE "CapturedRequest" SET "signatureProvider" = ${verdict.signatureProvider}, "signatureStatus" = ${verdict.signatureStatus}, "signatureReason" = ${verdict.signatureReason} WHERE "id" = ${row.id}`);
+    }
     await db.$transaction(updates);
     judged += rows.length;
     after = rows.at(-1)!.id;
@@ -86,5 +96,5 @@ export async function verifyCaptureOnce(binId: string, requestId: string, check:
     select: signedRequestColumns,
   });
   if (!row) throw new AppError("not_found", `No capture with id ${requestId} in this bin.`);
-  return toVerdict(judge(toSignedRequest(row), check));
+  return toVerdict(judge(await toSignedRequest(row), check));
 }

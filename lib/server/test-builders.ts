@@ -17,7 +17,7 @@ export function captureRow(overrides: Partial<CaptureRow> = {}): CaptureRow {
     headers: JSON.stringify([["Host", "localhost"]]),
     contentType: "text/plain",
     body,
-    size: body.length,
+    size: Buffer.isBuffer(body) ? body.length : body.reduce((total, piece) => total + piece.length, 0),
     ip: "127.0.0.1",
     receivedAt: 1_700_000_000_000 + sequence,
     signatureProvider: null,

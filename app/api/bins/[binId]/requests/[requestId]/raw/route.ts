@@ -7,12 +7,12 @@ type Context = { params: Promise<{ binId: string; requestId: string }> };
 export const GET = withApi(async (request: Request, { params }: Context) => {
   const { binId, requestId } = await parseParams(requestParamsSchema, params);
   const { download } = parseQuery(rawBodyQuerySchema, request);
-  const { body, contentType } = await getRequestBodyOrThrow(binId, requestId);
+  const { body, size, contentType } = await getRequestBodyOrThrow(binId, requestId);
   const asAttachment = download === "1" || download === "true";
-  return new Response(Buffer.from(body), {
+  return new Response(body, {
     headers: {
       "Content-Type": contentType ?? "application/octet-stream",
-      "Content-Length": String(body.length),
+      "Content-Length": String(size),
       // The bytes are whatever a stranger sent: even if they claim to be HTML, a
       // sandboxed, script-less document on an opaque origin cannot touch the dashboard.
       "Content-Security-Policy": "sandbox; default-src 'none'",
