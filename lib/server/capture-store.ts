@@ -114,6 +114,9 @@ const columns = [
   "signatureReason",
 ] as const satisfies readonly (keyof CaptureRow)[];
 
+/** The writer connection's page cache, in KiB (SQLite's own default). */
+const writerCacheKiB = 2_000;
+
 /** How long a group waits for the write lock (held by a Prisma transaction, say) before it fails. */
 const lockWaitMs = 10_000;
 
@@ -135,6 +138,11 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
+  // better-sqlite3 builds SQLite with a 16 MiB page cache per connection. This one only
+  // appends and prunes (a small working set), and with a large default every 10 MiB body
+  // stayed cached after its commit: measured, a 2 MiB cache took the large-body
+  // benchmark's RSS growth down by about one body's size.
+  db.pragma(`cache_size = -${writerCacheKiB}`);
   const counts = captureCounts();
   const insert = db.prepare(
     `INSERT INTO "CapturedRequest" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config.ts";
 import { type BinSettings, binExists, binNotFound, resolveBin } from "./bins.ts";
-import type { CaptureRow } from "./capture-store.ts";
+import { collectBodyGarbageSoon } from "./body-garbage.ts";
+import { type CaptureRow, defaultInlineBodyBytes } from "./capture-store.ts";
 import { AppError } from "./errors.ts";
 import type { GroupCommitWriter } from "./group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
@@ -191,6 +192,7 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
       throw error;
     } finally {
       deps.budget.release(reserved);
+      if (body.size > defaultInlineBodyBytes) collectBodyGarbageSoon(body.size);
     }
     answerCapture(res, { id: row.id, method: row.method, path: row.path, query: row.query, headers, body: joined, ip: row.ip, receivedAt }, settings.responses);
   } catch (error) {
