@@ -196,6 +196,16 @@ export function countCapturedRows(databaseFile: string, binId?: string): number 
   }
 }
 
+/** How many BodyChunk rows (the slices of a large body) the capture has in the server's SQLite file. */
+export function countBodyChunkRows(databaseFile: string, requestId: string): number {
+  const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM "BodyChunk" WHERE "requestId" = ?`).get(requestId) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 /** Polls `check` until it stops throwing, for at most `timeoutMs`. */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000, intervalMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -35,10 +35,12 @@ export async function capturedBody(row: StoredBody): Promise<Uint8Array> {
 }
 
 /**
- * The body as a stream of its chunks, read a few at a time as the consumer pulls, so
- * serving a large body never holds all of it. A capture deleted mid-stream errors it.
+ * The body to send: a small one as its bytes, a chunked one as a stream read a few
+ * chunks at a time as the consumer pulls, so serving a large body never holds all of
+ * it. A capture deleted mid-stream errors the stream.
  */
-export function capturedBodyStream(row: StoredBody): ReadableStream<Uint8Array> {
+export function capturedBodyStream(row: StoredBody): Uint8Array | ReadableStream<Uint8Array> {
+  if (!isChunked(row)) return row.body;
   const chunks = bodyChunks(row);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -49,7 +49,8 @@ function chunkRowCount(): number {
   }
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+async function readAll(stream: Uint8Array | ReadableStream<Uint8Array>): Promise<Buffer> {
+  if (stream instanceof Uint8Array) return Buffer.from(stream);
   const parts: Uint8Array[] = [];
   for await (const part of stream) parts.push(part);
   return Buffer.concat(parts);

@@ -108,13 +108,13 @@ export async function getRequestOrThrow(binId: string, requestId: string): Promi
 }
 
 /**
- * The body bytes exactly as captured, as a stream read from the database as it is
- * consumed, with its length. @throws AppError not_found
+ * The body bytes exactly as captured (a large body as a stream read from the database
+ * as it is consumed), with its length. @throws AppError not_found
  */
 export async function getRequestBodyOrThrow(
   binId: string,
   requestId: string,
-): Promise<{ body: ReadableStream<Uint8Array>; size: number; contentType: string | null }> {
+): Promise<{ body: Uint8Array | ReadableStream<Uint8Array>; size: number; contentType: string | null }> {
   const row = await getDb().capturedRequest.findFirst({
     where: { id: requestId, binId },
     select: { ...storedBodyColumns, contentType: true },

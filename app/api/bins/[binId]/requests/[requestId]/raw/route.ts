@@ -7,12 +7,13 @@ type Context = { params: Promise<{ binId: string; requestId: string }> };
 export const GET = withApi(async (request: Request, { params }: Context) => {
   const { binId, requestId } = await parseParams(requestParamsSchema, params);
   const { download } = parseQuery(rawBodyQuerySchema, request);
-  const { body, size, contentType } = await getRequestBodyOrThrow(binId, requestId);
+  const { body, contentType } = await getRequestBodyOrThrow(binId, requestId);
   const asAttachment = download === "1" || download === "true";
-  return new Response(body, {
+  // Next sets no Content-Length itself: Node adds one for bytes sent at once (a small
+  // body); a large one is streamed chunk by chunk with chunked transfer encoding.
+  return new Response(body instanceof Uint8Array ? Buffer.from(body) : body, {
     headers: {
       "Content-Type": contentType ?? "application/octet-stream",
-      "Content-Length": String(size),
       // The bytes are whatever a stranger sent: even if they claim to be HTML, a
       // sandboxed, script-less document on an opaque origin cannot touch the dashboard.
       "Content-Security-Policy": "sandbox; default-src 'none'",
