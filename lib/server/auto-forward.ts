@@ -1,6 +1,6 @@
 import type { ForwardConfig } from "../config.ts";
 import type { ForwardJobState, HeaderPair } from "../types.ts";
-import { capturedBody, storedBodyColumns } from "./bodies.ts";
+import { capturedBodyIfStored, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import type { EventBus } from "./events.ts";
 import { type RetryPolicy, backoffMs, isRetryable, retryDelayMs } from "./forward-retry.ts";
@@ -179,6 +179,8 @@ export class AutoForwarder {
     });
     // Deleted since: its job went with it (cascade).
     if (!capture) return;
+    const body = await capturedBodyIfStored(capture);
+    if (!body) return;
 
     const { attempt, result, refused } = await deliver(
       {
@@ -187,7 +189,7 @@ export class AutoForwarder {
         ...captureDestination(job.target, capture, true),
         method: capture.method,
         headers: JSON.parse(capture.headers) as HeaderPair[],
-        body: await capturedBody(capture),
+        body,
         resigned: false,
         automatic: true,
       },

@@ -34,6 +34,16 @@ export async function capturedBody(row: StoredBody): Promise<Uint8Array> {
   return whole;
 }
 
+/** Like `capturedBody`, but null when the capture was deleted while its body was read. */
+export async function capturedBodyIfStored(row: StoredBody): Promise<Uint8Array | null> {
+  try {
+    return await capturedBody(row);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found") return null;
+    throw error;
+  }
+}
+
 /**
  * The body to send: a small one as its bytes, a chunked one as a stream read a few
  * chunks at a time as the consumer pulls, so serving a large body never holds all of

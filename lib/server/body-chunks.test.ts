@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBin, deleteBin } from "./bins.ts";
-import { capturedBody, storedBodyColumns } from "./bodies.ts";
+import { capturedBody, capturedBodyIfStored, storedBodyColumns } from "./bodies.ts";
 import { createSqliteCaptureStore, defaultBodyChunkBytes, defaultInlineBodyBytes, type CaptureRow, type CaptureStore, type RetentionStore } from "./capture-store.ts";
 import { getDb } from "./db.ts";
 import { clearRequests, deleteRequest, getRequestBodyOrThrow, getRequestOrThrow } from "./requests.ts";
@@ -160,11 +160,12 @@ describe("chunk rows go with their capture", () => {
     expect(stored(three!.id)).toEqual({ inline: -1, chunks: [] });
   });
 
-  it("a reader whose capture went meanwhile gets not_found, never a short body", async () => {
+  it("a reader whose capture went meanwhile gets not_found (or null), never a short body", async () => {
     const row = captureRow({ body: large() });
     await store.insertAll([row]);
     const selected = await getDb().capturedRequest.findUniqueOrThrow({ where: { id: row.id }, select: storedBodyColumns });
     await deleteRequest(row.binId, row.id);
     await expect(capturedBody(selected)).rejects.toMatchObject({ code: "not_found" });
+    expect(await capturedBodyIfStored(selected)).toBeNull();
   });
 });

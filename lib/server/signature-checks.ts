@@ -1,5 +1,5 @@
 import type { BinSignatureDto, HeaderPair, SignatureStatus, SignatureVerdict } from "../types.ts";
-import { type StoredBody, capturedBody, storedBodyColumns } from "./bodies.ts";
+import { type StoredBody, capturedBody, capturedBodyIfStored, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { type SignatureConfig, type SignedRequest, maskSecret, verifySignature } from "./signatures/index.ts";
@@ -41,14 +41,8 @@ type StoredRequest = StoredBody & { method: string; url: string; headers: string
 
 const signedRequestColumns = { method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
 
-async function toSignedRequest(row: StoredRequest): Promise<SignedRequest> {
-  return {
-    method: row.method,
-    url: row.url,
-    headers: JSON.parse(row.headers) as HeaderPair[],
-    body: await capturedBody(row),
-    receivedAt: Number(row.receivedAt),
-  };
+function toSignedRequest(row: StoredRequest, body: Uint8Array): SignedRequest {
+  return { method: row.method, url: row.url, headers: JSON.parse(row.headers) as HeaderPair[], body, receivedAt: Number(row.receivedAt) };
 }
 
 const rejudgePageSize = 500;
@@ -77,7 +71,9 @@ export async function rejudgeBin(binId: string, config: SignatureConfig | null):
     const updates = [];
     for (const row of rows) {
       // One large body joined at a time, never a page of them.
-      const verdict = judge(await toSignedRequest(row), config);
+      const body = await capturedBodyIfStored(row);
+      if (!body) continue; // deleted since the page was read: nothing left to judge
+      const verdict = judge(toSignedRequest(row, body), config);
       updates.push(db.$executeRaw`UPDATE "CapturedRequest" SET "signatureProvider" = ${verdict.signatureProvider}, "signatureStatus" = ${verdict.signatureStatus}, "signatureReason" = ${verdict.signatureReason} WHERE "id" = ${row.id}`);
     }
     await db.$transaction(updates);
@@ -96,5 +92,5 @@ export async function verifyCaptureOnce(binId: string, requestId: string, check:
     select: signedRequestColumns,
   });
   if (!row) throw new AppError("not_found", `No capture with id ${requestId} in this bin.`);
-  return toVerdict(judge(await toSignedRequest(row), check));
+  return toVerdict(judge(toSignedRequest(row, await capturedBody(row)), check));
 }
