@@ -1,6 +1,6 @@
 import { ulid } from "ulid";
 import { describe, expect, it } from "vitest";
-import { isBinId, isRequestId, newBinId, newRequestId, requestIdFloor, requestIdTime } from "./ids.ts";
+import { isBinId, isRequestId, newBinId, newRequestId, pooledRandomFraction, requestIdFloor, requestIdTime } from "./ids.ts";
 
 describe("ids", () => {
   it("makes 22-character base64url bin ids that pass their own check", () => {
@@ -19,6 +19,28 @@ describe("ids", () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(isRequestId(id)).toBe(true);
+  });
+
+  it("draws ulid's random characters from a pool that refills, every one of the 32 symbols about equally often", () => {
+    const random = pooledRandomFraction(8); // refilled 8,000 times below
+    const symbolCounts = new Array<number>(32).fill(0);
+    for (let i = 0; i < 64_000; i += 1) {
+      const fraction = random();
+      expect(fraction).toBeGreaterThanOrEqual(0);
+      expect(fraction).toBeLessThan(1);
+      symbolCounts[Math.floor(fraction * 32)]! += 1;
+    }
+    // 2,000 expected each; the bounds are about seven standard deviations away.
+    for (const count of symbolCounts) {
+      expect(count).toBeGreaterThan(1_700);
+      expect(count).toBeLessThan(2_300);
+    }
+  });
+
+  it("gives captures in different milliseconds different random parts", () => {
+    const now = Date.now() + 10_000;
+    const randomParts = Array.from({ length: 50 }, (_, i) => newRequestId(now + i).slice(10));
+    expect(new Set(randomParts).size).toBe(randomParts.length);
   });
 
   it("rejects what is not an uppercase Crockford ULID", () => {
