@@ -154,6 +154,21 @@ describe("auto-forwarding each new capture", () => {
     expect(list.attempts.map((attempt) => attempt.status)).toEqual([503, 503]);
   });
 
+  it("stops retrying once auto-forward is turned off, keeping the attempts made", async () => {
+    const bin = await autoForwardingBin("/switched-off", [unavailable]);
+    const id = await captureOk(server.baseUrl, bin.id, { body: "switched off" });
+    await eventually(async () => expect((await forwards(bin.id, id)).job).toMatchObject({ state: "pending", attempts: 1 }));
+    const patched = await patchForward(bin.id, { url: `${target.baseUrl}/switched-off`, enabled: false });
+    expect(patched.status, patched.text).toBe(200);
+
+    const list = await forwards(bin.id, id);
+    expect(list.job).toMatchObject({ state: "failed", attempts: 1, lastError: expect.stringMatching(/turned off/), nextAttemptAt: null });
+    expect(list.attempts.map((attempt) => attempt.status)).toEqual([503]);
+    // The second attempt was due within retryBaseMs of the first; give it five times that.
+    await new Promise((resolve) => setTimeout(resolve, 5 * retryBaseMs));
+    expect(arrivals.get("/switched-off")).toHaveLength(1);
+  });
+
   it("answers the capture at once while the target hangs", async () => {
     const bin = await autoForwardingBin("/hangs", [null]);
     const firstId = await captureOk(server.baseUrl, bin.id, { body: "one" });

@@ -208,8 +208,9 @@ export class AutoForwarder {
     } else state = "failed";
     const lastError = state === "delivered" ? null : result.kind === "answer" ? `the target answered ${result.status}` : result.error;
 
+    // Only a job still running: turning auto-forward off meanwhile ended it for good.
     const updated = await db.forwardJob.updateMany({
-      where: { id: job.id },
+      where: { id: job.id, state: "running" },
       data: { state, attempts, nextAttemptAt: BigInt(nextAttemptAt), lastError },
     });
     if (updated.count === 0) return;

@@ -2,7 +2,7 @@ import type { ConfiguredBin } from "../config.ts";
 import { getConfig } from "../config.ts";
 import { isBinAlias } from "../aliases.ts";
 import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec } from "../responses.ts";
-import type { BinForwardDto, BinSignatureDto } from "../types.ts";
+import type { BinForwardDto, BinSignatureDto, ForwardJobState } from "../types.ts";
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../validations/bins.ts";
 import { responseSettingsSchema } from "../validations/responses.ts";
 import { forgetCaptureCount } from "./capture-counts.ts";
@@ -13,6 +13,9 @@ import { isBinId, newBinId } from "./ids.ts";
 import { RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.ts";
+
+/** Why a bin's waiting auto-forward jobs ended, as their `lastError`. */
+export const autoForwardTurnedOff = "auto-forward was turned off before it was delivered";
 
 /** Where each new capture is sent on its own; null while auto-forward is off. */
 export type AutoForwardSetting = { url: string; maxAttempts: number };
@@ -284,13 +287,23 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
     if (changes.forward !== undefined) {
       const forward = changes.forward;
       await tx.bin.update({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
+      let enabled = false;
       if (forward) {
         const saved = await tx.autoForward.findUnique({ where: { binId } });
-        const enabled = forward.enabled ?? saved?.enabled ?? false;
+        enabled = forward.enabled ?? saved?.enabled ?? false;
         const maxAttempts = forward.maxAttempts ?? saved?.maxAttempts ?? defaultForwardMaxAttempts;
         await tx.autoForward.upsert({ where: { binId }, create: { binId, url: forward.url, enabled, maxAttempts }, update: { url: forward.url, enabled, maxAttempts } });
       } else {
         await tx.autoForward.deleteMany({ where: { binId } });
+      }
+      // Turning auto-forward off stops the retries still waiting too, not only new
+      // captures. An attempt in flight finishes, but is not retried (the worker only
+      // updates jobs still running).
+      if (!enabled) {
+        await tx.forwardJob.updateMany({
+          where: { binId, state: { in: ["pending", "running"] satisfies ForwardJobState[] } },
+          data: { state: "failed" satisfies ForwardJobState, lastError: autoForwardTurnedOff },
+        });
       }
     }
   });
