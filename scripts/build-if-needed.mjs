@@ -23,13 +23,31 @@ function sourceFingerprint() {
   return hash.digest("hex");
 }
 
-/** Runs `npm run build` unless the last build was made from the same sources. */
-export function ensureBuilt() {
+/**
+ * Builds the production bundle: the Prisma client (one older than the schema builds
+ * without complaint and fails at the first query), Next's build, then the custom
+ * server's bundle. Records the sources it was built from, so a later `npm start` or
+ * `npm test` does not build again.
+ */
+export function build() {
   const fingerprint = sourceFingerprint();
-  const built = existsSync(stampFile) && existsSync(path.join(".next", "BUILD_ID")) && existsSync(path.join("dist", "server.mjs"));
-  if (built && readFileSync(stampFile, "utf8") === fingerprint) return;
-  console.log("Building Hookyard (first start or sources changed)…");
-  const result = spawnSync("npm", ["run", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+  const steps = [
+    [process.execPath, [path.join("scripts", "prisma.mjs"), "generate"]],
+    [path.join("node_modules", ".bin", "next"), ["build"]],
+    [process.execPath, [path.join("scripts", "build-server.mjs")]],
+  ];
+  for (const [command, args] of steps) {
+    const result = spawnSync(command, args, { stdio: "inherit", env });
+    if (result.status !== 0) process.exit(result.status ?? 1);
+  }
   writeFileSync(stampFile, fingerprint);
+}
+
+/** Builds unless the last build was made from the same sources. */
+export function ensureBuilt() {
+  const built = existsSync(stampFile) && existsSync(path.join(".next", "BUILD_ID")) && existsSync(path.join("dist", "server.mjs"));
+  if (built && readFileSync(stampFile, "utf8") === sourceFingerprint()) return;
+  console.log("Building Hookyard (first start or sources changed)…");
+  build();
 }
