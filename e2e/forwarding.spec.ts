@@ -46,6 +46,32 @@ test("forward a capture with one click, see the target's answer and the attempt 
   await expect(page.locator("#injected")).toHaveCount(0);
 });
 
+test("a forward answered while the attempts are still loading stays listed when they arrive", async ({ page, bin, send }) => {
+  target.respondWith(() => ({ status: 202, body: "queued" }));
+  await send({ body: "early" });
+  // The attempts list is read before the forward but arrives after its answer, as from a slow server.
+  let answered!: () => void;
+  const forwardAnswered = new Promise<void>((resolve) => (answered = resolve));
+  await page.route(/\/forwards$/, async (route) => {
+    const response = await route.fetch();
+    await forwardAnswered;
+    await route.fulfill({ response });
+  });
+
+  await page.goto(`/bins/${bin.id}`);
+  await untilHydrated(page);
+  const panel = page.getByTestId("forward-panel");
+  await panel.getByLabel("Target URL").fill(target.baseUrl);
+  await panel.getByRole("button", { name: "Forward" }).click();
+  await expect(panel.getByTestId("forward-answer").first()).toContainText("202");
+
+  const listLoaded = page.waitForResponse(/\/forwards$/);
+  answered();
+  await listLoaded;
+  await expect(panel.getByRole("list", { name: "Forwarding attempts" }).getByRole("listitem")).toHaveCount(1);
+  await expect(panel.getByTestId("forward-answer").first()).toContainText("queued");
+});
+
 test("edit and send, and a refused connection in words", async ({ page, bin, send }) => {
   target.respondWith(() => ({ status: 200, body: "ok" }));
   await send({ path: "/edit", headers: { "Content-Type": "text/plain" }, body: "captured body" });

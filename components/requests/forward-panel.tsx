@@ -55,7 +55,8 @@ export function ForwardPanel({ binId, request, body, provider, liveAttempt = nul
       .then(async (response) => {
         if (!response.ok) throw new Error(`Could not load the forwarding attempts (${response.status}).`);
         const loaded = (await response.json()) as ForwardList;
-        setList(loaded);
+        // A forward sent while this list was loading may be missing from it: keep it.
+        setList((current) => withAttemptsKept(loaded, current));
         // Prefill with the bin's remembered target unless the user already typed one.
         setUrl((current) => current || loaded.rememberedUrl || "");
       })
@@ -298,4 +299,11 @@ function editedFields(request: RequestDetail, body: Uint8Array, edits: ForwardEd
   }
   if (decodeText(body) !== null && edits.body !== original.body) fields.bodyBase64 = bytesToBase64(new TextEncoder().encode(edits.body));
   return { fields };
+}
+
+/** `loaded`, plus the attempts `current` shows that `loaded` does not have (newer, so last). */
+function withAttemptsKept(loaded: ForwardList, current: ForwardList | null): ForwardList {
+  const known = new Set(loaded.attempts.map((attempt) => attempt.id));
+  const missing = (current?.attempts ?? []).filter((attempt) => !known.has(attempt.id));
+  return missing.length === 0 ? loaded : { ...loaded, attempts: [...loaded.attempts, ...missing] };
 }
