@@ -1,6 +1,7 @@
 /**
  * How many captures each bin holds, as the capture writer last knew it, so pruning to
- * MAX_CAPTURES_PER_BIN costs no count per capture. A bin's entry is filled by one
+ * MAX_CAPTURES_PER_BIN costs no count per capture and a big bin's page or settings
+ * read does not count its rows (findBin). A bin's entry is filled by one
  * count on its first capture after start-up and kept up to date by the writer's own
  * inserts and deletions. Deletions made elsewhere (the API, through Prisma) forget the
  * entry instead, and the next capture counts again.

@@ -2,12 +2,12 @@ import { ulid } from "ulid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getConfig } from "../config.ts";
 import type { BinEvent } from "../types.ts";
-import { createBin, getBinSettings, updateBin } from "./bins.ts";
+import { createBin, findBin, getBinSettings, updateBin } from "./bins.ts";
 import { captureCounts } from "./capture-counts.ts";
 import { createSqliteCaptureStore, type CaptureStore, type RetentionStore } from "./capture-store.ts";
 import { getDb } from "./db.ts";
 import { createInProcessBus, type EventBus, getEventBus } from "./events.ts";
-import { deleteRequest } from "./requests.ts";
+import { clearRequests, deleteRequest } from "./requests.ts";
 import { sweepOnce } from "./retention.ts";
 import { captureRow } from "./test-builders.ts";
 import { useTestDatabase } from "./test-database.ts";
@@ -112,6 +112,37 @@ describe("pruning to MAX_CAPTURES_PER_BIN on insert", () => {
     expect(await store.insertAll([next])).toEqual([]);
     expect(await storedIds(binId)).toEqual([...rows, next].map((row) => row.id));
     expect(captureCounts().get(binId)).toBe(3);
+  });
+});
+
+describe("a bin's capture count", () => {
+  async function reportedAndStored(binId: string) {
+    return { reported: (await findBin(binId))?.requestCount, stored: await getDb().capturedRequest.count({ where: { binId } }) };
+  }
+
+  it("is the writer's own count once it has seen the bin, and stays exact however captures go", async () => {
+    const binId = (await createBin("10.0.0.5")).id;
+    expect(await reportedAndStored(binId)).toEqual({ reported: 0, stored: 0 });
+    const old = rowsAged(binId, 10 * day, 2);
+    await store.insertAll(old);
+    expect(await reportedAndStored(binId)).toEqual({ reported: 2, stored: 2 });
+
+    // Read from memory, not counted: a row written behind the writer's back is not seen.
+    const [behind] = rowsAged(binId, day, 1);
+    await getDb().capturedRequest.create({ data: { id: behind!.id, binId, method: "GET", path: "/", query: "", url: behind!.url, headers: "[]", body: new Uint8Array(0), size: 0, ip: "127.0.0.1", receivedAt: BigInt(behind!.receivedAt) } });
+    expect(await reportedAndStored(binId)).toEqual({ reported: 2, stored: 3 });
+
+    // A deletion through Prisma makes it count again, and the writer's next group too.
+    await deleteRequest(binId, old[0]!.id);
+    expect(await reportedAndStored(binId)).toEqual({ reported: 2, stored: 2 });
+    await store.insertAll(rowsAged(binId, day, 1));
+    expect(await reportedAndStored(binId)).toEqual({ reported: 3, stored: 3 });
+    await sweepOnce(store, createInProcessBus(), { captureTtlMs: 7 * day, binIdleTtlMs: 0 });
+    expect(await reportedAndStored(binId)).toEqual({ reported: 2, stored: 2 });
+    await store.insertAll(rowsAged(binId, 0, 2));
+    expect(await reportedAndStored(binId)).toEqual({ reported: limit, stored: limit });
+    await clearRequests(binId);
+    expect(await reportedAndStored(binId)).toEqual({ reported: 0, stored: 0 });
   });
 });
 
