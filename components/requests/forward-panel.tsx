@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { base64ToBytes, bytesToBase64, decodeText, formatBytes } from "@/lib/body";
 import { endToEndHeaders, formatHeaderLines, parseHeaderLines } from "@/lib/forward-headers";
 import { type ProviderId, canResign, providers } from "@/lib/signature-providers";
+import { formatTime } from "@/lib/time-format";
 import type { ForwardAttemptDto, ForwardJobDto, ForwardList, HeaderPair, RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
 import { KeyValueTable } from "./key-value-table";
@@ -198,7 +199,7 @@ export function ForwardPanel({ binId, request, body, provider, liveAttempt = nul
                 <details className="rounded border border-zinc-200 text-xs dark:border-zinc-800">
                   <summary className="flex cursor-pointer flex-wrap items-center gap-2 px-2 py-1 focus-visible:outline-2 focus-visible:outline-indigo-500">
                     <span className="text-zinc-500">#{index + 1}</span>
-                    <time dateTime={new Date(attempt.createdAt).toISOString()}>{new Date(attempt.createdAt).toLocaleTimeString()}</time>
+                    <time dateTime={new Date(attempt.createdAt).toISOString()}>{formatTime(attempt.createdAt)}</time>
                     <span className="font-mono">{attempt.method}</span>
                     <span className="min-w-0 truncate font-mono">{attempt.url}</span>
                     <Outcome attempt={attempt} />
@@ -230,7 +231,7 @@ function AutoForwardStatus({ job }: { job: ForwardJobDto }) {
         ? `Auto-forward to ${job.target} gave up after ${tries}: ${job.lastError ?? "no answer"}.`
         : job.state === "running"
           ? `Auto-forwarding to ${job.target} now (${tries} made).`
-          : `Auto-forward to ${job.target}: ${job.lastError ? `${job.lastError}; ` : ""}next attempt at ${new Date(job.nextAttemptAt ?? Date.now()).toLocaleTimeString()} (${tries} made).`;
+          : `Auto-forward to ${job.target}: ${job.lastError ? `${job.lastError}; ` : ""}next attempt at ${formatTime(job.nextAttemptAt ?? Date.now())} (${tries} made).`;
   return (
     <p role="status" className="break-all text-sm text-zinc-600 dark:text-zinc-400" data-testid="auto-forward-status">
       {text}

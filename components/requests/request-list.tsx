@@ -2,6 +2,7 @@
 
 import { type KeyboardEvent, useRef } from "react";
 import { formatBytes } from "@/lib/body";
+import { formatTime } from "@/lib/time-format";
 import type { RequestSummary } from "@/lib/types";
 import { MethodBadge } from "./method-badge";
 import { SignatureBadge } from "./signature-badge";
@@ -51,7 +52,7 @@ export function RequestList({ requests, selectedId, onSelect }: Props) {
               </span>
               <span className="flex items-center justify-between text-xs text-zinc-500">
                 <time dateTime={new Date(request.receivedAt).toISOString()} suppressHydrationWarning>
-                  {new Date(request.receivedAt).toLocaleTimeString()}
+                  {formatTime(request.receivedAt)}
                 </time>
                 <span>{formatBytes(request.size)}</span>
               </span>
