@@ -1,4 +1,4 @@
-import { createBin, expect, test } from "./fixtures";
+import { createBin, expect, holdScripts, test } from "./fixtures";
 
 test("a new bin shows its URL, then each request appears live with headers and pretty JSON", async ({ page, request }) => {
   await page.goto("/");
@@ -39,12 +39,7 @@ test("a capture that lands while the page is still loading is not lost", async (
 
   // Hold the page's scripts until a second capture has been committed: the server
   // rendered only the first, so the stream must resume from it and deliver the second.
-  let releaseScripts: () => void = () => {};
-  const scriptsHeld = new Promise<void>((resolve) => (releaseScripts = resolve));
-  await page.route("**/_next/static/**/*.js", async (route) => {
-    await scriptsHeld;
-    await route.continue();
-  });
+  const releaseScripts = await holdScripts(page);
   // Count the page's streams: the one the inline script opens early must be adopted.
   await page.addInitScript(() => {
     const counter = window as unknown as { __streamsOpened: number };
@@ -149,4 +144,28 @@ test("the bin's own capture limit is edited from the kept label, and lowering it
   await form.getByRole("button", { name: "Default" }).click();
   await expect(page.getByTestId("capture-limit")).toHaveText("2 / 1,000 kept");
   await request.delete(`/api/bins/${bin.id}`);
+});
+
+test.describe("in a time zone other than the server's", () => {
+  test.use({ timezoneId: "Pacific/Chatham", locale: "en-GB" });
+
+  test("a capture's time arrives in UTC and turns into the reader's own time once the page runs", async ({ page, bin, send }) => {
+    const id = await send();
+    const [capture] = ((await (await page.request.get(`/api/bins/${bin.id}/requests`)).json()) as { requests: { id: string; receivedAt: number }[] }).requests;
+    expect(capture!.id).toBe(id);
+    const time = page.locator(`[data-request-id="${id}"] time`);
+
+    const releaseScripts = await holdScripts(page);
+    const navigation = page.goto(`/bins/${bin.id}`);
+    await expect(time).toHaveText(`${new Date(capture!.receivedAt).toISOString().slice(11, 19)} UTC`);
+    releaseScripts();
+    await navigation;
+
+    const readersTime = await page.evaluate((epochMs) => new Date(epochMs).toLocaleTimeString(), capture!.receivedAt);
+    expect(readersTime).not.toContain("UTC");
+    await expect(time).toHaveText(readersTime);
+    // A capture arriving live shows the reader's time from the start.
+    const live = await send({ path: "/later" });
+    await expect(page.locator(`[data-request-id="${live}"] time`)).not.toContainText("UTC");
+  });
 });

@@ -25,6 +25,20 @@ export async function untilHydrated(page: Page): Promise<void> {
   await expect(page.getByTestId("live-status")).toHaveText("Live");
 }
 
+/**
+ * Holds the page's scripts back until the returned function is called: what the
+ * server rendered can be checked, or changed under it, before React takes over.
+ */
+export async function holdScripts(page: Page): Promise<() => void> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/_next/static/**/*.js", async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
 export const test = base.extend<Fixtures>({
   bin: async ({ request }, use) => {
     const bin = await createBin(request);

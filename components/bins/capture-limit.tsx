@@ -2,6 +2,7 @@
 
 import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { formatCount } from "@/lib/format";
 import { maxCapturesCeiling } from "@/lib/types";
 import { useBinPatch } from "./patch-bin";
 
@@ -13,12 +14,6 @@ type Props = {
   limit: number;
   onSaved: (limit: number) => void;
 };
-
-const countFormat = new Intl.NumberFormat("en-US");
-
-function formatCount(value: number): string {
-  return countFormat.format(value);
-}
 
 /** "412 / 1,000 kept", with an editor for the bin's own limit. */
 export function CaptureLimit({ binId, total, limit, onSaved }: Props) {

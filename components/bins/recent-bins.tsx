@@ -2,8 +2,8 @@
 
 import Link from "next/link";
 import { useSyncExternalStore } from "react";
+import { LocalTime } from "@/components/ui/local-time";
 import { type RecentBin, recentBinsSnapshot, subscribeToRecentBins } from "@/lib/recent-bins";
-import { formatDateTime } from "@/lib/time-format";
 
 // localStorage exists only in the browser: the server renders the empty state.
 const noBins: RecentBin[] = [];
@@ -23,9 +23,7 @@ export function RecentBins() {
             <li key={bin.id}>
               <Link href={`/bins/${bin.id}`} className="flex items-center justify-between gap-4 px-4 py-2 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-zinc-800">
                 <span className="truncate font-mono text-sm">{bin.url}</span>
-                <time className="shrink-0 text-xs text-zinc-500" dateTime={new Date(bin.openedAt).toISOString()}>
-                  {formatDateTime(bin.openedAt)}
-                </time>
+                <LocalTime className="shrink-0 text-xs text-zinc-500" epochMs={bin.openedAt} withDate />
               </Link>
             </li>
           ))}

@@ -2,10 +2,11 @@
 
 import { useEffect, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { LocalTime } from "@/components/ui/local-time";
 import { base64ToBytes, bytesToBase64, decodeText, formatBytes } from "@/lib/body";
 import { endToEndHeaders, formatHeaderLines, parseHeaderLines } from "@/lib/forward-headers";
 import { type ProviderId, canResign, providers } from "@/lib/signature-providers";
-import { formatTime } from "@/lib/time-format";
+import { formatTime } from "@/lib/format";
 import type { ForwardAttemptDto, ForwardJobDto, ForwardList, HeaderPair, RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
 import { KeyValueTable } from "./key-value-table";
@@ -199,7 +200,7 @@ export function ForwardPanel({ binId, request, body, provider, liveAttempt = nul
                 <details className="rounded border border-zinc-200 text-xs dark:border-zinc-800">
                   <summary className="flex cursor-pointer flex-wrap items-center gap-2 px-2 py-1 focus-visible:outline-2 focus-visible:outline-indigo-500">
                     <span className="text-zinc-500">#{index + 1}</span>
-                    <time dateTime={new Date(attempt.createdAt).toISOString()}>{formatTime(attempt.createdAt)}</time>
+                    <LocalTime epochMs={attempt.createdAt} />
                     <span className="font-mono">{attempt.method}</span>
                     <span className="min-w-0 truncate font-mono">{attempt.url}</span>
                     <Outcome attempt={attempt} />

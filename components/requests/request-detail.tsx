@@ -3,9 +3,9 @@
 import { useEffect, useMemo, useState } from "react";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
+import { LocalTime } from "@/components/ui/local-time";
 import { base64ToBytes, formatBytes, queryPairs } from "@/lib/body";
 import { toCurl } from "@/lib/curl";
-import { formatDateTime } from "@/lib/time-format";
 import type { RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
 import { ForwardPanel } from "./forward-panel";
@@ -91,7 +91,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         </h2>
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-zinc-600 sm:grid-cols-4 dark:text-zinc-400">
           <Fact label="Received">
-            <time dateTime={new Date(request.receivedAt).toISOString()}>{formatDateTime(request.receivedAt)}</time>
+            <LocalTime epochMs={request.receivedAt} withDate />
           </Fact>
           <Fact label="Size">{formatBytes(request.size)}</Fact>
           <Fact label="From">{request.ip}</Fact>

@@ -1,8 +1,8 @@
 "use client";
 
 import { type KeyboardEvent, useRef } from "react";
+import { LocalTime } from "@/components/ui/local-time";
 import { formatBytes } from "@/lib/body";
-import { formatTime } from "@/lib/time-format";
 import type { RequestSummary } from "@/lib/types";
 import { MethodBadge } from "./method-badge";
 import { SignatureBadge } from "./signature-badge";
@@ -51,9 +51,7 @@ export function RequestList({ requests, selectedId, onSelect }: Props) {
                 <SignatureBadge verdict={request.signature} />
               </span>
               <span className="flex items-center justify-between text-xs text-zinc-500">
-                <time dateTime={new Date(request.receivedAt).toISOString()} suppressHydrationWarning>
-                  {formatTime(request.receivedAt)}
-                </time>
+                <LocalTime epochMs={request.receivedAt} />
                 <span>{formatBytes(request.size)}</span>
               </span>
             </button>
