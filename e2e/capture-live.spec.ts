@@ -169,3 +169,23 @@ test.describe("in a time zone other than the server's", () => {
     await expect(page.locator(`[data-request-id="${live}"] time`)).not.toContainText("UTC");
   });
 });
+
+test("a long list: the first screen of rows comes from the server, the rest of the page follows, and older ones load on demand", async ({ page, bin, send }) => {
+  const ids: string[] = [];
+  for (let i = 1; i <= 60; i += 1) ids.push(await send({ path: `/n${i}` }));
+  const rows = page.locator("[data-request-id]");
+
+  const releaseScripts = await holdScripts(page);
+  const navigation = page.goto(`/bins/${bin.id}`);
+  await expect(rows).toHaveCount(25);
+  await expect(rows.first()).toHaveAttribute("data-request-id", ids[59]!);
+  releaseScripts();
+  await navigation;
+
+  await expect(rows).toHaveCount(50);
+  await expect(rows.last()).toHaveAttribute("data-request-id", ids[10]!);
+  await page.getByRole("button", { name: "Load older requests" }).click();
+  await expect(rows).toHaveCount(60);
+  await expect(rows.last()).toHaveAttribute("data-request-id", ids[0]!);
+  await expect(page.getByRole("button", { name: "Load older requests" })).toHaveCount(0);
+});

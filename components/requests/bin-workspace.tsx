@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { startTransition, useEffect, useState } from "react";
 import { AutoForwardSettings } from "@/components/bins/auto-forward-settings";
 import { CaptureLimit } from "@/components/bins/capture-limit";
 import { ResponseSettingsPanel } from "@/components/bins/response-settings";
@@ -54,6 +54,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
       });
     return () => controller.abort();
   }, [binId, live.revision]);
+  const rows = useRowsBeyondFirstScreen(live.requests);
   const [selectedId, setSelectedId] = useState<string | null>(initialSelectedId ?? initialPage.requests[0]?.id ?? null);
   const [busy, setBusy] = useState<"clearing" | "loading" | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -137,8 +138,8 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
             <EmptyState captureUrl={captureUrl} />
           ) : (
             <>
-              <RequestList requests={live.requests} selectedId={selectedId} onSelect={select} />
-              {live.nextCursor && (
+              <RequestList requests={rows} selectedId={selectedId} onSelect={select} />
+              {live.nextCursor && rows.length === live.requests.length && (
                 <div className="p-3">
                   <Button onClick={loadOlder} disabled={busy !== null} className="w-full justify-center">
                     {busy === "loading" ? "Loading…" : "Load older requests"}
@@ -169,6 +170,20 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
     </div>
     </div>
   );
+}
+
+/** Rows rendered by the server and while the page hydrates: more than a tall screen's list shows. */
+const firstScreenRows = 25;
+
+/**
+ * The list's rows, at first only those a screen shows: the server renders fewer rows
+ * and the page becomes interactive sooner, and the rest follow in a transition once it
+ * is.
+ */
+function useRowsBeyondFirstScreen<Row>(rows: Row[]): Row[] {
+  const [all, setAll] = useState(false);
+  useEffect(() => startTransition(() => setAll(true)), []);
+  return all ? rows : rows.slice(0, firstScreenRows);
 }
 
 function StatusDot({ status }: { status: LiveStatus }) {
