@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BinDto, BinEvent, ForwardList } from "@/lib/types";
-import { api, binaryBody, captureOk, createBin, eventually } from "../support/factories";
+import { api, binaryBody, captureOk, createBin, eventually, patchBin } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 import { openStream } from "../support/sse";
 import { type Answer, startTargetServer, type TargetServer } from "../support/target";
@@ -41,7 +41,7 @@ const unavailable: Answer = { status: 503, body: "busy" };
 const accepted: Answer = { status: 200, headers: { "Content-Type": "application/json" }, body: '{"ok":true}' };
 
 async function patchForward(binId: string, forward: unknown) {
-  return api(server.baseUrl, `/api/bins/${binId}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ forward }) });
+  return patchBin(server.baseUrl, binId, { forward });
 }
 
 /** A bin that auto-forwards to the target's `path`, answered by `script`. */

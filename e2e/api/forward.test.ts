@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BinDto, ForwardAttemptDto, ForwardList } from "@/lib/types";
-import { api, binaryBody, captureOk, createBin } from "../support/factories";
+import { api, binaryBody, captureOk, createBin, patchBin } from "../support/factories";
 import { freePort, startTestServer, type TestServer } from "../support/server";
 import { startTargetServer, type TargetServer } from "../support/target";
 
@@ -289,8 +289,7 @@ describe("attempts and the remembered target", () => {
 
   it("lets PATCH set and clear the remembered target", async () => {
     const bin = await createBin(server.baseUrl);
-    const patch = (forward: unknown) =>
-      api(server.baseUrl, `/api/bins/${bin.id}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ forward }) });
+    const patch = (forward: unknown) => patchBin(server.baseUrl, bin.id, { forward });
     expect(((await patch({ url: "http://localhost:4000/hooks" })).json as BinDto).forward).toEqual({ url: "http://localhost:4000/hooks", enabled: false, maxAttempts: 5 });
     expect(((await patch(null)).json as BinDto).forward).toBeNull();
     const bad = await patch({ url: "ftp://example.com" });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ForwardAttemptDto, SignatureVerdict } from "@/lib/types";
-import { api, capture, captureOk, countBodyChunkRows, createBin, eventually, getRaw, getRequest } from "../support/factories";
+import { api, capture, captureOk, countBodyChunkRows, createBin, eventually, getRaw, getRequest, patchBin } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 import { startTargetServer, type TargetServer } from "../support/target";
 
@@ -24,12 +24,8 @@ afterAll(async () => {
   await Promise.all([server.dispose(), target.close()]);
 });
 
-async function patchBin(binId: string, changes: unknown) {
-  const response = await api(server.baseUrl, `/api/bins/${binId}`, {
-    method: "PATCH",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(changes),
-  });
+async function configure(binId: string, changes: unknown) {
+  const response = await patchBin(server.baseUrl, binId, changes);
   expect(response.status, response.text).toBe(200);
 }
 
@@ -75,7 +71,7 @@ describe("a large body", () => {
     const byHand = target.received.find((received) => received.url === "/by-hand");
     expect(byHand?.body.equals(body)).toBe(true);
 
-    await patchBin(bin.id, { forward: { url: target.baseUrl, enabled: true, maxAttempts: 1 } });
+    await configure(bin.id, { forward: { url: target.baseUrl, enabled: true, maxAttempts: 1 } });
     const automatic = randomBytes(largeSize);
     await captureOk(server.baseUrl, bin.id, { path: "/automatic", body: automatic });
     const delivered = await eventually(() => {
@@ -88,7 +84,7 @@ describe("a large body", () => {
 
   it("signed by Stripe is judged valid at capture and again when the check changes; one flipped byte is not", async () => {
     const bin = await createBin(server.baseUrl);
-    await patchBin(bin.id, { signature: { provider: "stripe", secrets: [stripeSecret] } });
+    await configure(bin.id, { signature: { provider: "stripe", secrets: [stripeSecret] } });
     const payload = JSON.stringify({ id: "evt_large", type: "file.uploaded", data: randomBytes(largeSize).toString("base64") });
     const header = stripe.webhooks.generateTestHeaderString({ payload, secret: stripeSecret });
     const signed = { headers: { "Content-Type": "application/json", "Stripe-Signature": header } };
@@ -103,16 +99,16 @@ describe("a large body", () => {
     expect((await verdict(invalid)).status).toBe("invalid");
 
     // Re-judged from the stored chunks: wrong under another secret, right again under the real one.
-    await patchBin(bin.id, { signature: { provider: "stripe", secrets: ["whsec_another_secret_0000"] } });
+    await configure(bin.id, { signature: { provider: "stripe", secrets: ["whsec_another_secret_0000"] } });
     expect((await verdict(valid)).status).toBe("invalid");
-    await patchBin(bin.id, { signature: { provider: "stripe", secrets: [stripeSecret] } });
+    await configure(bin.id, { signature: { provider: "stripe", secrets: [stripeSecret] } });
     expect((await verdict(valid)).status).toBe("valid");
     expect((await verdict(invalid)).status).toBe("invalid");
   });
 
   it("fills {{request.body}} in the bin's custom answer", async () => {
     const bin = await createBin(server.baseUrl);
-    await patchBin(bin.id, { response: { status: 200, headers: [], body: "{{request.body}}" } });
+    await configure(bin.id, { response: { status: 200, headers: [], body: "{{request.body}}" } });
     const text = randomBytes(Math.ceil(largeSize / 2)).toString("hex").slice(0, largeSize);
     const answer = await capture(server.baseUrl, bin.id, { body: text });
     expect(answer.status).toBe(200);

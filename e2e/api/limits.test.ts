@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BinDto } from "../../lib/types.ts";
-import { api, capture, captureOk, countCapturedRows, createBin, eventually, listAllRequests } from "../support/factories.ts";
+import { api, capture, captureOk, countCapturedRows, createBin, eventually, listAllRequests, patchBin } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { openStream } from "../support/sse.ts";
 
@@ -42,8 +42,7 @@ describe("MAX_CAPTURES_PER_BIN, the rate limit and the bin creation limit", () =
   it("keeps a bin's own number of captures (PATCH maxCaptures), null restoring MAX_CAPTURES_PER_BIN, and refuses invalid ones with 422", async () => {
     const bin = await createBin(server.baseUrl);
     const other = await createBin(server.baseUrl);
-    const setLimit = (binId: string, maxCaptures: unknown) =>
-      api(server.baseUrl, `/api/bins/${binId}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ maxCaptures }) });
+    const setLimit = (binId: string, maxCaptures: unknown) => patchBin(server.baseUrl, binId, { maxCaptures });
 
     const patched = await setLimit(bin.id, 3);
     expect(patched.status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binIdForAlias } from "@/lib/server/ids";
 import type { BinDto } from "@/lib/types";
-import { api, capture, captureOk, createBin, eventually, getRequest, listRequests, request } from "../support/factories";
+import { api, capture, captureOk, createBin, eventually, getRequest, listRequests, patchBin, request } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 let server: TestServer;
@@ -10,18 +10,12 @@ beforeAll(async () => {
 });
 afterAll(() => server.dispose());
 
-async function patchBin(binId: string, changes: unknown) {
-  return api(server.baseUrl, `/api/bins/${binId}`, {
-    method: "PATCH",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(changes),
-  });
-}
+
 
 /** A new bin with these settings applied; fails the test if PATCH refuses them. */
 async function binWith(changes: unknown): Promise<BinDto> {
   const bin = await createBin(server.baseUrl);
-  const response = await patchBin(bin.id, changes);
+  const response = await patchBin(server.baseUrl, bin.id, changes);
   expect(response.status, response.text).toBe(200);
   return response.json as BinDto;
 }
@@ -130,13 +124,13 @@ describe("rules", () => {
       {},
     ];
     for (const changes of refused) {
-      const response = await patchBin(bin.id, changes);
+      const response = await patchBin(server.baseUrl, bin.id, changes);
       expect(response.status, JSON.stringify(changes)).toBe(422);
       expect((response.json as { error: string }).error).toBe("validation_failed");
     }
     expect((await capture(server.baseUrl, bin.id, { method: "GET" })).status).toBe(201);
     // null goes back to the built-in answer.
-    expect(((await patchBin(bin.id, { response: null })).json as BinDto).response).toBeNull();
+    expect(((await patchBin(server.baseUrl, bin.id, { response: null })).json as BinDto).response).toBeNull();
     expect((await capture(server.baseUrl, bin.id, { method: "GET" })).json).toMatchObject({ ok: true });
   });
 });
@@ -190,26 +184,26 @@ describe("aliases", () => {
     await captureOk(server.baseUrl, bin.id);
 
     const other = await createBin(server.baseUrl);
-    const taken = await patchBin(other.id, { alias: "stripe-dev" });
+    const taken = await patchBin(server.baseUrl, other.id, { alias: "stripe-dev" });
     expect(taken.status).toBe(409);
     expect((taken.json as { error: string }).error).toBe("conflict");
 
     // Renamed: the old alias names nothing, the new one the same bin.
-    await patchBin(bin.id, { alias: "stripe-prod" });
+    await patchBin(server.baseUrl, bin.id, { alias: "stripe-prod" });
     expect((await capture(server.baseUrl, "stripe-dev")).status).toBe(404);
     await captureOk(server.baseUrl, "stripe-prod");
     // Freed: now another bin may take it.
-    expect((await patchBin(other.id, { alias: "stripe-dev" })).status).toBe(200);
+    expect((await patchBin(server.baseUrl, other.id, { alias: "stripe-dev" })).status).toBe(200);
     expect((await getRequest(server.baseUrl, other.id, await captureOk(server.baseUrl, "stripe-dev"))).binId).toBe(other.id);
 
-    await patchBin(bin.id, { alias: null });
+    await patchBin(server.baseUrl, bin.id, { alias: null });
     expect((await capture(server.baseUrl, "stripe-prod")).status).toBe(404);
   });
 
   it("refuses aliases that are malformed, reserved or shaped like a bin id", async () => {
     const bin = await createBin(server.baseUrl);
     for (const alias of ["ab", "Upper", "-dash", "dash-", "under_score", "api", "bins", "a".repeat(22), "x".repeat(65), "sp ace"]) {
-      expect((await patchBin(bin.id, { alias })).status, alias).toBe(422);
+      expect((await patchBin(server.baseUrl, bin.id, { alias })).status, alias).toBe(422);
     }
   });
 
@@ -248,11 +242,7 @@ describe("bins declared in configuration", () => {
       };
       await check();
       // Edited at run time, then restarted: the declared settings come back, captures stay.
-      const patched = await api(configured.baseUrl, `/api/bins/${id}`, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ response: null, rules: [], alias: "renamed-bin" }),
-      });
+      const patched = await patchBin(configured.baseUrl, id, { response: null, rules: [], alias: "renamed-bin" });
       expect(patched.status).toBe(200);
       await configured.restart();
       await check();

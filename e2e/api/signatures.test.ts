@@ -11,7 +11,7 @@ import {
 } from "@/lib/server/signatures/testing";
 import type { SignedRequest } from "@/lib/server/signatures/types";
 import type { BinDto, RequestDetail, SignatureVerdict } from "@/lib/types";
-import { api, captureOk, createBin, getRequest, listRequests, type CaptureOptions, type CreatedBin } from "../support/factories";
+import { api, captureOk, createBin, getRequest, listRequests, patchBin, type CaptureOptions, type CreatedBin } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 import { openStream } from "../support/sse";
 
@@ -26,11 +26,7 @@ beforeAll(async () => {
 afterAll(() => server.dispose());
 
 async function patchSignature(binId: string, signature: unknown) {
-  return api(server.baseUrl, `/api/bins/${binId}`, {
-    method: "PATCH",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ signature }),
-  });
+  return patchBin(server.baseUrl, binId, { signature });
 }
 
 /** A bin with the given check, ready to receive signed requests. */

@@ -118,6 +118,11 @@ export async function api(baseUrl: string, path: string, init: RequestInit = {})
   return { status: response.status, headers: response.headers, json, text };
 }
 
+/** PATCH /api/bins/{binId} with `changes` as its JSON body: the bin's settings. */
+export function patchBin(baseUrl: string, binId: string, changes: unknown): ReturnType<typeof api> {
+  return api(baseUrl, `/api/bins/${binId}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify(changes) });
+}
+
 export async function listRequests(baseUrl: string, binId: string, query = ""): Promise<RequestPage> {
   const response = await api(baseUrl, `/api/bins/${binId}/requests${query ? `?${query}` : ""}`);
   if (response.status !== 200) throw new Error(`list answered ${response.status}: ${response.text}`);
