@@ -1,5 +1,6 @@
 import type { ForwardConfig } from "../config.ts";
 import type { ForwardJobState, HeaderPair } from "../types.ts";
+import { autoForwardTurnedOff, getBinSettings } from "./bins.ts";
 import { capturedBodyIfStored, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import type { EventBus } from "./events.ts";
@@ -173,6 +174,12 @@ export class AutoForwarder {
 
   private async attempt(job: Job): Promise<void> {
     const db = getDb();
+    // Turning auto-forward off ends the jobs in the table, but a capture already queued
+    // for its group commit carries the old setting and writes its job after that.
+    if (!(await getBinSettings(job.binId))?.autoForward) {
+      await db.forwardJob.updateMany({ where: { id: job.id, state: "running" }, data: { state: "failed", lastError: autoForwardTurnedOff } });
+      return;
+    }
     const capture = await db.capturedRequest.findUnique({
       where: { id: job.requestId },
       select: { method: true, path: true, query: true, headers: true, ...storedBodyColumns },

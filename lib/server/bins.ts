@@ -15,7 +15,7 @@ import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.ts";
 
 /** Why a bin's waiting auto-forward jobs ended, as their `lastError`. */
-const autoForwardTurnedOff = "auto-forward was turned off before it was delivered";
+export const autoForwardTurnedOff = "auto-forward was turned off before it was delivered";
 
 /** Where each new capture is sent on its own; null while auto-forward is off. */
 export type AutoForwardSetting = { url: string; maxAttempts: number };
