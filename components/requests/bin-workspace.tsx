@@ -54,7 +54,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
       });
     return () => controller.abort();
   }, [binId, live.revision]);
-  const rows = useRowsBeyondFirstScreen(live.requests);
+  const rows = useFirstScreenFirst(live.requests);
   const [selectedId, setSelectedId] = useState<string | null>(initialSelectedId ?? initialPage.requests[0]?.id ?? null);
   const [busy, setBusy] = useState<"clearing" | "loading" | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -180,7 +180,7 @@ const firstScreenRows = 25;
  * and the page becomes interactive sooner, and the rest follow in a transition once it
  * is.
  */
-function useRowsBeyondFirstScreen<Row>(rows: Row[]): Row[] {
+function useFirstScreenFirst<Row>(rows: Row[]): Row[] {
   const [all, setAll] = useState(false);
   useEffect(() => startTransition(() => setAll(true)), []);
   return all ? rows : rows.slice(0, firstScreenRows);
