@@ -8,7 +8,9 @@ import { type Answer, startTargetServer, type TargetServer } from "../support/ta
 // Waits short enough for a test, long enough to measure: the n-th retry waits between
 // base·2^(n−1)/2 and base·2^(n−1).
 const retryBaseMs = 400;
-const env = { FORWARD_RETRY_BASE_MS: String(retryBaseMs), FORWARD_RETRY_MAX_MS: "5000", SSE_HEARTBEAT_MS: "60000" };
+// A hanging target gives up after forwardTimeoutMs.
+const forwardTimeoutMs = 3_000;
+const env = { FORWARD_RETRY_BASE_MS: String(retryBaseMs), FORWARD_RETRY_MAX_MS: "5000", FORWARD_TIMEOUT_MS: String(forwardTimeoutMs), SSE_HEARTBEAT_MS: "60000" };
 
 let server: TestServer;
 let target: TargetServer;
@@ -167,6 +169,24 @@ describe("auto-forwarding each new capture", () => {
     // The second attempt was due within retryBaseMs of the first; give it five times that.
     await new Promise((resolve) => setTimeout(resolve, 5 * retryBaseMs));
     expect(arrivals.get("/switched-off")).toHaveLength(1);
+  });
+
+  it("shows live the attempt that was in flight when auto-forward was turned off, counted, and does not retry it", async () => {
+    const bin = await autoForwardingBin("/off-in-flight", [null]);
+    const stream = await openStream(server.baseUrl, bin.id);
+    const id = await captureOk(server.baseUrl, bin.id, { body: "in flight" });
+    await eventually(() => expect(arrivals.get("/off-in-flight")).toHaveLength(1));
+    const patched = await patchForward(bin.id, { url: `${target.baseUrl}/off-in-flight`, enabled: false });
+    expect(patched.status, patched.text).toBe(200);
+
+    const [event] = await stream.waitForEvents("forward-attempt", 1, 3 * forwardTimeoutMs);
+    stream.close();
+    const live = JSON.parse(event!.data) as Extract<BinEvent, { type: "forward-attempt" }>;
+    expect(live.attempt).toMatchObject({ requestId: id, status: null, error: expect.stringMatching(/time/) });
+    expect(live.job).toMatchObject({ state: "failed", attempts: 1, lastError: expect.stringMatching(/turned off/), nextAttemptAt: null });
+    expect((await forwards(bin.id, id)).job).toEqual(live.job);
+    await new Promise((resolve) => setTimeout(resolve, 5 * retryBaseMs));
+    expect(arrivals.get("/off-in-flight")).toHaveLength(1);
   });
 
   it("answers the capture at once while the target hangs", async () => {

@@ -215,18 +215,26 @@ export class AutoForwarder {
     } else state = "failed";
     const lastError = state === "delivered" ? null : result.kind === "answer" ? `the target answered ${result.status}` : result.error;
 
-    // Only a job still running: turning auto-forward off meanwhile ended it for good.
+    // Only a job still running takes the outcome: turning auto-forward off meanwhile
+    // ended it for good, and it keeps that end, counting the attempt it made.
     const updated = await db.forwardJob.updateMany({
       where: { id: job.id, state: "running" },
       data: { state, attempts, nextAttemptAt: BigInt(nextAttemptAt), lastError },
     });
-    if (updated.count === 0) return;
+    let end: { state: string; nextAttemptAt: bigint; lastError: string | null } = { state, nextAttemptAt: BigInt(nextAttemptAt), lastError };
+    if (updated.count === 0) {
+      await db.forwardJob.updateMany({ where: { id: job.id }, data: { attempts } });
+      const current = await db.forwardJob.findUnique({ where: { id: job.id }, select: { state: true, nextAttemptAt: true, lastError: true } });
+      // Gone with its capture, deleted meanwhile: nothing left to show it on.
+      if (!current) return;
+      end = current;
+    }
     const { bodyBase64: _body, ...summary } = attempt;
     this.bus.publish(job.binId, {
       type: "forward-attempt",
       binId: job.binId,
       attempt: summary,
-      job: toJobDto({ state, target: job.target, attempts, maxAttempts: job.maxAttempts, nextAttemptAt: BigInt(nextAttemptAt), lastError }),
+      job: toJobDto({ ...end, target: job.target, attempts, maxAttempts: job.maxAttempts }),
     });
   }
 }
