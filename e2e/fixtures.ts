@@ -26,6 +26,17 @@ export async function untilHydrated(page: Page): Promise<void> {
 }
 
 /**
+ * Waits until the bin page is hydrated and the selected capture is shown whole. The JSON
+ * view loads its own script, and the panels below it move down when it arrives: a click
+ * aimed at them before that can land on whatever was there (seen as a forward that was
+ * never sent).
+ */
+export async function untilCaptureShown(page: Page): Promise<void> {
+  await untilHydrated(page);
+  await expect(page.getByRole("region", { name: "Request detail" })).not.toContainText("Loading");
+}
+
+/**
  * Holds the page's scripts back until the returned function is called: what the
  * server rendered can be checked, or changed under it, before React takes over.
  */

@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { freePort } from "./support/server";
 import { startTargetServer, type TargetServer } from "./support/target";
-import { expect, test, untilHydrated } from "./fixtures";
+import { expect, test, untilCaptureShown } from "./fixtures";
 
 const stripe = new Stripe("sk_test_unused");
 let target: TargetServer;
@@ -16,7 +16,7 @@ test("forward a capture with one click, see the target's answer and the attempt 
   await send({ path: "/hooks/stripe?live=1", headers: { "Content-Type": "application/json", "X-Sender": "journey" }, body: payload });
 
   await page.goto(`/bins/${bin.id}`);
-  await untilHydrated(page);
+  await untilCaptureShown(page);
   const panel = page.getByTestId("forward-panel");
   await panel.getByLabel("Target URL").fill(`${target.baseUrl}/app`);
   await expect(panel.getByLabel(/Append sub-path and query/)).toBeChecked();
@@ -37,7 +37,7 @@ test("forward a capture with one click, see the target's answer and the attempt 
   // An HTML answer is shown as the text it is; the target is remembered across a reload.
   target.respondWith(() => ({ status: 500, headers: { "Content-Type": "text/html" }, body: "<b id=injected>boom</b>" }));
   await page.reload();
-  await untilHydrated(page);
+  await untilCaptureShown(page);
   await expect(panel.getByLabel("Target URL")).toHaveValue(`${target.baseUrl}/app`);
   await expect(panel.getByRole("list", { name: "Forwarding attempts" }).getByRole("listitem")).toHaveCount(1);
   await panel.getByRole("button", { name: "Forward" }).click();
@@ -59,7 +59,7 @@ test("a forward answered while the attempts are still loading stays listed when 
   });
 
   await page.goto(`/bins/${bin.id}`);
-  await untilHydrated(page);
+  await untilCaptureShown(page);
   const panel = page.getByTestId("forward-panel");
   await panel.getByLabel("Target URL").fill(target.baseUrl);
   await panel.getByRole("button", { name: "Forward" }).click();
@@ -76,7 +76,7 @@ test("edit and send, and a refused connection in words", async ({ page, bin, sen
   target.respondWith(() => ({ status: 200, body: "ok" }));
   await send({ path: "/edit", headers: { "Content-Type": "text/plain" }, body: "captured body" });
   await page.goto(`/bins/${bin.id}`);
-  await untilHydrated(page);
+  await untilCaptureShown(page);
   const panel = page.getByTestId("forward-panel");
   await panel.getByLabel("Target URL").fill(`${target.baseUrl}/edited`);
   await panel.getByLabel(/Append sub-path and query/).uncheck();
@@ -119,7 +119,7 @@ test("re-sign a stale Stripe capture so the target's stripe check accepts it", a
   });
 
   await page.goto(`/bins/${bin.id}`);
-  await untilHydrated(page);
+  await untilCaptureShown(page);
   const panel = page.getByTestId("forward-panel");
   await panel.getByLabel("Target URL").fill(target.baseUrl);
   await panel.getByRole("button", { name: "Forward" }).click();
