@@ -142,9 +142,11 @@ async function follow(options, api, cursor, io, hooks) {
         if (event.event === "ready") hooks.onReady();
         else if (event.event === "bin-deleted") throw new RelayExit(exitCodes.runtime, `Bin ${options.binId} was deleted.`);
         else if (event.event === "request" && event.id && captureIdPattern.test(event.id) && event.id > last) {
-          await deliver(options, api, event.id, io);
+          const line = await deliver(options, api, event.id, io);
           last = event.id;
           hooks.onDelivered(event.id);
+          // Printed once remembered: a line on screen means a restart will not send it again.
+          io.out(line);
           // Stop between deliveries, never in the middle of one.
           if (io.stop.aborted) return;
         }
@@ -183,25 +185,23 @@ async function readWithin(reader, idleMs, server, stop) {
 }
 
 /**
- * Fetches capture `id` and sends it to the target; prints one line either way.
+ * Fetches capture `id` and sends it to the target; answers the line that says how it went.
  * @param {RelayOptions} options
  * @param {string} api
  * @param {string} id
  * @param {RelayIo} io
+ * @returns {Promise<string>}
  */
 async function deliver(options, api, id, io) {
   const capture = await fetchCapture(options, api, id);
   const time = clock((io.now ?? (() => new Date()))());
-  if (!capture) {
-    io.out(`${time}  ${id}  skipped: the capture was deleted before it could be relayed`);
-    return;
-  }
+  if (!capture) return `${time}  ${id}  skipped: the capture was deleted before it could be relayed`;
   const shown = printable(`${capture.path || "/"}${capture.query ? `?${capture.query}` : ""}`);
   const url = new URL(options.appendPath ? joinTargetUrl(options.target, capture.path, capture.query) : options.target);
   const body = Buffer.from(capture.bodyBase64, "base64");
   const result = await send(url, capture.method, wireHeaders(url, capture.method, capture.headers, body.length), body, options.timeoutMs);
   const outcome = result.kind === "answer" ? `${result.status} ${http.STATUS_CODES[result.status] ?? ""}`.trimEnd() : `error: ${result.error}`;
-  io.out(`${time}  ${printable(capture.method)} ${shown}  ${outcome}  ${result.durationMs} ms`);
+  return `${time}  ${printable(capture.method)} ${shown}  ${outcome}  ${result.durationMs} ms`;
 }
 
 /**
