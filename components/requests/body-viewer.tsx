@@ -1,17 +1,11 @@
 "use client";
 
-import dynamic from "next/dynamic";
 import { useMemo, useState } from "react";
 import { type BodyView, decodeText, hexDump, viewBody } from "@/lib/body";
+import { JsonTree } from "./json-tree";
 import { KeyValueTable } from "./key-value-table";
 
 type Tab = "pretty" | "raw" | "hex";
-
-// The tree view's code is fetched only when a JSON body is shown, not with the bin page.
-const JsonTree = dynamic(() => import("./json-tree").then((module) => module.JsonTree), {
-  ssr: false,
-  loading: () => <p className="text-xs text-zinc-500">Loading…</p>,
-});
 
 /**
  * The body as pretty JSON, form fields, text or a hex dump. Everything is rendered
