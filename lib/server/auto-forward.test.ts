@@ -3,7 +3,7 @@ import { eventually } from "../../e2e/support/factories.ts";
 import { startTargetServer, type TargetServer } from "../../e2e/support/target.ts";
 import { getConfig } from "../config.ts";
 import { AutoForwarder } from "./auto-forward.ts";
-import { autoForwardTurnedOff, createBin, updateBin } from "./bins.ts";
+import { createBin, endedByTurningOff, updateBin } from "./bins.ts";
 import { createSqliteCaptureStore, type CaptureStore } from "./capture-store.ts";
 import { getDb } from "./db.ts";
 import { createInProcessBus } from "./events.ts";
@@ -56,7 +56,7 @@ describe("AutoForwarder", () => {
     await store.insertAll([row]);
     worker.wake();
 
-    expect(await jobOf(row.id)).toEqual({ state: "failed", lastError: autoForwardTurnedOff });
+    expect(await jobOf(row.id)).toEqual(endedByTurningOff);
     expect(target.received.map((received) => received.url)).not.toContain("/off?a=1");
   });
 });

@@ -1,6 +1,6 @@
 import type { ForwardConfig } from "../config.ts";
 import type { ForwardJobState, HeaderPair } from "../types.ts";
-import { autoForwardTurnedOff, getBinSettings } from "./bins.ts";
+import { endedByTurningOff, getBinSettings } from "./bins.ts";
 import { capturedBodyIfStored, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import type { EventBus } from "./events.ts";
@@ -177,7 +177,7 @@ export class AutoForwarder {
     // Turning auto-forward off ends the jobs in the table, but a capture already queued
     // for its group commit carries the old setting and writes its job after that.
     if (!(await getBinSettings(job.binId))?.autoForward) {
-      await db.forwardJob.updateMany({ where: { id: job.id, state: "running" }, data: { state: "failed", lastError: autoForwardTurnedOff } });
+      await db.forwardJob.updateMany({ where: { id: job.id, state: "running" }, data: endedByTurningOff });
       return;
     }
     const capture = await db.capturedRequest.findUnique({
@@ -223,8 +223,7 @@ export class AutoForwarder {
     });
     let end: { state: string; nextAttemptAt: bigint; lastError: string | null } = { state, nextAttemptAt: BigInt(nextAttemptAt), lastError };
     if (updated.count === 0) {
-      await db.forwardJob.updateMany({ where: { id: job.id }, data: { attempts } });
-      const current = await db.forwardJob.findUnique({ where: { id: job.id }, select: { state: true, nextAttemptAt: true, lastError: true } });
+      const [current] = await db.forwardJob.updateManyAndReturn({ where: { id: job.id }, data: { attempts }, select: { state: true, nextAttemptAt: true, lastError: true } });
       // Gone with its capture, deleted meanwhile: nothing left to show it on.
       if (!current) return;
       end = current;

@@ -14,8 +14,8 @@ import { RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./signatures/index.ts";
 
-/** Why a bin's waiting auto-forward jobs ended, as their `lastError`. */
-export const autoForwardTurnedOff = "auto-forward was turned off before it was delivered";
+/** How a job ends when auto-forward is turned off before it is delivered. */
+export const endedByTurningOff = { state: "failed" satisfies ForwardJobState, lastError: "auto-forward was turned off before it was delivered" };
 
 /** Where each new capture is sent on its own; null while auto-forward is off. */
 export type AutoForwardSetting = { url: string; maxAttempts: number };
@@ -306,7 +306,7 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
       if (!enabled) {
         await tx.forwardJob.updateMany({
           where: { binId, state: { in: ["pending", "running"] satisfies ForwardJobState[] } },
-          data: { state: "failed" satisfies ForwardJobState, lastError: autoForwardTurnedOff },
+          data: endedByTurningOff,
         });
       }
     }
