@@ -1,11 +1,12 @@
 "use client";
 
-import { startTransition, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { AutoForwardSettings } from "@/components/bins/auto-forward-settings";
 import { CaptureLimit } from "@/components/bins/capture-limit";
 import { ResponseSettingsPanel } from "@/components/bins/response-settings";
 import { SignatureSettings } from "@/components/bins/signature-settings";
 import { Button } from "@/components/ui/button";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { sampleCurl } from "@/lib/curl";
 import type { ResponseSettings } from "@/lib/responses";
 import type { ProviderId } from "@/lib/signature-providers";
@@ -181,9 +182,7 @@ const firstScreenRows = 25;
  * is.
  */
 function useFirstScreenFirst<Row>(rows: Row[]): Row[] {
-  const [all, setAll] = useState(false);
-  useEffect(() => startTransition(() => setAll(true)), []);
-  return all ? rows : rows.slice(0, firstScreenRows);
+  return useHydrated() ? rows : rows.slice(0, firstScreenRows);
 }
 
 function StatusDot({ status }: { status: LiveStatus }) {

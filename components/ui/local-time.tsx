@@ -1,10 +1,7 @@
 "use client";
 
-import { startTransition, useEffect, useState } from "react";
 import { formatDateTime, formatTime, formatUtcDateTime, formatUtcTime } from "@/lib/format";
-
-// Set once the page has hydrated: from then on a time renders in the reader's zone at once.
-let readerZoneKnown = false;
+import { useHydrated } from "./use-hydrated";
 
 type Props = { epochMs: number; withDate?: boolean; className?: string };
 
@@ -15,11 +12,7 @@ type Props = { epochMs: number; withDate?: boolean; className?: string };
  * (lib/format.ts) does not hold up the page's first interactive render.
  */
 export function LocalTime({ epochMs, withDate = false, className }: Props) {
-  const [local, setLocal] = useState(readerZoneKnown);
-  useEffect(() => {
-    readerZoneKnown = true;
-    if (!local) startTransition(() => setLocal(true));
-  }, [local]);
+  const local = useHydrated();
   const text = local ? (withDate ? formatDateTime(epochMs) : formatTime(epochMs)) : withDate ? formatUtcDateTime(epochMs) : formatUtcTime(epochMs);
   return (
     <time className={className} dateTime={new Date(epochMs).toISOString()}>
