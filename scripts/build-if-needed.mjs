@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { addCompileHints } from "./compile-hints.mjs";
 
 const sourceRoots = ["app", "components", "lib", "prisma", "public", "server.ts", "next.config.js", "postcss.config.mjs", "package.json", "tsconfig.json"];
 const stampFile = path.join("dist", "build-stamp.txt");
@@ -25,22 +26,21 @@ function sourceFingerprint() {
 
 /**
  * Builds the production bundle: the Prisma client (one older than the schema builds
- * without complaint and fails at the first query), Next's build, then the custom
- * server's bundle. Records the sources it was built from, so a later `npm start` or
- * `npm test` does not build again.
+ * without complaint and fails at the first query), Next's build with compile hints
+ * added to its browser scripts, then the custom server's bundle. Records the sources
+ * it was built from, so a later `npm start` or `npm test` does not build again.
  */
 export function build() {
   const fingerprint = sourceFingerprint();
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
-  const steps = [
-    [process.execPath, [path.join("scripts", "prisma.mjs"), "generate"]],
-    [path.join("node_modules", ".bin", "next"), ["build"]],
-    [process.execPath, [path.join("scripts", "build-server.mjs")]],
-  ];
-  for (const [command, args] of steps) {
+  const run = (command, args) => {
     const result = spawnSync(command, args, { stdio: "inherit", env });
     if (result.status !== 0) process.exit(result.status ?? 1);
-  }
+  };
+  run(process.execPath, [path.join("scripts", "prisma.mjs"), "generate"]);
+  run(path.join("node_modules", ".bin", "next"), ["build"]);
+  addCompileHints();
+  run(process.execPath, [path.join("scripts", "build-server.mjs")]);
   writeFileSync(stampFile, fingerprint);
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BinDto, RequestPage } from "../../lib/types.ts";
 import { api, capture, captureOk, connect, countCapturedRows, createBin, getRaw, getRequest, listRequests } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { eagerCompileHint } from "../../scripts/compile-hints.mjs";
 
 let server: TestServer;
 let baseUrl: string;
@@ -237,6 +238,20 @@ describe("one capture", () => {
     }
     expect(countCapturedRows(server.databaseFile, bin.id)).toBe(0);
     expect(server.output()).not.toMatch(/unexpected error/);
+  });
+});
+
+describe("pages", () => {
+  it("serves a bin page whose scripts all start with Chromium's compile hint", async () => {
+    const bin = await createBin(baseUrl);
+    const html = await (await fetch(`${baseUrl}/bins/${bin.id}`)).text();
+    const scripts = [...html.matchAll(/<script src="(\/_next\/static\/[^"]+\.js)"/g)].map((match) => match[1]!);
+    expect(scripts.length).toBeGreaterThan(3);
+    for (const script of scripts) {
+      const response = await fetch(`${baseUrl}${script}`);
+      expect(response.status, script).toBe(200);
+      expect((await response.text()).startsWith(eagerCompileHint), script).toBe(true);
+    }
   });
 });
 
