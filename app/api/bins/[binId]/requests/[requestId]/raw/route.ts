@@ -9,8 +9,9 @@ export const GET = withApi(async (request: Request, { params }: Context) => {
   const { download } = parseQuery(rawBodyQuerySchema, request);
   const { body, contentType } = await getRequestBodyOrThrow(binId, requestId);
   const asAttachment = download === "1" || download === "true";
-  // Next sets no Content-Length itself: Node adds one for bytes sent at once (a small
-  // body); a large one is streamed chunk by chunk with chunked transfer encoding.
+  // Next drops any Content-Length a route handler sets (send-response.js): Node adds
+  // one for bytes sent at once (a small body); a large one is streamed chunk by chunk
+  // with chunked transfer encoding.
   return new Response(body instanceof Uint8Array ? Buffer.from(body) : body, {
     headers: {
       "Content-Type": contentType ?? "application/octet-stream",
