@@ -189,3 +189,13 @@ test("a long list: the first screen of rows comes from the server, the rest of t
   await expect(rows.last()).toHaveAttribute("data-request-id", ids[0]!);
   await expect(page.getByRole("button", { name: "Load older requests" })).toHaveCount(0);
 });
+
+test("a bin deleted elsewhere while its page is open says so in place of the list", async ({ page, request }) => {
+  const bin = await createBin(request);
+  await page.goto(`/bins/${bin.id}`);
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
+
+  expect((await request.delete(`/api/bins/${bin.id}`)).status()).toBe(204);
+  await expect(page.getByRole("alert").filter({ hasText: "This bin no longer exists" })).toBeVisible();
+  await expect(page.getByTestId("live-status")).toHaveCount(0);
+});

@@ -13,7 +13,7 @@ import type { ProviderId } from "@/lib/signature-providers";
 import type { BinDto, BinForwardDto, BinSignatureDto, RequestPage } from "@/lib/types";
 import { RequestDetailPanel } from "./request-detail";
 import { RequestList } from "./request-list";
-import { type LiveStatus, useLiveRequests } from "./use-live-requests";
+import { type LiveStatus, type LiveStatusStore, useLiveRequests, useLiveStatus } from "./use-live-requests";
 
 type Props = {
   binId: string;
@@ -31,6 +31,7 @@ type Props = {
 /** The live list of captures and the selected one's detail. */
 export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialCaptureLimit, initialSelectedId, initialSignature, initialForward, initialResponses }: Props) {
   const live = useLiveRequests(binId, initialPage, initialTotal);
+  const binDeleted = useLiveStatus(live.statusStore, isBinDeleted);
   const [signature, setSignature] = useState(initialSignature);
   const [forward, setForward] = useState(initialForward);
   const [responses, setResponses] = useState(initialResponses);
@@ -102,7 +103,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
     select(neighbour?.id ?? null);
   }
 
-  if (live.status === "bin-deleted") {
+  if (binDeleted) {
     return (
       <div role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-6 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200">
         This bin no longer exists. <a className="underline" href="/">Create a new one</a>.
@@ -123,7 +124,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
           </h2>
           <CaptureLimit binId={binId} total={live.total} limit={captureLimit} onSaved={setCaptureLimit} />
           <div className="flex items-center gap-2">
-            <StatusDot status={live.status} />
+            <StatusDot store={live.statusStore} />
             <Button variant="ghost" onClick={clearAll} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
               {busy === "clearing" ? "Clearing…" : "Clear"}
             </Button>
@@ -185,7 +186,11 @@ function useFirstScreenFirst<Row>(rows: Row[]): Row[] {
   return useHydrated() ? rows : rows.slice(0, firstScreenRows);
 }
 
-function StatusDot({ status }: { status: LiveStatus }) {
+const isBinDeleted = (status: LiveStatus) => status === "bin-deleted";
+const asIs = (status: LiveStatus) => status;
+
+function StatusDot({ store }: { store: LiveStatusStore }) {
+  const status = useLiveStatus(store, asIs);
   const label = status === "live" ? "Live" : status === "connecting" ? "Connecting…" : "Reconnecting…";
   const colour = status === "live" ? "bg-emerald-500" : "bg-amber-500 animate-pulse";
   return (

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useLayoutEffect, useState } from "react";
 import type { BinEvent, RequestPage, RequestSummary } from "@/lib/types";
 import { liveStreamPath, resumePoint, type StreamEventType, streamEventTypes, takeEarlyStream } from "./early-stream";
 
@@ -8,6 +8,45 @@ import { liveStreamPath, resumePoint, type StreamEventType, streamEventTypes, ta
 export type LiveForwardAttempt = Omit<Extract<BinEvent, { type: "forward-attempt" }>, "type" | "binId">;
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "bin-deleted";
+
+/**
+ * The stream's status, held outside React state: it flips to "Live" as the page
+ * hydrates, and only what shows it re-renders, not the whole list and its panels.
+ */
+export class LiveStatusStore {
+  private status: LiveStatus = "connecting";
+  private readonly listeners = new Set<() => void>();
+
+  get = (): LiveStatus => this.status;
+
+  set(status: LiveStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    for (const listener of this.listeners) listener();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+}
+
+/**
+ * What `select` reads from the stream's status; the server and hydration see
+ * "connecting". Subscribed in a layout effect, which runs before the hook's own
+ * (children's first), so a status set as the page hydrates re-renders the caller in the
+ * same commit (useSyncExternalStore would subscribe a frame later). `select` must be
+ * stable; the caller re-renders only when what it selects changes.
+ */
+export function useLiveStatus<T>(store: LiveStatusStore, select: (status: LiveStatus) => T): T {
+  const [selected, setSelected] = useState(() => select("connecting"));
+  useLayoutEffect(() => {
+    const update = () => setSelected(select(store.get()));
+    update();
+    return store.subscribe(update);
+  }, [store, select]);
+  return selected;
+}
 
 export type LiveState = {
   requests: RequestSummary[];
@@ -27,14 +66,17 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
     total: initialTotal,
     nextCursor: initialPage.nextCursor,
   });
-  const [status, setStatus] = useState<LiveStatus>("connecting");
+  const [statusStore] = useState(() => new LiveStatusStore());
   /** Counts `bin-updated` events: the bin's settings changed and verdicts were re-judged. */
   const [revision, setRevision] = useState(0);
   /** The latest auto-forward attempt in this bin, so an open detail view can show it. */
   const [forwardAttempt, setForwardAttempt] = useState<LiveForwardAttempt | null>(null);
   const resumeFrom = resumePoint(initialPage.requests[0]?.id);
 
-  useEffect(() => {
+  // A layout effect: the stream (usually opened by the page's inline script, and often
+  // ready already) is adopted in the commit that ends hydration, so "Live" shows in
+  // that frame instead of a frame later.
+  useLayoutEffect(() => {
     const path = liveStreamPath(binId, resumeFrom);
     // The page's inline script usually opened this stream already (early-stream.ts).
     const early = takeEarlyStream(path);
@@ -42,7 +84,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
     const handle = (type: StreamEventType, data: string) => {
       switch (type) {
         case "ready":
-          setStatus("live");
+          statusStore.set("live");
           return;
         case "request": {
           const request = JSON.parse(data) as RequestSummary;
@@ -74,7 +116,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
           return;
         case "bin-deleted":
           source.close();
-          setStatus("bin-deleted");
+          statusStore.set("bin-deleted");
           return;
       }
     };
@@ -84,10 +126,10 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
     }
     source.onerror = () => {
       // CLOSED means the server refused the stream (the bin is gone); EventSource gives up.
-      setStatus(source.readyState === EventSource.CLOSED ? "bin-deleted" : "reconnecting");
+      statusStore.set(source.readyState === EventSource.CLOSED ? "bin-deleted" : "reconnecting");
     };
     return () => source.close();
-  }, [binId, resumeFrom]);
+  }, [binId, resumeFrom, statusStore]);
 
   useEffect(() => {
     if (revision === 0) return;
@@ -124,7 +166,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const forget = (requestId: string) => setState((current) => removeRequest(current, requestId));
   const forgetAll = () => setState({ requests: [], total: 0, nextCursor: null });
 
-  return { ...state, status, revision, forwardAttempt, loadOlder, forget, forgetAll };
+  return { ...state, statusStore, revision, forwardAttempt, loadOlder, forget, forgetAll };
 }
 
 /** Retention removed every capture up to `through` (ids sort by arrival), `removed` in all. */
