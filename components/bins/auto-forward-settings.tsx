@@ -4,6 +4,7 @@ import { type FormEvent, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { useBinPatch } from "./patch-bin";
 import type { BinForwardDto } from "@/lib/types";
+import { SettingsCard } from "./settings-card";
 
 type Props = {
   binId: string;
@@ -47,7 +48,7 @@ export function AutoForwardSettings({ binId, forward, onSaved }: Props) {
 
   const on = forward?.enabled === true;
   return (
-    <section aria-labelledby={`${id}-heading`} className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <SettingsCard labelledBy={`${id}-heading`} editing={editing}>
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 id={`${id}-heading`} className="text-sm font-semibold">
           Auto-forward
@@ -64,7 +65,7 @@ export function AutoForwardSettings({ binId, forward, onSaved }: Props) {
         )}
       </div>
       {!editing && (
-        <p className="mt-1 break-all text-sm text-zinc-600 dark:text-zinc-400" data-testid="auto-forward-summary">
+        <p className="mt-1 wrap-anywhere text-sm text-zinc-600 dark:text-zinc-400" data-testid="auto-forward-summary">
           {on && forward
             ? `On: every new capture goes to ${forward.url}, up to ${forward.maxAttempts} ${forward.maxAttempts === 1 ? "attempt" : "attempts"}.`
             : "Off. Send every new capture on to your app as it arrives, retried when the app is down."}
@@ -124,6 +125,6 @@ export function AutoForwardSettings({ binId, forward, onSaved }: Props) {
           {error}
         </p>
       )}
-    </section>
+    </SettingsCard>
   );
 }

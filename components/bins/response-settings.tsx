@@ -4,6 +4,7 @@ import dynamic from "next/dynamic";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { builtInAnswer, type ResponseSettings } from "@/lib/responses";
+import { SettingsCard } from "./settings-card";
 
 // The editor and its preview load on first use, keeping the bin page's first
 // hydration as light as it was.
@@ -22,7 +23,7 @@ export function ResponseSettingsPanel({ binId, settings, onSaved }: Props) {
   const [editing, setEditing] = useState(false);
   const summary = `${settings.response ? `Default ${settings.response.status}${settings.response.delayMs ? ` after ${settings.response.delayMs} ms` : ""}` : builtInAnswer}; ${settings.rules.length} ${settings.rules.length === 1 ? "rule" : "rules"}.`;
   return (
-    <section aria-labelledby="responses-heading" className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <SettingsCard labelledBy="responses-heading" editing={editing}>
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 id="responses-heading" className="text-sm font-semibold">
           Response
@@ -45,7 +46,7 @@ export function ResponseSettingsPanel({ binId, settings, onSaved }: Props) {
           }}
         />
       )}
-    </section>
+    </SettingsCard>
   );
 }
 

@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { useBinPatch } from "./patch-bin";
 import { type ProviderId, providerIds, providers } from "@/lib/signature-providers";
 import type { BinSignatureDto } from "@/lib/types";
+import { SettingsCard } from "./settings-card";
 
 type Props = {
   binId: string;
@@ -30,7 +31,7 @@ export function SignatureSettings({ binId, signature, onSaved, editing, setEditi
   }
 
   return (
-    <section aria-labelledby="signature-heading" className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <SettingsCard labelledBy="signature-heading" editing={editing !== null}>
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 id="signature-heading" className="text-sm font-semibold">
           Signature check
@@ -71,7 +72,7 @@ export function SignatureSettings({ binId, signature, onSaved, editing, setEditi
           {error}
         </p>
       )}
-    </section>
+    </SettingsCard>
   );
 }
 

@@ -113,9 +113,12 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
 
   return (
     <div className="flex flex-col gap-5">
-    <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
-    <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
-    <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />
+    {/* Dense: a card being edited takes a row of its own below the others, leaving no hole. */}
+    <div className="grid grid-flow-row-dense gap-4 lg:grid-cols-3">
+      <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
+      <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
+      <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />
+    </div>
     <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">
       <section aria-labelledby="requests-heading" className="flex min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
