@@ -50,7 +50,7 @@ test("name a bin and capture through its name", async ({ page, bin, request }) =
   const alias = `pw-${bin.id.slice(0, 8).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
   await page.goto(`/bins/${bin.id}`);
   await untilHydrated(page);
-  await page.getByLabel(/^Name \(optional\)/).fill(alias);
+  await page.getByRole("textbox", { name: "Name", exact: true }).fill(alias);
   await page.getByRole("button", { name: "Save name" }).click();
   await expect(page.getByTestId("bin-url")).toHaveText(new RegExp(`/b/${alias}$`));
 

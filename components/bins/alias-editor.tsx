@@ -26,17 +26,18 @@ export function AliasEditor({ binId, alias }: Props) {
   }
 
   return (
-    <form onSubmit={submit} aria-label="Bin name" className="mt-3 flex flex-wrap items-end gap-2 text-sm">
-      <label className="grid gap-1" htmlFor={`${id}-alias`}>
-        <span className="font-medium">Name (optional): capture at /b/&lt;name&gt;</span>
-        <input
-          id={`${id}-alias`}
-          value={value}
-          placeholder="stripe-dev"
-          onChange={(event) => setValue(event.target.value)}
-          className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono focus-visible:outline-2 focus-visible:outline-indigo-500 dark:border-zinc-700 dark:bg-zinc-950"
-        />
+    <form onSubmit={submit} aria-label="Bin name" className="mt-3 flex flex-wrap items-center gap-2 text-sm">
+      <label className="font-medium" htmlFor={`${id}-alias`}>
+        Name
       </label>
+      <input
+        id={`${id}-alias`}
+        value={value}
+        placeholder="stripe-dev"
+        aria-describedby={`${id}-hint`}
+        onChange={(event) => setValue(event.target.value)}
+        className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 font-mono focus-visible:outline-2 focus-visible:outline-indigo-500 dark:border-zinc-700 dark:bg-zinc-950"
+      />
       <Button type="submit" disabled={pending || value.trim() === "" || value.trim() === alias}>
         {pending ? "Saving…" : "Save name"}
       </Button>
@@ -45,7 +46,9 @@ export function AliasEditor({ binId, alias }: Props) {
           Remove name
         </Button>
       )}
-      <span className="basis-full text-xs text-zinc-500">3–64 lowercase letters, digits and hyphens. The id URL keeps working.</span>
+      <span id={`${id}-hint`} className="text-xs text-zinc-500">
+        Optional: capture at /b/&lt;name&gt; too. 3–64 lowercase letters, digits and hyphens; the id URL keeps working.
+      </span>
       {error && (
         <p role="alert" className="basis-full text-red-600 dark:text-red-400">
           {error}
