@@ -8,8 +8,10 @@ import path from "node:path";
  * each function and compiling it again on the main thread when it is first called.
  * Next's chunks run nearly all their code as a page starts (module factories, then
  * hydration), so the page waits less: a bin page opened in a fresh browser became
- * usable a median 90-130 ms sooner here (interleaved loads of both builds). Other
- * browsers read a comment.
+ * usable a median 73-208 ms sooner here (three series of interleaved loads of both
+ * builds). Other browsers read a comment.
+ * The extra first line would shift browser source maps (productionBrowserSourceMaps)
+ * and break subresource integrity (experimental.sri); neither is on.
  */
 export const eagerCompileHint = "//# allFunctionsCalledOnLoad\n";
 

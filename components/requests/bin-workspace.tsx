@@ -113,8 +113,8 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
 
   return (
     <div className="flex flex-col gap-5">
-    {/* Dense: a card being edited takes a row of its own below the others, leaving no hole. */}
-    <div className="grid grid-flow-row-dense gap-4 lg:grid-cols-3">
+    {/* One row of cards; stacked while one is edited (SettingsCard). */}
+    <div className="grid gap-4 lg:grid-cols-3 lg:has-[>[data-editing]]:grid-cols-1">
       <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
       <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
       <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />

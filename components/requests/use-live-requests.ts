@@ -19,11 +19,11 @@ export class LiveStatusStore {
 
   get = (): LiveStatus => this.status;
 
-  set(status: LiveStatus): void {
+  set = (status: LiveStatus): void => {
     if (status === this.status) return;
     this.status = status;
     for (const listener of this.listeners) listener();
-  }
+  };
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -33,10 +33,11 @@ export class LiveStatusStore {
 
 /**
  * What `select` reads from the stream's status; the server and hydration see
- * "connecting". Subscribed in a layout effect, which runs before the hook's own
- * (children's first), so a status set as the page hydrates re-renders the caller in the
- * same commit (useSyncExternalStore would subscribe a frame later). `select` must be
- * stable; the caller re-renders only when what it selects changes.
+ * "connecting". Subscribed in a layout effect, reading the store once as it subscribes,
+ * so a status set while the page hydrates is rendered in a synchronous update before
+ * the browser paints (useSyncExternalStore would subscribe in a passive effect, a frame
+ * later). `select` must be stable (defined outside the component); the caller
+ * re-renders only when what it selects changes.
  */
 export function useLiveStatus<T>(store: LiveStatusStore, select: (status: LiveStatus) => T): T {
   const [selected, setSelected] = useState(() => select("connecting"));
@@ -74,9 +75,11 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const resumeFrom = resumePoint(initialPage.requests[0]?.id);
 
   // A layout effect: the stream (usually opened by the page's inline script, and often
-  // ready already) is adopted in the commit that ends hydration, so "Live" shows in
-  // that frame instead of a frame later.
+  // ready already) is adopted as hydration commits, so "Live" is painted with the
+  // hydrated page instead of a frame later.
   useLayoutEffect(() => {
+    // A new stream (another resume point, a remount) is not live until it says so.
+    if (statusStore.get() !== "bin-deleted") statusStore.set("connecting");
     const path = liveStreamPath(binId, resumeFrom);
     // The page's inline script usually opened this stream already (early-stream.ts).
     const early = takeEarlyStream(path);
