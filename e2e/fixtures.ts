@@ -26,10 +26,9 @@ export async function untilHydrated(page: Page): Promise<void> {
 }
 
 /**
- * Waits until the bin page is hydrated and the selected capture is shown whole. The JSON
- * view loads its own script, and the panels below it move down when it arrives: a click
- * aimed at them before that can land on whatever was there (seen as a forward that was
- * never sent).
+ * Waits until the bin page is hydrated and the selected capture is shown whole: its
+ * panels appear only once it has loaded, and a click aimed at them before that can
+ * land on whatever was there (seen as a forward that was never sent).
  */
 export async function untilCaptureShown(page: Page): Promise<void> {
   await untilHydrated(page);

@@ -10,8 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.dispose());
 
-
-
 /** A new bin with these settings applied; fails the test if PATCH refuses them. */
 async function binWith(changes: unknown): Promise<BinDto> {
   const bin = await createBin(server.baseUrl);
