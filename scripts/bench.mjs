@@ -27,7 +27,7 @@
 //   --large-count N       10 MiB captures (default 20)
 //   --big-bin N           captures seeded into the big bin (default 100000)
 //   --page-repeats N      first-page API calls (default 10)
-//   --browser-repeats N   Chromium page loads (default 5)
+//   --browser-repeats N   Chromium page loads (default 9)
 //   --time-limit S        hard stop for the whole run (default 600)
 //   --keep                keep the temp dir (database, server logs) for inspection
 //   --help
@@ -65,7 +65,7 @@ function parseOptions(argv) {
       "large-count": { type: "string", default: "20" },
       "big-bin": { type: "string", default: "100000" },
       "page-repeats": { type: "string", default: "10" },
-      "browser-repeats": { type: "string", default: "5" },
+      "browser-repeats": { type: "string", default: "9" },
       "time-limit": { type: "string", default: "600" },
       keep: { type: "boolean", default: false },
       help: { type: "boolean", default: false },

@@ -517,6 +517,11 @@ async function pageUsableTimes(ctx, origin, binId) {
   const homeTimes = [];
   const fromDashboardTimes = [];
   try {
+    // Unrecorded, like the throughput phase's warm-up: a new process renders each page
+    // for the first time 100-250 ms slower (Next loads the route's modules), and the
+    // figures are about a running server.
+    await load(url, watchUsable);
+    await load(`${origin}/`, watchHomeHydrated, binId);
     for (let i = 0; i < ctx.opts.browserRepeats; i += 1) {
       const breakdown = await load(url, watchUsable);
       times.push(breakdown.usable);
