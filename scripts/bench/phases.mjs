@@ -6,7 +6,7 @@ import { chromiumFlags, chromiumPath } from "../chromium.mjs";
 import { performance } from "node:perf_hooks";
 import { request, requestJson, openStream } from "./http-client.mjs";
 import { jsonBody, runLoad } from "./load.mjs";
-import { assertAlive, readRss, sampleRss, settledRss } from "./processes.mjs";
+import { assertAlive, lowestSettledRss, readRss, sampleRss, settledRss } from "./processes.mjs";
 import { median, quantile, sleep, summarize } from "./stats.mjs";
 
 const MiB = 1024 * 1024;
@@ -265,11 +265,11 @@ export async function clientsPhase(ctx) {
   // `clients` streams (each on a bin not looked up before) add to a server already
   // holding the first ones. The first ones stay open, so the second cannot reuse
   // memory the first freed; their own figure is reported too, without a target.
-  const firstBaseline = await settledRss(ctx.hook.pid, { gc: true });
+  const firstBaseline = await lowestSettledRss(ctx.hook.pid);
   const firstStreams = await openStreams(ctx, firstBins);
   let streams = [];
   try {
-    const baseline = await settledRss(ctx.hook.pid, { settleMs: 2_000, gc: true });
+    const baseline = await lowestSettledRss(ctx.hook.pid);
     const firstPerClient = (baseline - firstBaseline) / opts.clients;
     const heapBefore = ctx.memoryUsage();
     const opening = performance.now();
@@ -277,7 +277,7 @@ export async function clientsPhase(ctx) {
     const openMs = performance.now() - opening;
     ctx.log(`[clients] ${streams.length} more streams open in ${fmt(openMs)} ms`);
 
-    const withClients = await settledRss(ctx.hook.pid, { settleMs: 2_000, gc: true });
+    const withClients = await lowestSettledRss(ctx.hook.pid);
     const perClient = (withClients - baseline) / opts.clients;
     // What the streams still hold after a full GC, apart from what V8 and the allocator keep.
     const heapAfter = ctx.memoryUsage();
