@@ -6,7 +6,7 @@ import { expect, test } from "@playwright/test";
 test("our --disable-features keeps every feature Playwright turns off, and turns off the omnibox popup", async ({ page }) => {
   await page.goto("chrome://version");
   const commandLine = (await page.locator("#command_line").textContent()) ?? "";
-  const lists = [...commandLine.matchAll(/--disable-features=(\S+)/g)].map((match) => match[1].split(","));
+  const lists = [...commandLine.matchAll(/--disable-features=(\S+)/g)].map((match) => (match[1] ?? "").split(","));
   expect(lists.length).toBeGreaterThan(0);
   // Chromium applies the last one only.
   const applied = new Set(lists.at(-1));

@@ -1,6 +1,6 @@
-// `npm test`: every test, in one run. Builds the production server when needed, then runs
-// unit and integration tests (vitest) and browser journeys (Playwright in Chromium), and
-// ends with the one line CI reads: "N passed, N failed".
+// `npm test`: every test, in one run. Builds the production server when needed, type-checks
+// the whole project, runs unit and integration tests (vitest) and browser journeys
+// (Playwright in Chromium), and ends with the one line CI reads: "N passed, N failed".
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -19,11 +19,16 @@ rmSync(playwrightReport, { force: true });
 const run = (command, args, env = {}) =>
   spawnSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1;
 
+// `next build` type-checks only when the bundle is rebuilt, and vitest and Playwright
+// strip types without checking them: a type error in a test would pass here and fail
+// the clean build in CI.
+const typecheckStatus = run("npx", ["tsc", "--noEmit"]);
+if (typecheckStatus !== 0) console.error("\nType check failed (tsc --noEmit): counted as one failure.");
 const vitestStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`]);
 const playwrightStatus = run("npx", ["playwright", "test"], { PLAYWRIGHT_JSON_OUTPUT_FILE: playwrightReport });
 
 let passed = 0;
-let failed = 0;
+let failed = typecheckStatus === 0 ? 0 : 1;
 if (existsSync(vitestReport)) {
   const report = JSON.parse(readFileSync(vitestReport, "utf8"));
   passed += report.numPassedTests;
