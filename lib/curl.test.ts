@@ -64,7 +64,14 @@ describe("toCurl", () => {
 describe("toCurl with a body holding NUL bytes", () => {
   it("pipes the body in through printf", () => {
     const command = toCurl({ method: "PUT", url: "http://h/b/x", headers: [], body: new Uint8Array([0, 1, 0x41]) });
-    expect(command).toMatch(/^printf '\\x00\\x01A' \| curl .* --data-binary @-$/);
+    expect(command).toMatch(/^printf -- '\\x00\\x01A' \| curl .* --data-binary @-$/);
+  });
+
+  it("writes a body that starts with dashes, as a multipart upload does", () => {
+    const body = new Uint8Array([...new TextEncoder().encode("--boundary\r\n"), 0, 0xff]);
+    const command = toCurl({ method: "POST", url: "http://h/b/x", headers: [], body });
+    const printf = command.slice(0, command.indexOf(" | curl "));
+    expect([...execFileSync("bash", ["-c", printf])]).toEqual([...body]);
   });
 });
 

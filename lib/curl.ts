@@ -61,7 +61,8 @@ export function toCurl(request: { method: string; url: string; headers: HeaderPa
   // curl's own 100-continue handshake for large bodies was not part of the original.
   parts.push("-H", quoteText("Expect:"));
   if (!request.body.includes(0)) return [...parts, "--data-binary", shellQuote(request.body)].join(" ");
-  return `printf ${printfFormat(request.body)} | ${[...parts, "--data-binary", "@-"].join(" ")}`;
+  // `--`: a multipart body starts with "--", which printf would take for an option.
+  return `printf -- ${printfFormat(request.body)} | ${[...parts, "--data-binary", "@-"].join(" ")}`;
 }
 
 /** The ready-to-paste example shown for a new bin. */
