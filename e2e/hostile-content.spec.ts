@@ -81,3 +81,19 @@ test("hostile keys and values stay text in the JSON view, the form fields view a
 
   await expectNothingRan(page, dialogs);
 });
+
+test("JSON nested too deep for the tree is shown as its text, selected on load, and the page keeps working", async ({ page, bin, send }) => {
+  // 1,000 levels in 6 KB overflowed the tree's stack and took the whole dashboard down.
+  const deep = `${'{"a":'.repeat(1000)}1${"}".repeat(1000)}`;
+  await send({ path: "/deep", headers: { "Content-Type": "application/json" }, body: deep });
+  const dialogs = await openWatched(page, bin.id);
+
+  await expect(page.getByTestId("json-tree-refusal")).toContainText("nested more than 64 levels deep");
+  await expect(page.getByTestId("body-raw")).toContainText('{"a":{"a":{"a":');
+  await expect(page.getByRole("tab", { name: "JSON" })).toHaveCount(0);
+
+  const nextId = await send({ path: "/next", headers: { "Content-Type": "application/json" }, body: '{"ok":true}' });
+  await page.locator(`[data-request-id="${nextId}"]`).click();
+  await expect(page.getByTestId("body-pretty")).toContainText("ok");
+  await expectNothingRan(page, dialogs);
+});

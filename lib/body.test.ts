@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { base64ToBytes, decodeText, formatBytes, hexDump, queryPairs, viewBody } from "./body";
+import { base64ToBytes, decodeText, formatBytes, hexDump, jsonTreeMaxDepth, jsonTreeMaxValues, jsonTreeRefusal, queryPairs, viewBody } from "./body";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -70,5 +70,39 @@ describe("helpers", () => {
     expect(formatBytes(0)).toBe("0 B");
     expect(formatBytes(1536)).toBe("1.5 KB");
     expect(formatBytes(10 * 1024 * 1024)).toBe("10.0 MB");
+  });
+});
+
+describe("jsonTreeRefusal", () => {
+  const refusal = (text: string) => jsonTreeRefusal(JSON.parse(text), text);
+  const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+
+  it("lets ordinary JSON through", () => {
+    expect(refusal('{"id":"evt_1","amount":1999,"created":1700000000000,"ratio":0.25,"tags":["a"],"n":null}')).toBeNull();
+  });
+
+  it("refuses values nested deeper than the tree renders, without overflowing the stack itself", () => {
+    expect(refusal(nested(jsonTreeMaxDepth))).toBeNull();
+    expect(refusal(nested(jsonTreeMaxDepth + 1))).toMatch(/nested more than 64 levels/);
+    expect(refusal(nested(100_000))).toMatch(/nested more than 64 levels/);
+  });
+
+  it("refuses more values than the tree can show without stalling the page", () => {
+    expect(refusal(JSON.stringify(Array.from({ length: jsonTreeMaxValues - 1 }, (_, i) => i)))).toBeNull();
+    expect(refusal(JSON.stringify(Array.from({ length: jsonTreeMaxValues }, (_, i) => i)))).toMatch(/more than 5,000 values/);
+  });
+
+  it("refuses numbers JSON.parse would change, and only those", () => {
+    expect(refusal('{"id":12345678901234567890}')).toMatch(/12345678901234567890 has more digits/);
+    expect(refusal("[0.1000000000000000000001]")).toMatch(/0\.1000000000000000000001/);
+    expect(refusal("[-123456789012345678]")).toMatch(/-123456789012345678/);
+    // Exact however they are written, or digits inside a string.
+    expect(refusal('[1.50000000000000000000, 1e21, 100000000000000000000000, 999999999999999, "12345678901234567890"]')).toBeNull();
+    expect(refusal('{"a\\"12345678901234567890":1}')).toBeNull();
+  });
+
+  it("decides which views a JSON body offers", () => {
+    const view = viewBody(new TextEncoder().encode('{"id":12345678901234567890}'), "application/json");
+    expect(view).toMatchObject({ kind: "json", treeRefusal: expect.stringContaining("12345678901234567890") });
   });
 });

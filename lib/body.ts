@@ -1,10 +1,13 @@
+import { formatCount } from "./format";
+
 /**
  * How a captured body is shown. Pure functions on bytes, shared by the dashboard
  * and tests; nothing here ever interprets a body as HTML or code.
  */
 export type BodyView =
   | { kind: "empty" }
-  | { kind: "json"; value: unknown; text: string }
+  /** `treeRefusal`: why the value is not offered as a tree (shown as its text instead), or null. */
+  | { kind: "json"; value: unknown; text: string; treeRefusal: string | null }
   | { kind: "form"; fields: [string, string][]; text: string }
   | { kind: "text"; text: string }
   | { kind: "binary" };
@@ -47,7 +50,8 @@ export function viewBody(bytes: Uint8Array, contentType: string | null): BodyVie
   const looksJson = type === "application/json" || type.endsWith("+json") || /^\s*[[{]/.test(text);
   if (looksJson) {
     try {
-      return { kind: "json", value: JSON.parse(text), text };
+      const value: unknown = JSON.parse(text);
+      return { kind: "json", value, text, treeRefusal: jsonTreeRefusal(value, text) };
     } catch {
       // Declared or shaped like JSON but not valid: show it as the text it is.
     }
@@ -56,6 +60,42 @@ export function viewBody(bytes: Uint8Array, contentType: string | null): BodyVie
     return { kind: "form", fields: [...new URLSearchParams(text)], text };
   }
   return { kind: "text", text };
+}
+
+/** The tree renders a component per level and per value: deeper or larger overflows the stack or stalls the page. */
+export const jsonTreeMaxDepth = 64;
+export const jsonTreeMaxValues = 5_000;
+
+/**
+ * Why a parsed JSON body should be shown as its text rather than as a tree: too deep,
+ * too many values, or a number the tree would show changed (JSON.parse turns
+ * 12345678901234567890 into 12345678901234567000). Null when the tree is faithful.
+ */
+export function jsonTreeRefusal(value: unknown, text: string): string | null {
+  // Iterative: the value may be nested far deeper than the call stack allows.
+  const pending: [unknown, number][] = [[value, 1]];
+  let values = 0;
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    values += 1;
+    if (values > jsonTreeMaxValues) return `it holds more than ${formatCount(jsonTreeMaxValues)} values`;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > jsonTreeMaxDepth) return `it is nested more than ${jsonTreeMaxDepth} levels deep`;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  const inexact = firstInexactNumber(text);
+  return inexact === null ? null : `the number ${inexact.length > 40 ? `${inexact.slice(0, 40)}…` : inexact} has more digits than a JavaScript number keeps`;
+}
+
+/** The first number literal in valid JSON text with more than 15 significant digits (all a double is sure to keep). */
+function firstInexactNumber(text: string): string | null {
+  // Strings first, so digits inside them are skipped with them.
+  for (const [token] of text.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
+    if (token.startsWith('"')) continue;
+    const digits = token.replace(/^-/, "").replace(/[eE].*$/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
+    if (digits.length > 15) return token;
+  }
+  return null;
 }
 
 /** Classic `offset  hex bytes  |ascii|` lines, 16 bytes each. */

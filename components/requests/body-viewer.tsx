@@ -40,6 +40,11 @@ export function BodyViewer({ bytes, contentType }: { bytes: Uint8Array; contentT
       </div>
       <div role="tabpanel" data-testid={`body-${tab}`}>
         {tab === "pretty" && <PrettyBody view={view} />}
+        {tab === "raw" && view.kind === "json" && view.treeRefusal && (
+          <p className="mb-2 text-xs text-zinc-500" data-testid="json-tree-refusal">
+            Valid JSON, shown as text: {view.treeRefusal}.
+          </p>
+        )}
         {tab === "raw" && <pre className={preClasses}>{decodeText(bytes) ?? "(binary: see the hex view)"}</pre>}
         {tab === "hex" && <pre className={preClasses}>{hexDump(bytes)}</pre>}
       </div>
@@ -51,7 +56,7 @@ const preClasses = "max-h-[32rem] overflow-auto whitespace-pre-wrap break-all ro
 
 function availableTabs(view: BodyView): Tab[] {
   if (view.kind === "binary") return ["hex"];
-  if (view.kind === "json" || view.kind === "form") return ["pretty", "raw", "hex"];
+  if ((view.kind === "json" && !view.treeRefusal) || view.kind === "form") return ["pretty", "raw", "hex"];
   return ["raw", "hex"];
 }
 
