@@ -97,3 +97,22 @@ test("JSON nested too deep for the tree is shown as its text, selected on load, 
   await expect(page.getByTestId("body-pretty")).toContainText("ok");
   await expectNothingRan(page, dialogs);
 });
+
+test("a capture whose detail fails to render leaves the list and the other captures working", async ({ page, bin, send }) => {
+  const goodId = await send({ path: "/good", headers: { "Content-Type": "application/json" }, body: '{"ok":true}' });
+  const badId = await send({ path: "/bad" });
+  // Our API never answers like this; a detail it cannot render stands in for any
+  // rendering failure still unknown, to check that it stays inside the detail pane.
+  await page.route(`**/api/bins/${bin.id}/requests/${badId}`, async (route) => {
+    const detail = (await (await route.fetch()).json()) as Record<string, unknown>;
+    await route.fulfill({ json: { ...detail, headers: null } });
+  });
+  await openWatched(page, bin.id);
+
+  await expect(page.getByRole("alert").filter({ hasText: "This request could not be shown" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Open its raw body" })).toHaveAttribute("href", `/api/bins/${bin.id}/requests/${badId}/raw`);
+  await page.locator(`[data-request-id="${goodId}"]`).click();
+  await expect(page.getByTestId("body-pretty")).toContainText("ok");
+  await send({ path: "/later" });
+  await expect(page.locator("[data-request-id]")).toHaveCount(3);
+});

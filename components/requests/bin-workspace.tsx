@@ -11,6 +11,7 @@ import { sampleCurl } from "@/lib/curl";
 import type { ResponseSettings } from "@/lib/responses";
 import type { ProviderId } from "@/lib/signature-providers";
 import type { BinDto, BinForwardDto, BinSignatureDto, RequestPage } from "@/lib/types";
+import { DetailBoundary } from "./detail-boundary";
 import { RequestDetailPanel } from "./request-detail";
 import { RequestList } from "./request-list";
 import { type LiveStatus, type LiveStatusStore, useLiveRequests, useLiveStatus } from "./use-live-requests";
@@ -157,15 +158,16 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
       </section>
       <section aria-label="Request detail" className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         {selectedId ? (
-          <RequestDetailPanel
-            key={`${selectedId}@${live.revision}`}
-            binId={binId}
-            requestId={selectedId}
-            onDeleted={onDeleted}
-            onSetUpSignature={setEditingSignature}
-            signatureProvider={signature?.provider ?? null}
-            liveForwardAttempt={live.forwardAttempt}
-          />
+          <DetailBoundary key={`${selectedId}@${live.revision}`} rawUrl={`/api/bins/${binId}/requests/${selectedId}/raw`}>
+            <RequestDetailPanel
+              binId={binId}
+              requestId={selectedId}
+              onDeleted={onDeleted}
+              onSetUpSignature={setEditingSignature}
+              signatureProvider={signature?.provider ?? null}
+              liveForwardAttempt={live.forwardAttempt}
+            />
+          </DetailBoundary>
         ) : (
           <p className="p-6 text-sm text-zinc-500">
             {live.requests.length === 0 ? "Requests you send to this bin appear here the moment they land." : "Select a request to see its headers, query and body."}
