@@ -1,4 +1,4 @@
-import { createBin, expect, holdScripts, test } from "./fixtures";
+import { createBin, expect, holdScripts, test, untilCaptureShown } from "./fixtures";
 
 test("a new bin shows its URL, then each request appears live with headers and pretty JSON", async ({ page, request }) => {
   await page.goto("/");
@@ -198,4 +198,21 @@ test("a bin deleted elsewhere while its page is open says so in place of the lis
   expect((await request.delete(`/api/bins/${bin.id}`)).status()).toBe(204);
   await expect(page.getByRole("alert").filter({ hasText: "This bin no longer exists" })).toBeVisible();
   await expect(page.getByTestId("live-status")).toHaveCount(0);
+});
+
+test("the capture on screen, deleted or cleared elsewhere, says it no longer exists", async ({ page, request, bin, send }) => {
+  const firstId = await send({ path: "/first", body: "one" });
+  const secondId = await send({ path: "/second", body: "two" });
+  await page.goto(`/bins/${bin.id}?r=${secondId}`);
+  await untilCaptureShown(page);
+  const gone = page.getByRole("status").filter({ hasText: "This request no longer exists" });
+
+  expect((await request.delete(`/api/bins/${bin.id}/requests/${secondId}`)).status()).toBe(204);
+  await expect(gone).toBeVisible();
+  await expect(page.locator("[data-request-id]")).toHaveCount(1);
+
+  await page.locator(`[data-request-id="${firstId}"]`).click();
+  await expect(page.getByTestId("body-raw")).toContainText("one");
+  expect((await request.delete(`/api/bins/${bin.id}/requests`)).status()).toBe(204);
+  await expect(gone).toBeVisible();
 });

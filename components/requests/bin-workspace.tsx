@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { AutoForwardSettings } from "@/components/bins/auto-forward-settings";
 import { CaptureLimit } from "@/components/bins/capture-limit";
 import { ResponseSettingsPanel } from "@/components/bins/response-settings";
@@ -31,7 +31,12 @@ type Props = {
 
 /** The live list of captures and the selected one's detail. */
 export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialCaptureLimit, initialSelectedId, initialSignature, initialForward, initialResponses }: Props) {
-  const live = useLiveRequests(binId, initialPage, initialTotal);
+  // The capture shown, and whether it was removed elsewhere (another tab, retention).
+  const shownRef = useRef<string | null>(null);
+  const [goneId, setGoneId] = useState<string | null>(null);
+  const live = useLiveRequests(binId, initialPage, initialTotal, (removed) => {
+    if (shownRef.current !== null && removed(shownRef.current)) setGoneId(shownRef.current);
+  });
   const binDeleted = useLiveStatus(live.statusStore, isBinDeleted);
   const [signature, setSignature] = useState(initialSignature);
   const [forward, setForward] = useState(initialForward);
@@ -59,6 +64,9 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
   }, [binId, live.revision]);
   const rows = useFirstScreenFirst(live.requests);
   const [selectedId, setSelectedId] = useState<string | null>(initialSelectedId ?? initialPage.requests[0]?.id ?? null);
+  useLayoutEffect(() => {
+    shownRef.current = selectedId;
+  }, [selectedId]);
   const [busy, setBusy] = useState<"clearing" | "loading" | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -157,7 +165,11 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
         </div>
       </section>
       <section aria-label="Request detail" className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        {selectedId ? (
+        {selectedId && goneId === selectedId ? (
+          <p role="status" className="p-6 text-sm text-zinc-500">
+            This request no longer exists: it was deleted, or the bin&apos;s retention removed it.
+          </p>
+        ) : selectedId ? (
           <DetailBoundary key={`${selectedId}@${live.revision}`} rawUrl={`/api/bins/${binId}/requests/${selectedId}/raw`}>
             <RequestDetailPanel
               binId={binId}

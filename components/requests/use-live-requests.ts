@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useLayoutEffect, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { BinEvent, RequestPage, RequestSummary } from "@/lib/types";
 import { liveStreamPath, resumePoint, type StreamEventType, streamEventTypes, takeEarlyStream } from "./early-stream";
 
@@ -60,8 +60,15 @@ export type LiveState = {
  * resumes from the newest capture the server rendered (or from the start of an empty
  * bin), so a capture that lands while the page loads is not lost; after a dropped
  * connection EventSource resumes from the last event it saw (Last-Event-ID).
+ * `onRemoved` hears of captures deleted, cleared or pruned anywhere, as a test of an id,
+ * so a view of one that is gone can say so.
  */
-export function useLiveRequests(binId: string, initialPage: RequestPage, initialTotal: number) {
+export function useLiveRequests(binId: string, initialPage: RequestPage, initialTotal: number, onRemoved?: (removed: (requestId: string) => boolean) => void) {
+  // The latest callback, without reopening the stream when it changes.
+  const onRemovedRef = useRef(onRemoved);
+  useLayoutEffect(() => {
+    onRemovedRef.current = onRemoved;
+  });
   const [state, setState] = useState<LiveState>({
     requests: initialPage.requests,
     total: initialTotal,
@@ -101,14 +108,17 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
         case "request-deleted": {
           const { id } = JSON.parse(data) as { id: string };
           setState((current) => removeRequest(current, id));
+          onRemovedRef.current?.((requestId) => requestId === id);
           return;
         }
         case "requests-cleared":
           setState({ requests: [], total: 0, nextCursor: null });
+          onRemovedRef.current?.(() => true);
           return;
         case "requests-pruned": {
           const { through, removed } = JSON.parse(data) as { through: string; removed: number };
           setState((current) => pruneThrough(current, through, removed));
+          onRemovedRef.current?.((requestId) => requestId <= through);
           return;
         }
         case "bin-updated":
