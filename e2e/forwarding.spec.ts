@@ -131,3 +131,23 @@ test("re-sign a stale Stripe capture so the target's stripe check accepts it", a
   await expect(panel.getByTestId("forward-answer").first()).toContainText("signature ok");
   await expect(panel.getByRole("list", { name: "Forwarding attempts" }).getByRole("listitem").nth(1)).toContainText("re-signed");
 });
+
+test("a refused forward replaces the earlier answer on screen and keeps the attempts", async ({ page, bin, send }) => {
+  target.respondWith(() => ({ status: 201, body: "made" }));
+  await send({ path: "/refused", body: "x" });
+  await page.goto(`/bins/${bin.id}`);
+  await untilCaptureShown(page);
+  const panel = page.getByTestId("forward-panel");
+  await panel.getByLabel("Target URL").fill(`${target.baseUrl}/ok`);
+  await panel.getByRole("button", { name: "Forward" }).click();
+  // The answer on show, and the same one inside the attempts list.
+  await expect(panel.getByTestId("forward-answer")).toHaveCount(2);
+  await expect(panel.getByTestId("forward-answer").first()).toContainText("201");
+
+  // A cloud metadata address is refused before anything is sent: the 201 above would read as its answer.
+  await panel.getByLabel("Target URL").fill("http://169.254.169.254/");
+  await panel.getByRole("button", { name: "Forward" }).click();
+  await expect(panel.getByRole("alert")).toBeVisible();
+  await expect(panel.getByTestId("forward-answer")).toHaveCount(1);
+  await expect(panel.getByRole("list", { name: "Forwarding attempts" }).getByRole("listitem")).toHaveCount(1);
+});

@@ -179,18 +179,19 @@ export function ForwardPanel({ binId, request, body, provider, liveAttempt = nul
           </fieldset>
         )}
         {problem && (
-          <p role="alert" className="text-sm text-red-600">
+          <p role="alert" className="text-sm text-red-600 wrap-anywhere">
             {problem}
           </p>
         )}
       </form>
       {loadError && (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 wrap-anywhere">
           {loadError}
         </p>
       )}
       {list?.job && <AutoForwardStatus job={list.job} />}
-      <div aria-live="polite">{latest && <AttemptAnswer key={latest.id} attempt={latest} />}</div>
+      {/* A refused try is the newest outcome: the answer to an earlier one would read as its. */}
+      <div aria-live="polite">{latest && !problem && <AttemptAnswer key={latest.id} attempt={latest} />}</div>
       {attempts.length > 0 && (
         <div>
           <h4 className="mb-1 text-xs font-semibold text-zinc-500">Attempts ({attempts.length})</h4>
@@ -263,7 +264,7 @@ function Outcome({ attempt }: { attempt: ForwardAttemptDto }) {
 function AttemptAnswer({ attempt }: { attempt: ForwardAttemptDto }) {
   if (attempt.error !== null) {
     return (
-      <p role="alert" className="text-sm text-red-600" data-testid="forward-error">
+      <p role="alert" className="text-sm text-red-600 wrap-anywhere" data-testid="forward-error">
         No answer after {attempt.durationMs} ms: {attempt.error}
       </p>
     );
