@@ -136,7 +136,20 @@ test("the bin's own capture limit is edited from the kept label, and lowering it
   await page.getByRole("button", { name: "Edit how many requests this bin keeps" }).click();
   const form = page.getByRole("form", { name: "Requests kept" });
   await form.getByLabel("Keep").fill("2");
+  // Deleting at once is asked first; declining keeps everything.
+  page.once("dialog", (dialog) => void dialog.dismiss());
   await form.getByRole("button", { name: "Save" }).click();
+  await expect(form.getByLabel("Keep")).toHaveValue("2");
+  expect((await (await request.get(`/api/bins/${bin.id}`)).json()).requestCount).toBe(3);
+  await expect(page.locator("[data-request-id]")).toHaveCount(3);
+  const asked = new Promise<string>((resolve) =>
+    page.once("dialog", (dialog) => {
+      resolve(dialog.message());
+      void dialog.accept();
+    }),
+  );
+  await form.getByRole("button", { name: "Save" }).click();
+  expect(await asked).toBe("Keep 2? The 1 oldest request is deleted now.");
   await expect(page.getByTestId("capture-limit")).toHaveText("2 / 2 kept");
   await expect(page.locator("[data-request-id]")).toHaveCount(2);
 

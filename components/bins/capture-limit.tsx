@@ -38,7 +38,11 @@ export function CaptureLimit({ binId, total, limit, onSaved }: Props) {
   function submit(event: FormEvent) {
     event.preventDefault();
     // The server judges the number (whole, 1 to the ceiling) and says why it refuses one.
-    void save(Number(value));
+    const keep = Number(value);
+    const lost = Number.isInteger(keep) && keep >= 1 ? total - keep : 0;
+    // Lowering the limit deletes at once, like Clear, which asks too.
+    if (lost > 0 && !window.confirm(`Keep ${formatCount(keep)}? The ${formatCount(lost)} oldest request${lost === 1 ? " is" : "s are"} deleted now.`)) return;
+    void save(keep);
   }
 
   if (!editing) {
