@@ -1,4 +1,4 @@
-import { createBin, expect, holdScripts, test, untilCaptureShown } from "./fixtures";
+import { createBin, expect, holdScripts, test, untilCaptureShown, untilHydrated } from "./fixtures";
 
 test("a new bin shows its URL, then each request appears live with headers and pretty JSON", async ({ page, request }) => {
   await page.goto("/");
@@ -77,8 +77,14 @@ test("the list is usable from the keyboard", async ({ page, bin, send }) => {
   await send({ path: "/three" });
   await page.goto(`/bins/${bin.id}`);
 
-  // The newest capture is selected on load; arrow keys move through the list.
+  // The newest capture is selected on load; the list is one Tab stop, and arrow keys move through it.
   await expect(page.getByTestId("detail-path")).toHaveText("/three");
+  await untilHydrated(page);
+  await page.getByRole("button", { name: "Clear" }).focus();
+  await page.keyboard.press("Tab");
+  await expect(page.locator("[data-request-id]").first()).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(page.locator("[data-request-id]:focus")).toHaveCount(0);
   await page.locator("[data-request-id]").first().focus();
   await page.keyboard.press("ArrowDown");
   await expect(page.getByTestId("detail-path")).toHaveText("/two");
@@ -89,6 +95,13 @@ test("the list is usable from the keyboard", async ({ page, bin, send }) => {
   await expect(page.getByTestId("detail-path")).toHaveText("/two");
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/[?&]r=/);
+
+  // Deleting from the keyboard leaves focus on the next capture, not on the page.
+  await page.getByRole("button", { name: "Delete", exact: true }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("[data-request-id]")).toHaveCount(2);
+  await expect(page.getByTestId("detail-path")).toHaveText("/one");
+  await expect(page.locator('[data-request-id][aria-current="true"]')).toBeFocused();
 });
 
 test("deleting and clearing are reflected live in every open dashboard", async ({ browser, page, bin, send }) => {

@@ -110,6 +110,8 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
     const neighbour = live.requests[index + 1] ?? live.requests[index - 1] ?? null;
     live.forget(requestId);
     select(neighbour?.id ?? null);
+    // The Delete button that had focus is gone with its panel: keep the keyboard in the list.
+    if (neighbour) requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-request-id="${neighbour.id}"]`)?.focus());
   }
 
   if (binDeleted) {

@@ -28,6 +28,10 @@ export function RequestList({ requests, selectedId, onSelect }: Props) {
     listRef.current?.querySelector<HTMLButtonElement>(`[data-request-id="${next.id}"]`)?.focus();
   }
 
+  // One Tab stop for the whole list, the selected row (else the first): arrows and j/k
+  // move within it, so a long list does not stand between the keyboard and the detail.
+  const tabStop = requests.some((request) => request.id === selectedId) ? selectedId : requests[0]?.id;
+
   return (
     <ul ref={listRef} aria-label="Captured requests" className="divide-y divide-zinc-200 dark:divide-zinc-800" onKeyDown={onKeyDown}>
       {requests.map((request) => {
@@ -37,6 +41,7 @@ export function RequestList({ requests, selectedId, onSelect }: Props) {
             <button
               type="button"
               data-request-id={request.id}
+              tabIndex={request.id === tabStop ? 0 : -1}
               aria-current={selected ? "true" : undefined}
               onClick={() => onSelect(request.id)}
               className={`flex w-full flex-col gap-1 px-3 py-2 text-left focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500 ${
