@@ -242,3 +242,16 @@ test("the capture on screen, deleted or cleared elsewhere, says it no longer exi
   expect((await request.delete(`/api/bins/${bin.id}/requests`)).status()).toBe(204);
   await expect(gone).toBeVisible();
 });
+
+test("a deleted bin's page says what happened and offers a new bin", async ({ page, request }) => {
+  const bin = await createBin(request);
+  expect((await request.delete(`/api/bins/${bin.id}`)).status()).toBe(204);
+
+  const response = await page.goto(`/bins/${bin.id}`);
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Nothing here" })).toBeVisible();
+  await expect(page.getByText("that bin was deleted, removed after standing idle, or never existed")).toBeVisible();
+  await page.getByRole("button", { name: "New bin" }).click();
+  await expect(page).toHaveURL(/\/bins\/[A-Za-z0-9_-]{22}$/);
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
+});
