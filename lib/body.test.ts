@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { base64ToBytes, decodeText, formatBytes, hexDump, jsonTreeMaxDepth, jsonTreeMaxValues, jsonTreeRefusal, queryPairs, viewBody } from "./body";
+import { base64ToBytes, decodeText, downloadExtension, formatBytes, hexDump, jsonTreeMaxDepth, jsonTreeMaxValues, jsonTreeRefusal, queryPairs, viewBody } from "./body";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -104,5 +104,18 @@ describe("jsonTreeRefusal", () => {
   it("decides which views a JSON body offers", () => {
     const view = viewBody(new TextEncoder().encode('{"id":12345678901234567890}'), "application/json");
     expect(view).toMatchObject({ kind: "json", treeRefusal: expect.stringContaining("12345678901234567890") });
+  });
+});
+
+describe("downloadExtension", () => {
+  it("names passive formats and keeps anything that would render or run as .bin", () => {
+    expect(downloadExtension("application/json; charset=utf-8")).toBe("json");
+    expect(downloadExtension("application/vnd.api+json")).toBe("json");
+    expect(downloadExtension("text/plain")).toBe("txt");
+    expect(downloadExtension("application/x-www-form-urlencoded")).toBe("txt");
+    expect(downloadExtension("text/csv")).toBe("csv");
+    for (const type of ["text/html", "image/svg+xml", "application/xml", "text/javascript", "application/octet-stream", null]) {
+      expect(downloadExtension(type)).toBe("bin");
+    }
   });
 });

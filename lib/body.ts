@@ -62,6 +62,19 @@ export function viewBody(bytes: Uint8Array, contentType: string | null): BodyVie
   return { kind: "text", text };
 }
 
+/**
+ * The file extension a downloaded body gets: a name that says what it holds for the
+ * passive formats only. Anything a browser or desktop would run or render when the
+ * file is opened (HTML, SVG, XML, scripts) stays `.bin`: a capture is a stranger's bytes.
+ */
+export function downloadExtension(contentType: string | null): string {
+  const type = mediaType(contentType);
+  if (type === "application/json" || type.endsWith("+json")) return "json";
+  if (type === "text/plain" || type === "application/x-www-form-urlencoded") return "txt";
+  if (type === "text/csv") return "csv";
+  return "bin";
+}
+
 /** The tree renders a component per level and per value: deeper or larger overflows the stack or stalls the page. */
 export const jsonTreeMaxDepth = 64;
 export const jsonTreeMaxValues = 5_000;

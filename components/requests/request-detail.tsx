@@ -100,9 +100,11 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         <p className="break-all font-mono text-xs text-zinc-500">{request.url}</p>
         <div className="flex flex-wrap gap-2">
           <CopyButton text={curl} label="Copy as cURL" />
-          <a className={buttonClasses("secondary")} href={`${rawUrl}?download=1`} download>
-            Download body
-          </a>
+          {request.size > 0 && (
+            <a className={buttonClasses("secondary")} href={`${rawUrl}?download=1`} download>
+              Download body
+            </a>
+          )}
           <Button variant="danger" onClick={remove} disabled={deleting}>
             {deleting ? "Deleting…" : "Delete"}
           </Button>

@@ -170,6 +170,9 @@ describe("one capture", () => {
     expect(download.body.toString()).toBe(html);
 
     expect((await getRaw(baseUrl, bin.id, id, "download=maybe")).status).toBe(422);
+
+    const jsonId = await captureOk(baseUrl, bin.id, { body: "{}", headers: { "Content-Type": "application/json" } });
+    expect((await getRaw(baseUrl, bin.id, jsonId, "download=1")).headers["content-disposition"]).toBe(`attachment; filename="${jsonId}.json"`);
   });
 
   it("deletes one capture", async () => {

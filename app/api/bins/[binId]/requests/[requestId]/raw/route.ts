@@ -1,3 +1,4 @@
+import { downloadExtension } from "@/lib/body";
 import { parseParams, parseQuery, withApi } from "@/lib/server/api";
 import { getRequestBodyOrThrow } from "@/lib/server/requests";
 import { rawBodyQuerySchema, requestParamsSchema } from "@/lib/validations/bins";
@@ -20,7 +21,7 @@ export const GET = withApi(async (request: Request, { params }: Context) => {
       "Content-Security-Policy": "sandbox; default-src 'none'",
       "X-Content-Type-Options": "nosniff",
       "Cache-Control": "no-store",
-      ...(asAttachment ? { "Content-Disposition": `attachment; filename="${requestId}.bin"` } : {}),
+      ...(asAttachment ? { "Content-Disposition": `attachment; filename="${requestId}.${downloadExtension(contentType)}"` } : {}),
     },
   });
 });
