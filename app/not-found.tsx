@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { ForgetMissingBin } from "@/components/bins/forget-missing-bin";
 import { NewBinButton } from "@/components/bins/new-bin-button";
 
 export const metadata: Metadata = { title: "Not found · Hookyard" };
@@ -8,6 +9,7 @@ export const metadata: Metadata = { title: "Not found · Hookyard" };
 export default function NotFound() {
   return (
     <div className="mx-auto max-w-3xl py-8">
+      <ForgetMissingBin />
       <h1 className="text-2xl font-semibold tracking-tight">Nothing here</h1>
       <p className="mt-3 text-zinc-600 dark:text-zinc-400">
         If you followed a bin&apos;s link, that bin was deleted, removed after standing idle, or never existed. Its

@@ -243,15 +243,41 @@ test("the capture on screen, deleted or cleared elsewhere, says it no longer exi
   await expect(gone).toBeVisible();
 });
 
-test("a deleted bin's page says what happened and offers a new bin", async ({ page, request }) => {
+test("a deleted bin's page says what happened, leaves the recent bins and offers a new bin", async ({ page, request }) => {
   const bin = await createBin(request);
+  await page.goto(`/bins/${bin.id}`);
+  await expect(page.getByTestId("live-status")).toHaveText("Live");
+  await page.goto("/");
+  await expect(page.locator(`a[href="/bins/${bin.id}"]`)).toBeVisible();
   expect((await request.delete(`/api/bins/${bin.id}`)).status()).toBe(204);
 
   const response = await page.goto(`/bins/${bin.id}`);
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Nothing here" })).toBeVisible();
   await expect(page.getByText("that bin was deleted, removed after standing idle, or never existed")).toBeVisible();
+  await page.getByRole("link", { name: "Your recent bins" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator(`a[href="/bins/${bin.id}"]`)).toHaveCount(0);
+  await page.goto(`/bins/${bin.id}`);
   await page.getByRole("button", { name: "New bin" }).click();
   await expect(page).toHaveURL(/\/bins\/[A-Za-z0-9_-]{22}$/);
   await expect(page.getByTestId("live-status")).toHaveText("Live");
+});
+
+test.describe("on a phone-sized screen", () => {
+  test.use({ viewport: { width: 375, height: 740 } });
+
+  test("tapping a capture brings its detail into view", async ({ page, bin, send }) => {
+    for (const path of ["/a", "/b", "/c"]) await send({ path });
+    await page.goto(`/bins/${bin.id}`);
+    await untilHydrated(page);
+    const detail = page.getByRole("region", { name: "Request detail" });
+    await expect(detail).not.toBeInViewport();
+
+    await page.locator("[data-request-id]").nth(1).click();
+    await expect(page.getByTestId("detail-path")).toHaveText("/b");
+    // Its top at the top of the screen, not merely a sliver of it showing below the list.
+    await expect.poll(() => detail.evaluate((element) => Math.round(element.getBoundingClientRect().top))).toBeLessThanOrEqual(80);
+    await expect(page.getByTestId("detail-path")).toBeInViewport();
+  });
 });

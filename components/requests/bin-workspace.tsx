@@ -79,6 +79,15 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
     window.history.replaceState(null, "", url);
   }
 
+  const detailRef = useRef<HTMLElement>(null);
+  function selectFromList(requestId: string, byPointer: boolean) {
+    select(requestId);
+    // Below the grid's lg breakpoint the detail sits under the list, out of sight: bring it up.
+    if (byPointer && window.matchMedia("(width < 64rem)").matches) {
+      requestAnimationFrame(() => detailRef.current?.scrollIntoView({ block: "start" }));
+    }
+  }
+
   async function clearAll() {
     if (!window.confirm("Delete every captured request in this bin?")) return;
     setBusy("clearing");
@@ -154,7 +163,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
             <EmptyState captureUrl={captureUrl} />
           ) : (
             <>
-              <RequestList requests={rows} selectedId={selectedId} onSelect={select} />
+              <RequestList requests={rows} selectedId={selectedId} onSelect={selectFromList} />
               {live.nextCursor && rows.length === live.requests.length && (
                 <div className="p-3">
                   <Button onClick={loadOlder} disabled={busy !== null} className="w-full justify-center">
@@ -166,7 +175,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
           )}
         </div>
       </section>
-      <section aria-label="Request detail" className="min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <section ref={detailRef} aria-label="Request detail" className="max-lg:min-h-[90vh] min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         {selectedId && goneId === selectedId ? (
           <p role="status" className="p-6 text-sm text-zinc-500">
             This request no longer exists: it was deleted, or the bin&apos;s retention removed it.

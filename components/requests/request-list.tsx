@@ -10,7 +10,8 @@ import { SignatureBadge } from "./signature-badge";
 type Props = {
   requests: RequestSummary[];
   selectedId: string | null;
-  onSelect: (requestId: string) => void;
+  /** `byPointer`: chosen by a click or tap rather than from the keyboard. */
+  onSelect: (requestId: string, byPointer: boolean) => void;
 };
 
 /** The captures, newest first. Arrow keys (or j/k) move the selection. */
@@ -24,7 +25,7 @@ export function RequestList({ requests, selectedId, onSelect }: Props) {
     const current = requests.findIndex((request) => request.id === selectedId);
     const next = requests[Math.min(requests.length - 1, Math.max(0, current + step))];
     if (!next) return;
-    onSelect(next.id);
+    onSelect(next.id, false);
     listRef.current?.querySelector<HTMLButtonElement>(`[data-request-id="${next.id}"]`)?.focus();
   }
 
@@ -43,7 +44,7 @@ export function RequestList({ requests, selectedId, onSelect }: Props) {
               data-request-id={request.id}
               tabIndex={request.id === tabStop ? 0 : -1}
               aria-current={selected ? "true" : undefined}
-              onClick={() => onSelect(request.id)}
+              onClick={(event) => onSelect(request.id, event.detail > 0)}
               className={`flex w-full flex-col gap-1 px-3 py-2 text-left focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500 ${
                 selected ? "bg-indigo-50 dark:bg-indigo-950/60" : "hover:bg-zinc-50 dark:hover:bg-zinc-800/60"
               }`}
