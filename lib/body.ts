@@ -42,12 +42,16 @@ function mediaType(contentType: string | null): string {
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
+function isJsonType(type: string): boolean {
+  return type === "application/json" || type.endsWith("+json");
+}
+
 export function viewBody(bytes: Uint8Array, contentType: string | null): BodyView {
   if (bytes.length === 0) return { kind: "empty" };
   const text = decodeText(bytes);
   if (text === null) return { kind: "binary" };
   const type = mediaType(contentType);
-  const looksJson = type === "application/json" || type.endsWith("+json") || /^\s*[[{]/.test(text);
+  const looksJson = isJsonType(type) || /^\s*[[{]/.test(text);
   if (looksJson) {
     try {
       const value: unknown = JSON.parse(text);
@@ -69,7 +73,7 @@ export function viewBody(bytes: Uint8Array, contentType: string | null): BodyVie
  */
 export function downloadExtension(contentType: string | null): string {
   const type = mediaType(contentType);
-  if (type === "application/json" || type.endsWith("+json")) return "json";
+  if (isJsonType(type)) return "json";
   if (type === "text/plain" || type === "application/x-www-form-urlencoded") return "txt";
   if (type === "text/csv") return "csv";
   return "bin";

@@ -118,7 +118,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
         case "requests-pruned": {
           const { through, removed } = JSON.parse(data) as { through: string; removed: number };
           setState((current) => pruneThrough(current, through, removed));
-          onRemovedRef.current?.((requestId) => requestId <= through);
+          onRemovedRef.current?.((requestId) => prunedBy(requestId, through));
           return;
         }
         case "bin-updated":
@@ -182,9 +182,14 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   return { ...state, statusStore, revision, forwardAttempt, loadOlder, forget, forgetAll };
 }
 
+/** Ids sort by arrival, so pruning through an id removes it and every older one. */
+function prunedBy(requestId: string, through: string): boolean {
+  return requestId <= through;
+}
+
 /** Retention removed every capture up to `through` (ids sort by arrival), `removed` in all. */
 export function pruneThrough(state: LiveState, through: string, removed: number): LiveState {
-  const kept = state.requests.filter((request) => request.id > through);
+  const kept = state.requests.filter((request) => !prunedBy(request.id, through));
   return {
     requests: kept,
     total: Math.max(0, state.total - removed),
