@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 /** Exit codes scripts can rely on. */
 export const exitCodes = Object.freeze({ ok: 0, runtime: 1, usage: 2 });
 
-export const usage = `Usage: hookyard forward <bin URL> --to <target URL> [options]
+export const usage = `Usage: hookyard forward <bin URL> --to <target URL> --token <token> [options]
 
 Relays every new capture of a Hookyard bin to a target, typically your app on
 localhost, exactly as the one-click forward sends it: the captured method, the
@@ -25,6 +25,9 @@ time, method, path, the target's status (or the error in words), milliseconds.
 Options:
   -t, --to <URL>       where to send captures (http or https), e.g.
                        http://localhost:3000/webhooks
+      --token <token>  the bin's owner token (from POST /api/bins, or an owner
+                       link made under Access on the bin's page); or set
+                       HOOKYARD_TOKEN. The capture URL alone opens nothing
       --no-path        do not append the captured sub-path and query to the target
       --from-start     with no state file yet, first deliver every capture
                        already in the bin
@@ -63,6 +66,7 @@ export class UsageError extends Error {}
  *   fromStart: boolean;
  *   stateFile: string;
  *   timeoutMs: number;
+ *   token: string;
  * }} RelayOptions
  * @typedef {{ env?: Record<string, string | undefined>; platform?: NodeJS.Platform; home?: string }} StateContext
  *   where the default state file goes (the process's own when not given)
@@ -100,6 +104,8 @@ export function parseCommand(argv, context = {}) {
   const target = parseTargetUrl(values.to);
   const timeoutMs = values.timeout === undefined ? 30_000 : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new UsageError(`--timeout must be a whole number of milliseconds, got "${values.timeout}".`);
+  const token = values.token ?? (context.env ?? process.env).HOOKYARD_TOKEN;
+  if (!token) throw new UsageError("No token given: add --token <token> (or set HOOKYARD_TOKEN); the bin's page makes one under Access.");
   return {
     kind: "forward",
     options: {
@@ -110,6 +116,7 @@ export function parseCommand(argv, context = {}) {
       fromStart: values["from-start"] ?? false,
       stateFile: values.state ?? defaultStateFile(server, binId, target, context),
       timeoutMs,
+      token,
     },
   };
 }
@@ -120,6 +127,7 @@ const optionSpec = /** @type {const} */ ({
   "no-path": { type: "boolean" },
   "from-start": { type: "boolean" },
   state: { type: "string" },
+  token: { type: "string" },
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },

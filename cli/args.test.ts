@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { defaultStateFile, parseBinUrl, parseCommand, parseTargetUrl, UsageError } from "./args.mjs";
 
 const binId = "AbCdEfGhIjKlMnOpQrStUv";
-const context = { env: {}, platform: "linux" as const, home: "/home/dev" };
+const context = { env: { HOOKYARD_TOKEN: "hyk_token_from_the_environment_0000000000000" }, platform: "linux" as const, home: "/home/dev" };
 
 describe("parseBinUrl", () => {
   it("takes the capture URL, with or without a sub-path, query or trailing slash", () => {
@@ -47,13 +47,15 @@ describe("parseCommand", () => {
         fromStart: false,
         stateFile: defaultStateFile("https://hooks.example", binId, "http://localhost:3000/webhooks", context),
         timeoutMs: 30_000,
+        token: "hyk_token_from_the_environment_0000000000000",
       },
     });
   });
 
   it("reads every option, short and long", () => {
-    const command = parseCommand(["forward", `http://h/bins/${binId}`, "-t", "http://127.0.0.1:9/x", "--no-path", "--from-start", "--state", "/tmp/s.json", "--timeout", "500"], context);
-    expect(command).toMatchObject({ kind: "forward", options: { appendPath: false, fromStart: true, stateFile: "/tmp/s.json", timeoutMs: 500, target: "http://127.0.0.1:9/x" } });
+    const command = parseCommand(["forward", `http://h/bins/${binId}`, "-t", "http://127.0.0.1:9/x", "--no-path", "--from-start", "--state", "/tmp/s.json", "--timeout", "500", "--token", "hyk_given"], context);
+    expect(command).toMatchObject({ kind: "forward", options: { appendPath: false, fromStart: true, stateFile: "/tmp/s.json", timeoutMs: 500, target: "http://127.0.0.1:9/x", token: "hyk_given" } });
+    expect(() => parseCommand(["forward", `http://h/bins/${binId}`, "-t", "http://127.0.0.1:9/x"], { ...context, env: {} })).toThrow(/No token given/);
     expect(parseCommand(["--help"])).toEqual({ kind: "help" });
     expect(parseCommand(["forward", "-h"])).toEqual({ kind: "help" });
     expect(parseCommand(["-v"])).toEqual({ kind: "version" });

@@ -119,7 +119,7 @@ async function follow(options, api, cursor, io, hooks) {
   let response;
   try {
     // The standard SSE resume header: the server first replays every capture after it.
-    response = await fetch(`${api}/stream`, { headers: { accept: "text/event-stream", "last-event-id": cursor }, signal: io.stop });
+    response = await fetch(`${api}/stream`, { headers: { accept: "text/event-stream", "last-event-id": cursor, ...authorization(options) }, signal: io.stop });
   } catch (error) {
     throw new ConnectionLost(networkWords(error, options.server));
   }
@@ -216,7 +216,7 @@ async function fetchCapture(options, api, id) {
   /** @type {Response} */
   let response;
   try {
-    response = await fetch(`${api}/requests/${id}`, { signal: AbortSignal.timeout(options.timeoutMs) });
+    response = await fetch(`${api}/requests/${id}`, { headers: authorization(options), signal: AbortSignal.timeout(options.timeoutMs) });
   } catch (error) {
     throw new ConnectionLost(networkWords(error, options.server));
   }
@@ -293,7 +293,7 @@ export function send(url, method, headers, body, timeoutMs) {
 async function checkBin(options, api) {
   const response = await apiGet(options, api);
   if (response.status === 404) {
-    throw new RelayExit(exitCodes.runtime, `No bin ${options.binId} on ${options.server} (404): check the URL, or the bin was deleted.`);
+    throw new RelayExit(exitCodes.runtime, `No bin ${options.binId} on ${options.server} (404): check the URL and --token, or the bin was deleted.`);
   }
   if (!response.ok) throw new RelayExit(exitCodes.runtime, `${options.server} answered HTTP ${response.status} for bin ${options.binId}: ${await problem(response)}`);
   await response.body?.cancel();
@@ -317,7 +317,7 @@ async function newestCaptureId(options, api) {
  */
 async function apiGet(options, url) {
   try {
-    return await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs) });
+    return await fetch(url, { headers: authorization(options), signal: AbortSignal.timeout(options.timeoutMs) });
   } catch (error) {
     throw new RelayExit(exitCodes.runtime, `Cannot reach ${options.server}: ${networkWords(error, options.server)}.`);
   }
@@ -412,4 +412,12 @@ function clock(date) {
 export function printable(text) {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * The bin's token, sent to Hookyard's API only (never to the target).
+ * @param {RelayOptions} options
+ */
+function authorization(options) {
+  return { authorization: `Bearer ${options.token}` };
 }

@@ -38,6 +38,7 @@ describe("loadConfig", () => {
       rateLimitPerSecond: 50,
       rateLimitBurst: 200,
       binsPerIpPerHour: 100,
+      authFailuresPerMinute: 30,
       headersTimeoutMs: 30_000,
       requestTimeoutMs: 120_000,
       forward: {
@@ -77,6 +78,7 @@ describe("loadConfig", () => {
         RATE_LIMIT_PER_SECOND: "0",
         RATE_LIMIT_BURST: "7",
         BINS_PER_IP_PER_HOUR: "2",
+        AUTH_FAILURES_PER_MINUTE: "0",
         HEADERS_TIMEOUT_MS: "1000",
         REQUEST_TIMEOUT_MS: "2000",
         FORWARD_TIMEOUT_MS: "500",
@@ -105,6 +107,7 @@ describe("loadConfig", () => {
       rateLimitPerSecond: 0,
       rateLimitBurst: 7,
       binsPerIpPerHour: 2,
+      authFailuresPerMinute: 0,
       headersTimeoutMs: 1000,
       requestTimeoutMs: 2000,
       forward: {
@@ -179,6 +182,7 @@ describe("loadConfig", () => {
     ["RATE_LIMIT_PER_SECOND", "-1"],
     ["RATE_LIMIT_BURST", "0"],
     ["BINS_PER_IP_PER_HOUR", "many"],
+    ["AUTH_FAILURES_PER_MINUTE", "-1"],
     ["NODE_ENV", "staging"],
   ])("rejects %s=%s with a message naming the variable", (name, value) => {
     const error = configError({ [name]: value });

@@ -67,6 +67,8 @@ const envSchema = z.object({
   RATE_LIMIT_BURST: positiveInt(200),
   /** Bins one client IP may create per hour; 0 turns the limit off. */
   BINS_PER_IP_PER_HOUR: nonNegativeInt(100),
+  /** Failed attempts to open a bin (wrong token, unknown bin or alias) per client IP per minute; 0 turns the limit off. */
+  AUTH_FAILURES_PER_MINUTE: nonNegativeInt(30),
   /** Time a client has to send the request head, then the whole request (slowloris). */
   HEADERS_TIMEOUT_MS: positiveInt(30_000),
   REQUEST_TIMEOUT_MS: positiveInt(120_000),
@@ -112,6 +114,8 @@ export type ConfiguredBin = {
   rules: ResponseRule[];
   /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
   maxCaptures: number | null;
+  /** The owner token API clients and the dashboard open the bin with; null: capture only. */
+  token: string | null;
 };
 
 const configuredBinSchema = z
@@ -122,6 +126,11 @@ const configuredBinSchema = z
     response: responseSpecSchema.nullable().default(null),
     rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).default([]),
     maxCaptures: binMaxCapturesSchema.nullable().default(null),
+    token: z
+      .string()
+      .regex(/^[\x21-\x7e]{24,256}$/, "must be 24 to 256 visible ASCII characters (no spaces); `openssl rand -base64 32` makes one")
+      .nullable()
+      .default(null),
   })
   .refine((bin) => bin.id !== undefined || bin.alias !== undefined, "give the bin an id, an alias or both")
   .transform(
@@ -133,6 +142,7 @@ const configuredBinSchema = z
       response: bin.response,
       rules: bin.rules,
       maxCaptures: bin.maxCaptures,
+      token: bin.token,
     }),
   );
 
@@ -140,6 +150,9 @@ const configuredBinsSchema = z.array(configuredBinSchema).superRefine((bins, ctx
   const seen = { id: new Set<string>(), alias: new Set<string>() };
   bins.forEach((bin, index) => {
     if (seen.id.has(bin.id)) ctx.addIssue({ code: "custom", path: [index, "id"], message: `bin ${bin.id} is declared twice` });
+    if (bin.token && bins.some((other, otherIndex) => otherIndex < index && other.token === bin.token)) {
+      ctx.addIssue({ code: "custom", path: [index, "token"], message: "this token is already declared for another bin" });
+    }
     if (bin.alias && seen.alias.has(bin.alias)) ctx.addIssue({ code: "custom", path: [index, "alias"], message: `alias ${bin.alias} is declared twice` });
     seen.id.add(bin.id);
     if (bin.alias) seen.alias.add(bin.alias);
@@ -217,6 +230,8 @@ export type Config = {
   rateLimitBurst: number;
   /** 0 when bin creation is not limited. */
   binsPerIpPerHour: number;
+  /** 0 when failed attempts to open a bin are not limited. */
+  authFailuresPerMinute: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   forward: ForwardConfig;
@@ -270,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerSecond: values.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: values.RATE_LIMIT_BURST,
     binsPerIpPerHour: values.BINS_PER_IP_PER_HOUR,
+    authFailuresPerMinute: values.AUTH_FAILURES_PER_MINUTE,
     headersTimeoutMs: values.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
     forward: {

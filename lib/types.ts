@@ -32,8 +32,22 @@ export type BinDto = {
   response: ResponseSpec | null;
   /** Evaluated in order before the default; the first match answers. */
   rules: ResponseRule[];
-  /** The forwarding setting (or the remembered target); null when none was set or used yet. */
+  /** The forwarding setting (or the remembered target); null when none was set or used yet, and for a viewer. */
   forward: BinForwardDto | null;
+  /** What the caller's token allows: owner (everything) or viewer (a read-only share link). */
+  role: "owner" | "viewer";
+};
+
+/** A grant on a bin as its owner sees it: never the token, which is shown once when it is made. */
+export type BinLinkDto = {
+  id: string;
+  role: "owner" | "viewer";
+  /** creator: the token made with the bin; link: minted by an owner; configured: HOOKYARD_BINS. */
+  kind: "creator" | "link" | "configured";
+  label: string | null;
+  createdAt: string;
+  /** Milliseconds since the epoch; null: until revoked. */
+  expiresAt: number | null;
 };
 
 /**

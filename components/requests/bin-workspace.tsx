@@ -27,10 +27,12 @@ type Props = {
   initialSignature: BinSignatureDto | null;
   initialForward: BinForwardDto | null;
   initialResponses: ResponseSettings;
+  /** Opened with a read-only share link: captures only, no settings, nothing that changes or sends. */
+  readOnly?: boolean;
 };
 
 /** The live list of captures and the selected one's detail. */
-export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialCaptureLimit, initialSelectedId, initialSignature, initialForward, initialResponses }: Props) {
+export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialCaptureLimit, initialSelectedId, initialSignature, initialForward, initialResponses, readOnly = false }: Props) {
   // The capture shown, and whether it was removed elsewhere (another tab, retention).
   const shownRef = useRef<string | null>(null);
   const [goneId, setGoneId] = useState<string | null>(null);
@@ -134,23 +136,27 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
   return (
     <div className="flex flex-col gap-5">
     {/* One row of cards; stacked while one is edited (SettingsCard). */}
-    <div className="grid gap-4 lg:grid-cols-3 lg:has-[>[data-editing]]:grid-cols-1">
-      <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
-      <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
-      <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />
-    </div>
+    {!readOnly && (
+      <div className="grid gap-4 lg:grid-cols-3 lg:has-[>[data-editing]]:grid-cols-1">
+        <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
+        <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
+        <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />
+      </div>
+    )}
     <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">
       <section aria-labelledby="requests-heading" className="flex min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
           <h2 id="requests-heading" className="text-sm font-semibold">
             Requests <span className="font-normal text-zinc-500" data-testid="request-count">({live.total})</span>
           </h2>
-          <CaptureLimit binId={binId} total={live.total} limit={captureLimit} onSaved={setCaptureLimit} />
+          {!readOnly && <CaptureLimit binId={binId} total={live.total} limit={captureLimit} onSaved={setCaptureLimit} />}
           <div className="flex items-center gap-2">
             <StatusDot store={live.statusStore} />
-            <Button variant="ghost" onClick={clearAll} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
-              {busy === "clearing" ? "Clearing…" : "Clear"}
-            </Button>
+            {!readOnly && (
+              <Button variant="ghost" onClick={clearAll} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
+                {busy === "clearing" ? "Clearing…" : "Clear"}
+              </Button>
+            )}
           </div>
         </div>
         {error && (
@@ -189,6 +195,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
               onSetUpSignature={setEditingSignature}
               signatureProvider={signature?.provider ?? null}
               liveForwardAttempt={live.forwardAttempt}
+              readOnly={readOnly}
             />
           </DetailBoundary>
         ) : (

@@ -27,9 +27,11 @@ type Props = {
   signatureProvider: ProviderId | null;
   /** The bin's latest live auto-forward attempt; the forward panel reloads when it is this capture's. */
   liveForwardAttempt?: LiveForwardAttempt | null;
+  /** A share link's view: no delete, no forwarding, no one-off signature checks. */
+  readOnly?: boolean;
 };
 
-export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignature, signatureProvider, liveForwardAttempt = null }: Props) {
+export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignature, signatureProvider, liveForwardAttempt = null, readOnly = false }: Props) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [deleting, setDeleting] = useState(false);
 
@@ -105,9 +107,11 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
               Download body
             </a>
           )}
-          <Button variant="danger" onClick={remove} disabled={deleting}>
-            {deleting ? "Deleting…" : "Delete"}
-          </Button>
+          {!readOnly && (
+            <Button variant="danger" onClick={remove} disabled={deleting}>
+              {deleting ? "Deleting…" : "Delete"}
+            </Button>
+          )}
         </div>
       </header>
       <Section title="Signature">
@@ -117,6 +121,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
           verdict={request.signature}
           suggestedProvider={request.suggestedProvider}
           onSetUp={onSetUpSignature}
+          readOnly={readOnly}
         />
       </Section>
       <Section title="Query parameters">
@@ -128,9 +133,11 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
       <Section title="Body">
         <BodyViewer bytes={body} contentType={request.contentType} />
       </Section>
-      <Section title="Forward">
-        <ForwardPanel binId={binId} request={request} body={body} provider={signatureProvider} liveAttempt={liveForwardAttempt} />
-      </Section>
+      {!readOnly && (
+        <Section title="Forward">
+          <ForwardPanel binId={binId} request={request} body={body} provider={signatureProvider} liveAttempt={liveForwardAttempt} />
+        </Section>
+      )}
     </article>
   );
 }

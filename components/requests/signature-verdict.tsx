@@ -12,10 +12,12 @@ type Props = {
   verdict: SignatureVerdict;
   suggestedProvider: ProviderId | null;
   onSetUp: (provider: ProviderId) => void;
+  /** A share link's view: the verdict only. */
+  readOnly?: boolean;
 };
 
 /** The capture's verdict under the bin's check, and a one-off check with a typed-in secret. */
-export function SignatureVerdictPanel({ binId, requestId, verdict, suggestedProvider, onSetUp }: Props) {
+export function SignatureVerdictPanel({ binId, requestId, verdict, suggestedProvider, onSetUp, readOnly = false }: Props) {
   const [trying, setTrying] = useState(false);
   const [pending, setPending] = useState(false);
   const [trial, setTrial] = useState<SignatureVerdict | null>(null);
@@ -44,7 +46,7 @@ export function SignatureVerdictPanel({ binId, requestId, verdict, suggestedProv
     <div className="flex flex-col gap-2">
       {verdict.provider ? (
         <VerdictLine verdict={verdict} testId="signature-verdict" />
-      ) : suggestedProvider ? (
+      ) : suggestedProvider && !readOnly ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           This looks like a {providers[suggestedProvider].label} webhook.{" "}
           <Button variant="ghost" className="px-1 py-0 underline" onClick={() => onSetUp(suggestedProvider)}>
@@ -54,7 +56,7 @@ export function SignatureVerdictPanel({ binId, requestId, verdict, suggestedProv
       ) : (
         <p className="text-sm text-zinc-500">No signature check is set up for this bin.</p>
       )}
-      {trying ? (
+      {readOnly ? null : trying ? (
         <SignatureForm
           single
           initialProvider={verdict.provider ?? suggestedProvider ?? "stripe"}

@@ -36,7 +36,7 @@ describe("health and bins", () => {
     const before = Date.now();
     const response = await api(baseUrl, "/api/bins", { method: "POST" });
     expect(response.status).toBe(201);
-    const bin = response.json as { id: string; url: string; createdAt: string };
+    const bin = response.json as { id: string; url: string; token: string; createdAt: string };
     expect(bin.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(bin.url).toBe(`${baseUrl}/b/${bin.id}`);
     // SQLite's CURRENT_TIMESTAMP has whole seconds.
@@ -44,7 +44,9 @@ describe("health and bins", () => {
     expect(Date.parse(bin.createdAt)).toBeLessThanOrEqual(Date.now());
 
     const fetched = await api(baseUrl, `/api/bins/${bin.id}`);
-    expect(fetched.json).toEqual({ ...bin, requestCount: 0, captureLimit, signature: null, forward: null, alias: null, response: null, rules: [] } satisfies BinDto);
+    const { token, ...shown } = bin;
+    expect(token).toMatch(/^hyk_[A-Za-z0-9_-]{43}$/);
+    expect(fetched.json).toEqual({ ...shown, requestCount: 0, captureLimit, signature: null, forward: null, alias: null, response: null, rules: [], role: "owner" } satisfies BinDto);
     await captureOk(baseUrl, bin.id);
     await captureOk(baseUrl, bin.id, { method: "PURGE" });
     expect(((await api(baseUrl, `/api/bins/${bin.id}`)).json as BinDto).requestCount).toBe(2);

@@ -86,7 +86,7 @@ describe("hookyard forward", () => {
     const xBin = { "X-Bin": bin.id };
     const before = await captureOk(server.baseUrl, bin.id, { body: "before the relay started", headers: xBin });
     const stateFile = path.join(scratch, "kill.json");
-    const args = ["forward", bin.url, "--to", `${target.baseUrl}/webhooks`, "--state", stateFile];
+    const args = ["forward", bin.url, "--to", `${target.baseUrl}/webhooks`, "--token", bin.token, "--state", stateFile];
 
     const first = startRelay(args);
     await started(first);
@@ -162,7 +162,7 @@ describe("hookyard forward", () => {
   it("reconnects with Last-Event-ID when the server restarts, delivering what it missed once", async () => {
     const bin = await createBin(server.baseUrl);
     const xBin = { "X-Bin": bin.id };
-    const relay = startRelay(["forward", bin.url.replace("/b/", "/bins/"), "--to", `${target.baseUrl}/fixed?k=v`, "--no-path", "--state", path.join(scratch, "restart.json")]);
+    const relay = startRelay(["forward", bin.url.replace("/b/", "/bins/"), "--to", `${target.baseUrl}/fixed?k=v`, "--token", bin.token, "--no-path", "--state", path.join(scratch, "restart.json")]);
     await started(relay);
     await captureOk(server.baseUrl, bin.id, { path: "/one", body: "1", headers: xBin });
     await eventually(() => expect(relay.lines()).toHaveLength(1), 15_000);
@@ -188,7 +188,7 @@ describe("hookyard forward", () => {
     await captureOk(server.baseUrl, bin.id, { path: "/old", body: "old" });
     const nobody = `http://127.0.0.1:${await freePort()}`;
     // No --state: the default file goes under the cache directory, keyed by bin and target.
-    const relay = startRelay(["forward", bin.url, "--to", nobody, "--from-start"]);
+    const relay = startRelay(["forward", bin.url, "--to", nobody, "--token", bin.token, "--from-start"]);
     await eventually(() => expect(relay.lines()).toHaveLength(1), 15_000);
     expect(relay.lines()[0]).toMatch(line("POST", "/old", `error: connection refused by ${new URL(nobody).host} (nothing listening there)`));
     expect(readdirSync(path.join(scratch, "cache", "hookyard")).some((name) => name.startsWith(`relay-${bin.id}-`))).toBe(true);
@@ -198,7 +198,8 @@ describe("hookyard forward", () => {
     expect(relay.stderr()).toContain(`Bin ${bin.id} was deleted.`);
   }, 60_000);
 
-  it("refuses a bad URL with exit code 2, an unknown bin or an unreachable server with 1", async () => {
+  it("refuses a bad URL or a missing token with exit code 2, an unknown bin, a wrong token or an unreachable server with 1", async () => {
+    const unknownToken = `hyk_${"A".repeat(43)}`;
     const bad = await runToExit(["forward", "not-a-url", "--to", target.baseUrl]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"not-a-url" is not a URL');
@@ -208,13 +209,24 @@ describe("hookyard forward", () => {
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toContain("No target given");
 
-    const unknown = await runToExit(["forward", `${server.baseUrl}/b/AAAAAAAAAAAAAAAAAAAAAA`, "--to", target.baseUrl, "--state", path.join(scratch, "unknown.json")]);
+    const noToken = await runToExit(["forward", `${server.baseUrl}/b/AAAAAAAAAAAAAAAAAAAAAA`, "--to", target.baseUrl]);
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toContain("No token given");
+
+    // A real bin, but a token that is not its own: the same answer as for no bin at all.
+    const someone = await createBin(server.baseUrl);
+    const other = await createBin(server.baseUrl);
+    const wrong = await runToExit(["forward", someone.url, "--to", target.baseUrl, "--token", other.token, "--state", path.join(scratch, "wrong.json")]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`No bin ${someone.id} on ${server.baseUrl}`);
+
+    const unknown = await runToExit(["forward", `${server.baseUrl}/b/AAAAAAAAAAAAAAAAAAAAAA`, "--to", target.baseUrl, "--token", unknownToken, "--state", path.join(scratch, "unknown.json")]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(`No bin AAAAAAAAAAAAAAAAAAAAAA on ${server.baseUrl} (404)`);
     expect(existsSync(path.join(scratch, "unknown.json"))).toBe(false);
 
     const port = await freePort();
-    const unreachable = await runToExit(["forward", `http://127.0.0.1:${port}/b/AAAAAAAAAAAAAAAAAAAAAA`, "--to", target.baseUrl]);
+    const unreachable = await runToExit(["forward", `http://127.0.0.1:${port}/b/AAAAAAAAAAAAAAAAAAAAAA`, "--to", target.baseUrl, "--token", unknownToken]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain(`Cannot reach http://127.0.0.1:${port}: connection refused by 127.0.0.1:${port} (nothing listening there).`);
 

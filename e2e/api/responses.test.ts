@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binIdForAlias } from "@/lib/server/ids";
 import type { BinDto } from "@/lib/types";
-import { api, capture, captureOk, createBin, eventually, getRequest, listRequests, patchBin, request } from "../support/factories";
+import { api, capture, captureOk, createBin, eventually, getRequest, listRequests, patchBin, rememberToken, request } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 
 let server: TestServer;
@@ -220,14 +220,17 @@ describe("bins declared in configuration", () => {
       signature: { provider: "github", secrets: ["ci-secret-value"] },
       response: { status: 202, body: "configured" },
       rules: [{ method: "POST", path: { mode: "exact", value: "/fail" }, response: { status: 500 } }],
+      token: "ci-fixed-token-0123456789abcdef",
     },
-    { id: "Cfg0Bin0Fixed0Id000000", response: null },
+    { id: "Cfg0Bin0Fixed0Id000000", response: null, token: "second-declared-token-0123456789" },
   ];
 
   it("exist with their settings after every start, and configuration wins over edits", async () => {
     const configured = await startTestServer({ env: { HOOKYARD_BINS: JSON.stringify(declared) } });
     try {
       const id = binIdForAlias("ci-fixed");
+      rememberToken(id, declared[0]!.token);
+      rememberToken("Cfg0Bin0Fixed0Id000000", declared[1]!.token);
       const check = async () => {
         const bin = (await api(configured.baseUrl, `/api/bins/${id}`)).json as BinDto;
         expect(bin).toMatchObject({ id, alias: "ci-fixed", url: `${configured.baseUrl}/b/ci-fixed`, response: { status: 202, body: "configured" } });

@@ -5,7 +5,35 @@ import type { RequestDetail, RequestPage } from "../../lib/types.ts";
 
 /** Shared builders for the integration tests: every request goes to the real server. */
 
-export type CreatedBin = { id: string; url: string; createdAt: string };
+export type CreatedBin = { id: string; url: string; token: string; createdAt: string };
+
+/**
+ * Owner tokens of the bins these tests made or declared, by bin id. The helpers below
+ * send a bin's token with every request to its API (`/api/bins/{id}/...`) that carries
+ * no Authorization of its own, so tests read like an owner's client; a test of what
+ * happens without a token sends one of its own (or none) with `fetch` or `request`.
+ */
+const ownerTokens = new Map<string, string>();
+
+/** Declared bins (HOOKYARD_BINS) get their token from configuration: tell the helpers. */
+export function rememberToken(binId: string, token: string): void {
+  ownerTokens.set(binId, token);
+}
+
+export function tokenOf(binId: string): string {
+  const token = ownerTokens.get(binId);
+  if (!token) throw new Error(`no token known for bin ${binId}`);
+  return token;
+}
+
+/** `Authorization` for the owner of the bin `path` belongs to, when the caller set none. */
+export function withOwnerToken<Headers extends Record<string, unknown>>(path: string, headers: Headers | undefined): Headers | Record<string, string> {
+  const binId = /^\/api\/bins\/([A-Za-z0-9_-]{22})(?:[/?]|$)/.exec(path)?.[1];
+  const token = binId ? ownerTokens.get(binId) : undefined;
+  const given = headers ?? {};
+  if (!token || Object.keys(given).some((name) => name.toLowerCase() === "authorization")) return given;
+  return { ...given, Authorization: `Bearer ${token}` };
+}
 
 export type RawResponse = {
   status: number;
@@ -34,7 +62,7 @@ export function request(baseUrl: string, options: RequestOptions): Promise<RawRe
         port,
         method: options.method ?? "GET",
         path: options.path,
-        headers: options.headers as http.OutgoingHttpHeaders,
+        headers: Array.isArray(options.headers) ? options.headers : (withOwnerToken(options.path, options.headers as Record<string, unknown> | undefined) as http.OutgoingHttpHeaders),
         agent: false,
         timeout: options.timeoutMs ?? 10_000,
       },
@@ -103,11 +131,14 @@ export async function captureOk(baseUrl: string, binId: string, options: Capture
 export async function createBin(baseUrl: string, headers: Record<string, string> = {}): Promise<CreatedBin> {
   const response = await fetch(`${baseUrl}/api/bins`, { method: "POST", headers });
   if (response.status !== 201) throw new Error(`POST /api/bins answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as CreatedBin;
+  const bin = (await response.json()) as CreatedBin;
+  rememberToken(bin.id, bin.token);
+  return bin;
 }
 
 export async function api(baseUrl: string, path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; json: unknown; text: string }> {
-  const response = await fetch(`${baseUrl}${path}`, init);
+  const headers = init.headers instanceof Headers ? Object.fromEntries(init.headers) : (init.headers as Record<string, string> | undefined);
+  const response = await fetch(`${baseUrl}${path}`, { ...init, headers: withOwnerToken(path, headers) as Record<string, string> });
   const text = await response.text();
   let json: unknown;
   try {

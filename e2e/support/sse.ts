@@ -1,4 +1,5 @@
 import http from "node:http";
+import { withOwnerToken } from "./factories.ts";
 
 /** One parsed Server-Sent Events block. Comments (`: ping`) are kept as `comment`. */
 export type SseMessage =
@@ -35,6 +36,8 @@ export type OpenStreamOptions = {
    * meets a client that does not read (a slow client) from its very first byte.
    */
   paused?: boolean;
+  /** Extra request headers; the bin owner's Authorization is added unless one is given here. */
+  headers?: Record<string, string>;
 };
 
 function parseBlock(block: string): SseMessage | null {
@@ -78,7 +81,7 @@ export function openStream(baseUrl: string, binId: string, options: OpenStreamOp
         port,
         path,
         agent: false,
-        headers: { Accept: "text/event-stream", ...(options.lastEventId ? { "Last-Event-ID": options.lastEventId } : {}) },
+        headers: withOwnerToken(path, { Accept: "text/event-stream", ...(options.lastEventId ? { "Last-Event-ID": options.lastEventId } : {}), ...options.headers }),
       },
       (res) => {
         clearTimeout(headersTimer);

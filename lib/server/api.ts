@@ -1,6 +1,9 @@
 import { ZodError, type z } from "zod";
 import { getConfig } from "../config.ts";
 import type { BinDto } from "../types.ts";
+import { type AccessNeed, authorizeBin, type BinAccess } from "./access/authorize.ts";
+import { credentialsFrom } from "./access/credentials.ts";
+import type { GrantRole } from "./access/grants.ts";
 import type { BinRecord } from "./bins.ts";
 import { AppError, toProblem } from "./errors.ts";
 import { clientIpHeader, requestOrigin } from "./node-http.ts";
@@ -47,6 +50,22 @@ export function parseQuery<Schema extends z.ZodType>(schema: Schema, request: Re
   return schema.parse(Object.fromEntries(new URL(request.url).searchParams));
 }
 
+/**
+ * Path parameters (as `parseParams`) of a route under `/api/bins/{binId}`, once the
+ * request has shown it may `need` that bin (see authorizeBin).
+ * @throws AppError not_found (bad path, or no access), forbidden, too_many_requests
+ */
+export async function authorizedParams<Schema extends z.ZodType<{ binId: string }>>(
+  request: Request,
+  schema: Schema,
+  params: Promise<unknown>,
+  need: AccessNeed,
+): Promise<z.infer<Schema> & { access: BinAccess }> {
+  const parsed = await parseParams(schema, params);
+  const access = await authorizeBin(parsed.binId, need, credentialsFrom(request.headers, requestClientIp(request.headers)));
+  return { ...parsed, access };
+}
+
 /** Base of the capture URLs we hand out: PUBLIC_URL, else what the client used to reach us. */
 export function publicBaseUrl(headers: Headers): string {
   const config = getConfig();
@@ -63,8 +82,12 @@ export function captureUrl(baseUrl: string, name: string): string {
   return `${baseUrl}/b/${name}`;
 }
 
-export function toBinDto(bin: BinRecord, baseUrl: string): BinDto {
-  return {
+/**
+ * The bin as the API shows it to `role`: a viewer (a read-only share link) sees no
+ * secret hints and no forwarding target, which may carry credentials of its own.
+ */
+export function toBinDto(bin: BinRecord, baseUrl: string, role: GrantRole = "owner"): BinDto {
+  const dto: BinDto = {
     id: bin.id,
     url: captureUrl(baseUrl, bin.alias ?? bin.id),
     createdAt: bin.createdAt.toISOString(),
@@ -75,11 +98,23 @@ export function toBinDto(bin: BinRecord, baseUrl: string): BinDto {
     alias: bin.alias,
     response: bin.responses.response,
     rules: bin.responses.rules,
+    role,
   };
+  if (role === "owner") return dto;
+  return { ...dto, signature: dto.signature ? { ...dto.signature, secretHints: [] } : null, forward: null };
 }
 
-/** Reads a JSON request body; malformed JSON is the client's error, not ours. */
+/**
+ * Reads a JSON request body; malformed JSON is the client's error, not ours. Only a
+ * JSON media type is accepted: a cross-site form or a `text/plain` fetch can send a
+ * body without asking the browser's permission first, a JSON one cannot.
+ * @throws AppError unsupported_media_type, bad_request
+ */
 export async function readJson(request: Request): Promise<unknown> {
+  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+    throw new AppError("unsupported_media_type", "The request body must be JSON, sent with Content-Type: application/json.");
+  }
   try {
     return await request.json();
   } catch {

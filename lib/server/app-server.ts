@@ -2,6 +2,8 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import type { Config } from "../config.ts";
+import { authorizeBin } from "./access/authorize.ts";
+import { credentialsFrom } from "./access/credentials.ts";
 import { AutoForwarder } from "./auto-forward.ts";
 import { applyConfiguredBins } from "./bins.ts";
 import { captureRequest, clientIp, parseCaptureTarget, refuseConnect } from "./capture.ts";
@@ -55,7 +57,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const budget = new MemoryBudget(config.maxBufferedBodyBytes);
   const rateLimiter = config.rateLimitPerSecond > 0 ? new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
-  const streams = new LiveStreams(bus, { heartbeatMs: config.sseHeartbeatMs });
+  const streams = new LiveStreams(bus, {
+    heartbeatMs: config.sseHeartbeatMs,
+    authorize: async (req, binId) => {
+      await authorizeBin(binId, "read", credentialsFrom(req.headers, clientIp(req, config.trustProxy)));
+    },
+  });
   const sweeper = new RetentionSweeper(captureStore, bus, {
     captureTtlMs: config.captureTtlMs,
     binIdleTtlMs: config.binIdleTtlMs,

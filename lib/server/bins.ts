@@ -9,6 +9,8 @@ import { captureCounts, forgetCaptureCount } from "./capture-counts.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
+import { setConfiguredGrant } from "./access/grants.ts";
+import { hashToken, newGrantId, newToken } from "./access/tokens.ts";
 import { isBinId, newBinId } from "./ids.ts";
 import { RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
@@ -148,19 +150,23 @@ function creationLimiter(): RateLimiter | null {
 }
 
 /**
- * Creates a bin for the client at `clientIp`.
+ * Creates a bin for the client at `clientIp`, with its owner token: returned here once,
+ * only its hash is kept.
  * @throws AppError too_many_requests (with Retry-After) beyond BINS_PER_IP_PER_HOUR
  */
-export async function createBin(clientIp: string): Promise<{ id: string; createdAt: Date }> {
+export async function createBin(clientIp: string): Promise<{ id: string; createdAt: Date; token: string }> {
   const waitMs = creationLimiter()?.take(clientIp) ?? 0;
   if (waitMs > 0) {
     throw new AppError("too_many_requests", `Too many bins created from this address; retry in ${retryAfterSeconds(waitMs)} s.`, {
       "Retry-After": retryAfterSeconds(waitMs),
     });
   }
-  const bin = await getDb().bin.create({ data: { id: newBinId(), lastUsedAt: BigInt(Date.now()) } });
+  const token = newToken();
+  const bin = await getDb().bin.create({
+    data: { id: newBinId(), lastUsedAt: BigInt(Date.now()), grants: { create: { id: newGrantId(), tokenHash: hashToken(token), role: "owner", kind: "creator" } } },
+  });
   remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null });
-  return bin;
+  return { id: bin.id, createdAt: bin.createdAt, token };
 }
 
 /**
@@ -362,6 +368,7 @@ export async function applyConfiguredBins(bins: readonly ConfiguredBin[]): Promi
       const previousHolder = aliasCache().get(bin.alias);
       if (previousHolder && previousHolder !== bin.id) settingsCache().delete(previousHolder);
     }
+    await setConfiguredGrant(bin.id, bin.token);
     const settings = await loadSettings(bin.id);
     if (before && settings && JSON.stringify(before.signature) !== JSON.stringify(settings.signature)) {
       await rejudgeBin(bin.id, settings.signature);

@@ -10,6 +10,7 @@ export const statusByCode = {
   request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   validation_failed: 422,
   too_many_requests: 429,
   request_header_fields_too_large: 431,

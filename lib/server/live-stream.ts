@@ -10,6 +10,8 @@ import { listRequestsAfter } from "./requests.ts";
 
 export type LiveStreamOptions = {
   heartbeatMs: number;
+  /** Refuses (throws an AppError) a request that may not read the bin; see access/authorize.ts. */
+  authorize: (req: IncomingMessage, binId: string) => Promise<void>;
   /** A client that lets this much pile up unread is dropped; it resumes with Last-Event-ID. */
   maxBufferedBytes?: number;
   replayPageSize?: number;
@@ -28,6 +30,7 @@ export class LiveStreams {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly maxBufferedBytes: number;
   private readonly replayPageSize: number;
+  private readonly authorize: LiveStreamOptions["authorize"];
 
   constructor(
     private readonly bus: EventBus,
@@ -35,6 +38,7 @@ export class LiveStreams {
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.replayPageSize = options.replayPageSize ?? 500;
+    this.authorize = options.authorize;
     this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -61,6 +65,7 @@ export class LiveStreams {
         replay = true;
         resumeFrom = requested === fromTheStart ? undefined : requested;
       }
+      await this.authorize(req, binId);
       if (!(await binExists(binId))) throw binNotFound(binId);
     } catch (error) {
       sendProblem(res, error);

@@ -37,6 +37,14 @@ export class RateLimiter {
     return 0;
   }
 
+  /** Milliseconds until `key` has a token again, without taking one: 0 when it has one now. */
+  wait(key: string, now: number = Date.now()): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedAt) * this.perSecond) / 1_000);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.perSecond) * 1_000);
+  }
+
   /** Keys with a bucket in memory (for tests and diagnostics). */
   get size(): number {
     return this.buckets.size;

@@ -106,3 +106,21 @@ export const verifyOnceSchema = z
     }
     return parsed.data;
   });
+
+/** The longest a link may be made to last: a year. */
+export const maxLinkSeconds = 365 * 24 * 3600;
+
+export const grantParamsSchema = binParamsSchema.extend({
+  linkId: z.string().regex(/^[A-Za-z0-9_-]{16}$/, "not a link id"),
+});
+
+/**
+ * POST /api/bins/{binId}/links: a read-only share link (`viewer`), or a link that opens
+ * the bin as its owner on another device or for the relay CLI (`owner`).
+ */
+export const createLinkSchema = z.strictObject({
+  role: z.enum(["viewer", "owner"]).default("viewer"),
+  /** Seconds the link works for; null or absent: until revoked. */
+  expiresInSeconds: z.number().int().min(60, "at least 60 seconds").max(maxLinkSeconds, "at most a year").nullable().default(null),
+  label: z.string().trim().max(100, "at most 100 characters").nullable().default(null),
+});

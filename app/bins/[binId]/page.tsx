@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
-import { notFound, redirect } from "next/navigation";
+import { notFound } from "next/navigation";
+import { AccessLinks } from "@/components/bins/access-links";
 import { AliasEditor } from "@/components/bins/alias-editor";
 import { DeleteBinButton } from "@/components/bins/delete-bin-button";
 import { RememberBin } from "@/components/bins/remember-bin";
@@ -8,8 +9,11 @@ import { BinWorkspace } from "@/components/requests/bin-workspace";
 import { earlyStreamScript, liveStreamPath, resumePoint } from "@/components/requests/early-stream";
 import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
-import { captureUrl, publicBaseUrl } from "@/lib/server/api";
-import { findBin, markBinVisited, resolveBin } from "@/lib/server/bins";
+import { authorizeBin, type BinAccess } from "@/lib/server/access/authorize";
+import { credentialsFrom } from "@/lib/server/access/credentials";
+import { captureUrl, publicBaseUrl, requestClientIp } from "@/lib/server/api";
+import { findBin, markBinVisited } from "@/lib/server/bins";
+import { AppError } from "@/lib/server/errors";
 import { isBinId, isRequestId } from "@/lib/server/ids";
 import { listRequests } from "@/lib/server/requests";
 
@@ -19,13 +23,12 @@ type Props = { params: Promise<{ binId: string }>; searchParams: Promise<{ r?: s
 
 export default async function BinPage({ params, searchParams }: Props) {
   const { binId } = await params;
-  if (!isBinId(binId)) {
-    // /bins/{alias} opens the bin it names.
-    const named = await resolveBin(binId);
-    if (named) redirect(`/bins/${named.binId}`);
-  }
-  const bin = isBinId(binId) ? await findBin(binId) : null;
-  if (!bin) notFound();
+  // The page opens with the bin's cookie only (see access/cookies.ts); without it, it is
+  // the same "not found" as for a bin that does not exist, and an alias never leads to the id.
+  const access = isBinId(binId) ? await pageAccess(binId) : null;
+  const bin = access ? await findBin(binId) : null;
+  if (!bin || !access) notFound();
+  const readOnly = access.role !== "owner";
 
   const [firstPage, requestHeaders, query] = await Promise.all([
     listRequests(binId, { limit: 50 }),
@@ -50,7 +53,13 @@ export default async function BinPage({ params, searchParams }: Props) {
           <h1 id="bin-url-heading" className="text-sm font-semibold uppercase tracking-wide text-zinc-500">
             Your bin URL
           </h1>
-          <DeleteBinButton binId={binId} />
+          {readOnly ? (
+            <span className="rounded bg-zinc-100 px-2 py-1 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300" data-testid="read-only">
+              Read-only: opened with a share link
+            </span>
+          ) : (
+            <DeleteBinButton binId={binId} />
+          )}
         </div>
         <div className="mt-2 flex flex-wrap items-center gap-2">
           <code data-testid="bin-url" className="min-w-0 flex-1 truncate rounded bg-zinc-100 px-3 py-2 font-mono text-sm dark:bg-zinc-800">
@@ -58,7 +67,7 @@ export default async function BinPage({ params, searchParams }: Props) {
           </code>
           <CopyButton text={url} label="Copy URL" />
         </div>
-        <AliasEditor key={bin.alias ?? ""} binId={binId} alias={bin.alias} />
+        {!readOnly && <AliasEditor key={bin.alias ?? ""} binId={binId} alias={bin.alias} />}
         <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">
           Any method, any sub-path, any body: every request to this URL is kept exactly as sent. Try it:
         </p>
@@ -67,7 +76,19 @@ export default async function BinPage({ params, searchParams }: Props) {
           <CopyButton text={example} label="Copy curl" />
         </div>
       </section>
-      <BinWorkspace binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialCaptureLimit={bin.captureLimit} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} initialResponses={bin.responses} />
+      {!readOnly && <AccessLinks binId={binId} />}
+      <BinWorkspace readOnly={readOnly} binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialCaptureLimit={bin.captureLimit} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} initialResponses={bin.responses} />
     </div>
   );
+}
+
+/** The request's access to the bin, or null (no valid cookie, or too many failed tries). */
+async function pageAccess(binId: string): Promise<BinAccess | null> {
+  const requestHeaders = await headers();
+  try {
+    return await authorizeBin(binId, "read", credentialsFrom(requestHeaders, requestClientIp(requestHeaders)));
+  } catch (error) {
+    if (error instanceof AppError) return null;
+    throw error;
+  }
 }

@@ -1,12 +1,12 @@
 import { downloadExtension } from "@/lib/body";
-import { parseParams, parseQuery, withApi } from "@/lib/server/api";
+import { authorizedParams, parseQuery, withApi } from "@/lib/server/api";
 import { getRequestBodyOrThrow } from "@/lib/server/requests";
 import { rawBodyQuerySchema, requestParamsSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string; requestId: string }> };
 
 export const GET = withApi(async (request: Request, { params }: Context) => {
-  const { binId, requestId } = await parseParams(requestParamsSchema, params);
+  const { binId, requestId } = await authorizedParams(request, requestParamsSchema, params, "read");
   const { download } = parseQuery(rawBodyQuerySchema, request);
   const { body, contentType } = await getRequestBodyOrThrow(binId, requestId);
   const asAttachment = download === "1" || download === "true";

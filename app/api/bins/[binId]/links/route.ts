@@ -1,0 +1,16 @@
+import { authorizedParams, publicBaseUrl, readJson, withApi } from "@/lib/server/api";
+import { createLink, listLinks } from "@/lib/server/access/links";
+import { binParamsSchema, createLinkSchema } from "@/lib/validations/bins";
+
+type Context = { params: Promise<{ binId: string }> };
+
+export const GET = withApi(async (request: Request, { params }: Context) => {
+  const { binId } = await authorizedParams(request, binParamsSchema, params, "owner");
+  return Response.json({ links: await listLinks(binId) }, { headers: { "Cache-Control": "no-store" } });
+});
+
+export const POST = withApi(async (request: Request, { params }: Context) => {
+  const { binId } = await authorizedParams(request, binParamsSchema, params, "write");
+  const input = createLinkSchema.parse(await readJson(request));
+  return Response.json(await createLink(binId, input, publicBaseUrl(request.headers)), { status: 201, headers: { "Cache-Control": "no-store" } });
+});

@@ -1,0 +1,75 @@
+import { getDb } from "../db.ts";
+import { hashToken, newGrantId, newToken } from "./tokens.ts";
+
+/** owner reads and steers the bin; viewer reads its captures and changes nothing. */
+export type GrantRole = "owner" | "viewer";
+
+/** creator: made with the bin; link: minted by an owner; configured: a declared bin's token. */
+export type GrantKind = "creator" | "link" | "configured";
+
+export type Grant = { id: string; binId: string; role: GrantRole; kind: GrantKind; label: string | null; createdAt: Date; expiresAt: number | null };
+
+type GrantRow = { id: string; binId: string; role: string; kind: string; label: string | null; createdAt: Date; expiresAt: bigint | null };
+
+function toGrant(row: GrantRow): Grant {
+  return {
+    id: row.id,
+    binId: row.binId,
+    role: row.role === "owner" ? "owner" : "viewer",
+    kind: row.kind as GrantKind,
+    label: row.label,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt === null ? null : Number(row.expiresAt),
+  };
+}
+
+/** Mints a token for the bin and keeps its hash. The token is returned here and never again. */
+export async function createGrant(binId: string, grant: { role: GrantRole; kind: GrantKind; label?: string | null; expiresAt?: number | null }): Promise<{ grant: Grant; token: string }> {
+  const token = newToken();
+  const row = await getDb().binGrant.create({
+    data: {
+      id: newGrantId(),
+      binId,
+      tokenHash: hashToken(token),
+      role: grant.role,
+      kind: grant.kind,
+      label: grant.label ?? null,
+      expiresAt: grant.expiresAt === undefined || grant.expiresAt === null ? null : BigInt(grant.expiresAt),
+    },
+  });
+  return { grant: toGrant(row), token };
+}
+
+/** The live grant a token stands for, or null (unknown, revoked or expired). */
+export async function findGrant(token: string, now: number = Date.now()): Promise<Grant | null> {
+  const row = await getDb().binGrant.findUnique({ where: { tokenHash: hashToken(token) } });
+  if (!row) return null;
+  const grant = toGrant(row);
+  return grant.expiresAt !== null && grant.expiresAt <= now ? null : grant;
+}
+
+/** The bin's grants, newest first, expired ones left out. */
+export async function listGrants(binId: string, now: number = Date.now()): Promise<Grant[]> {
+  const rows = await getDb().binGrant.findMany({ where: { binId, OR: [{ expiresAt: null }, { expiresAt: { gt: BigInt(now) } }] }, orderBy: { createdAt: "desc" } });
+  return rows.map(toGrant);
+}
+
+/** Revokes one of the bin's grants; every browser and client holding its token loses access at once. Returns false when there was none. */
+export async function revokeGrant(binId: string, grantId: string): Promise<boolean> {
+  const { count } = await getDb().binGrant.deleteMany({ where: { id: grantId, binId } });
+  return count > 0;
+}
+
+/** Makes `token` the declared bin's one configured grant (an owner), replacing an earlier one. */
+export async function setConfiguredGrant(binId: string, token: string | null): Promise<void> {
+  const db = getDb();
+  await db.$transaction(async (tx) => {
+    await tx.binGrant.deleteMany({ where: { binId, kind: "configured" satisfies GrantKind } });
+    if (token !== null) {
+      const tokenHash = hashToken(token);
+      // The same token declared for another bin before: it now names this one.
+      await tx.binGrant.deleteMany({ where: { tokenHash } });
+      await tx.binGrant.create({ data: { id: newGrantId(), binId, tokenHash, role: "owner", kind: "configured" } });
+    }
+  });
+}
