@@ -1,6 +1,6 @@
 import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
 
-type Bin = { id: string; url: string };
+type Bin = { id: string; url: string; token: string };
 
 type SendOptions = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
 
@@ -50,6 +50,11 @@ export async function holdScripts(page: Page): Promise<() => void> {
 }
 
 export const test = base.extend<Fixtures>({
+  // The browser context's own client: a bin made through it leaves its token in the
+  // context's cookies, as one made with the New bin button does, so the pages open it.
+  request: async ({ context }, use) => {
+    await use(context.request);
+  },
   bin: async ({ request }, use) => {
     const bin = await createBin(request);
     await use(bin);

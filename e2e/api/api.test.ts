@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BinDto, RequestPage } from "../../lib/types.ts";
-import { api, capture, captureOk, connect, countCapturedRows, createBin, getRaw, getRequest, listRequests } from "../support/factories.ts";
+import { api, capture, captureOk, connect, countCapturedRows, createBin, getRaw, getRequest, listRequests, rememberToken } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { eagerCompileHint } from "../../scripts/compile-hints.mjs";
 
@@ -37,6 +37,7 @@ describe("health and bins", () => {
     const response = await api(baseUrl, "/api/bins", { method: "POST" });
     expect(response.status).toBe(201);
     const bin = response.json as { id: string; url: string; token: string; createdAt: string };
+    rememberToken(bin.id, bin.token);
     expect(bin.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(bin.url).toBe(`${baseUrl}/b/${bin.id}`);
     // SQLite's CURRENT_TIMESTAMP has whole seconds.

@@ -318,8 +318,10 @@ describe("input checks", () => {
       expect(response.status, JSON.stringify(body)).toBe(422);
       expect(response.text, JSON.stringify(body)).toMatch(message);
     }
-    const notJson = await api(server.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, { method: "POST", body: "{" });
+    const notJson = await api(server.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" });
     expect(notJson.status).toBe(400);
+    const notLabelledJson = await api(server.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, { method: "POST", body: JSON.stringify({ url: target.baseUrl }) });
+    expect(notLabelledJson.status).toBe(415);
     const missing = await forward(bin.id, "01ARZ3NDEKTSV4RRFFQ69G5FAV", { url: target.baseUrl });
     expect(missing.status).toBe(404);
     const otherBin = await createBin(server.baseUrl);

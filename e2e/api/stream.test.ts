@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RequestSummary } from "../../lib/types.ts";
-import { api, captureOk, createBin, listRequests } from "../support/factories.ts";
+import { api, captureOk, createBin, listRequests, tokenOf } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { openStream, requestIds, type SseClient } from "../support/sse.ts";
 
@@ -203,7 +203,7 @@ async function rawStream(binId: string): Promise<{ socket: Socket; received: () 
   socket.setEncoding("utf8");
   socket.on("data", (chunk: string) => (received += chunk));
   const ended = new Promise<void>((resolve) => socket.once("end", resolve));
-  socket.write(`GET /api/bins/${binId}/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+  socket.write(`GET /api/bins/${binId}/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${tokenOf(binId)}\r\n\r\n`);
   const deadline = Date.now() + 5_000;
   while (!received.includes("event: ready")) {
     if (Date.now() > deadline) throw new Error(`no ready event; got ${JSON.stringify(received)}`);
