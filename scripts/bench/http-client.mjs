@@ -34,7 +34,7 @@ export async function requestJson(url, options) {
  * is performance.now() when the chunk carrying it arrived. `closed` tells whether the
  * server or the network ended the stream.
  */
-export function openStream(baseUrl, binId, { timeoutMs = 30_000 } = {}) {
+export function openStream(baseUrl, binId, { timeoutMs = 30_000, token } = {}) {
   const listeners = new Set();
   const stream = { closed: false, closeReason: null, onEvent: (fn) => listeners.add(fn), offEvent: (fn) => listeners.delete(fn), close: () => req.destroy() };
   let resolveReady;
@@ -46,7 +46,7 @@ export function openStream(baseUrl, binId, { timeoutMs = 30_000 } = {}) {
   const readyTimer = setTimeout(() => req.destroy(new Error(`stream for ${binId} not ready within ${timeoutMs} ms`)), timeoutMs);
 
   // agent: false gives every stream its own socket, as 1,000 browser tabs would have.
-  const req = http.get(`${baseUrl}/api/bins/${binId}/stream`, { agent: false, headers: { accept: "text/event-stream" } }, (res) => {
+  const req = http.get(`${baseUrl}/api/bins/${binId}/stream`, { agent: false, headers: { accept: "text/event-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
     if (res.statusCode !== 200) {
       rejectReady(new Error(`stream for ${binId} answered ${res.statusCode}`));
       res.resume();

@@ -16,9 +16,12 @@ const KiB = 1024;
 const row = (phase, figure, unit, stats, target = null, note = "") => ({ phase, figure, unit, ...stats, target, note });
 const single = (value) => summarize([value]);
 
+/** A bin, with its owner token: every read of its API, stream and page sends it. */
 export async function createBin(ctx) {
   return requestJson(`${ctx.hook.url}/api/bins`, { method: "POST" });
 }
+
+const owner = (bin) => ({ authorization: `Bearer ${bin.token}` });
 
 /** Runs `fn` over `items` with at most `concurrency` in flight; results keep item order. */
 async function mapPool(items, concurrency, fn) {
@@ -167,7 +170,7 @@ export async function latencyPhase(ctx) {
   const { opts } = ctx;
   const probeBin = await createBin(ctx);
   const loadBin = await createBin(ctx);
-  const stream = openStream(ctx.hook.url, probeBin.id);
+  const stream = openStream(ctx.hook.url, probeBin.id, { token: probeBin.token });
   await stream.ready;
   const idle = [];
   const loaded = [];
@@ -235,7 +238,7 @@ async function openStreams(ctx, bins) {
   // Far below the listen backlog, so the time measured is the server's and not SYN
   // retries of an overflowing accept queue.
   return mapPool(bins, 100, async (bin) => {
-    const stream = openStream(ctx.hook.url, bin.id);
+    const stream = openStream(ctx.hook.url, bin.id, { token: bin.token });
     await stream.ready;
     return stream;
   }).catch((error) => {
@@ -345,7 +348,7 @@ export async function largeBodiesPhase(ctx) {
   const held = (key) => fmtMiB(usageAfter[key] - usageBefore[key]);
 
   // Check that what was acknowledged is stored whole.
-  const page = await requestJson(`${ctx.hook.url}/api/bins/${bin.id}/requests?limit=50`);
+  const page = await requestJson(`${ctx.hook.url}/api/bins/${bin.id}/requests?limit=50`, { headers: owner(bin) });
   const stored = page.requests.filter((r) => r.size === size).length;
   const growth = peak - baseline;
   ctx.log(`[large] ${opts.largeCount} × 10 MiB in ${fmt(totalMs)} ms; RSS ${fmtMiB(baseline)} → peak ${fmtMiB(peak)} (${samples} samples), after GC ${fmtMiB(after)} (JS heap ${held("heapUsed")}, external ${held("external")}, array buffers ${held("arrayBuffers")} more than before); ${stored} stored at full size`);
@@ -369,19 +372,19 @@ export async function bigBinPhase(ctx) {
   const seed = await runLoad({ url: `${ctx.hook.url}/b/${bin.id}/seed`, body: jsonBody(1024), connections: opts.connections, amount: opts.bigBin });
   const seedMs = performance.now() - seeding;
   assertAlive(ctx.hook);
-  const info = await requestJson(`${ctx.hook.url}/api/bins/${bin.id}`);
+  const info = await requestJson(`${ctx.hook.url}/api/bins/${bin.id}`, { headers: owner(bin) });
   ctx.log(`[big bin] seeded ${seed.ok2xx} captures (non-2xx ${seed.non2xx}, errors ${seed.errors}) in ${fmt(seedMs / 1000)} s; the bin holds ${info.requestCount}`);
 
   const pageTimes = [];
   for (let i = 0; i < opts.pageRepeats; i += 1) {
-    const response = await request(`${ctx.hook.url}/api/bins/${bin.id}/requests?limit=50`);
+    const response = await request(`${ctx.hook.url}/api/bins/${bin.id}/requests?limit=50`, { headers: owner(bin) });
     const count = response.status === 200 ? JSON.parse(response.text).requests.length : 0;
     if (count !== Math.min(50, info.requestCount)) throw new Error(`first page answered ${response.status} with ${count} items`);
     pageTimes.push(response.ms);
   }
   ctx.log(`[big bin] first page API: median ${fmt(median(pageTimes))} ms`);
 
-  const usable = await pageUsableTimes(ctx, ctx.hook.url, bin.id);
+  const usable = await pageUsableTimes(ctx, ctx.hook.url, bin);
   ctx.log(`[big bin] ${usable.method}: median ${fmt(median(usable.times))} ms`);
   const breakdownNote = usable.breakdowns
     ? `median ms: HTML received ${fmt(median(usable.breakdowns.map((b) => b.responseEnd)))}, item visible ${fmt(median(usable.breakdowns.map((b) => b.itemVisible)))}, EventSource created ${fmt(median(usable.breakdowns.map((b) => b.streamCreated)))}, ready ${fmt(median(usable.breakdowns.map((b) => b.streamReady)))}, Live ${fmt(median(usable.breakdowns.map((b) => b.live)))}`
@@ -481,13 +484,16 @@ function watchHomeHydrated(binId) {
  * in turn (interleaved, like bare and Hookyard in the throughput phase, so all see the
  * same machine), each in a fresh browser context.
  */
-async function pageUsableTimes(ctx, origin, binId) {
+async function pageUsableTimes(ctx, origin, bin) {
+  const binId = bin.id;
   const url = `${origin}/bins/${binId}`;
+  // The cookies the browser that made the bin holds (see lib/server/access/cookies.ts).
+  const cookies = [`/bins/${binId}`, `/api/bins/${binId}`].map((path) => ({ name: "hookyard_bin", value: bin.token, domain: new URL(origin).hostname, path }));
   const executablePath = chromiumPath();
   if (!executablePath || !existsSync(executablePath)) {
     const times = [];
     for (let i = 0; i < ctx.opts.browserRepeats; i += 1) {
-      const response = await request(url, { headers: { accept: "text/html" } });
+      const response = await request(url, { headers: { accept: "text/html", cookie: `hookyard_bin=${bin.token}` } });
       if (response.status !== 200) throw new Error(`bin page answered ${response.status}`);
       times.push(response.ms);
     }
@@ -501,6 +507,7 @@ async function pageUsableTimes(ctx, origin, binId) {
   const load = async (pageUrl, initScript, arg, after) => {
     const context = await browser.newContext();
     try {
+      await context.addCookies(cookies);
       const page = await context.newPage();
       // Settled, as a dashboard is by the time someone clicks on it.
       if (after) await page.goto(after, { waitUntil: "networkidle", timeout: 30_000 });
