@@ -9,7 +9,7 @@ import { getBinSettings } from "./bins.ts";
 import { capturedBody, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
-import { checkAddress, checkHost } from "./forward-policy.ts";
+import { categorize, checkAddress, checkHost, isLocalhostName, literalAddress, normalizeAddress } from "./forward-policy.ts";
 import { describeNetworkError, joinTargetUrl, wireHeaders } from "../forward-message.mjs";
 import { newRequestId } from "./ids.ts";
 import { resignRequest } from "./signatures/resign.ts";
@@ -21,26 +21,44 @@ export type Exchange =
 
 type Resolved = { address: string; family: 4 | 6 } | { error: string };
 
+/** How forwarding asks for a name's addresses: `dns.promises.lookup`'s shape, so tests can hand in their own. */
+export type LookupAll = (host: string, options: { all: true; verbatim: true }) => Promise<{ address: string; family: number }[]>;
+
+const loopbackFallback = [
+  { address: "127.0.0.1", family: 4 },
+  { address: "::1", family: 6 },
+];
+
 /**
  * Resolves the target's host once and picks the first address the policy allows. The
  * exchange then connects to exactly that address, so a second lookup cannot hand out
- * another one (DNS rebinding).
+ * another one (DNS rebinding). An address in any spelling (`127.1`, `0x7f000001`,
+ * `[::ffff:127.0.0.1]`) is judged as the address it is; `localhost` names (trailing dot
+ * and subdomains included) only ever mean loopback, whatever a resolver's search
+ * domains make of them.
  * @throws AppError forbidden when the host or every address it resolves to is not allowed
  */
-export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allowAddresses" | "allowHosts">): Promise<Resolved> {
+export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allowAddresses" | "allowHosts">, lookup: LookupAll = dnsLookup): Promise<Resolved> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const hostDecision = checkHost(host, policy.allowHosts);
   if (!hostDecision.allowed) throw refused(url, hostDecision.reason);
-  if (isIP(host)) {
-    const decision = checkAddress(host, policy.allowAddresses);
+  const literal = literalAddress(host);
+  if (literal) {
+    const decision = checkAddress(literal.address, policy.allowAddresses);
     if (!decision.allowed) throw refused(url, decision.reason);
-    return { address: host, family: isIP(host) as 4 | 6 };
+    return literal;
   }
+  const localhost = isLocalhostName(host);
   let addresses: { address: string; family: number }[];
   try {
-    addresses = await dnsLookup(host, { all: true, verbatim: true });
+    addresses = await lookup(localhost ? "localhost" : host, { all: true, verbatim: true });
   } catch (error) {
-    return { error: describeNetworkError(error, { host: url.host, timeoutMs: 0 }) };
+    if (!localhost) return { error: describeNetworkError(error, { host: url.host, timeoutMs: 0 }) };
+    addresses = loopbackFallback;
+  }
+  if (localhost) {
+    const loopback = addresses.filter((entry) => normalizeAddress(entry.address) && categorize(entry.address) === "loopback");
+    addresses = loopback.length > 0 ? loopback : loopbackFallback;
   }
   const decisions = addresses.map((entry) => ({ entry, decision: checkAddress(entry.address, policy.allowAddresses) }));
   const chosen = decisions.find(({ decision }) => decision.allowed);
@@ -49,7 +67,8 @@ export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allow
     const listed = addresses.map((entry) => entry.address).join(", ");
     throw refused(url, first && !first.allowed ? `${host} resolves to ${listed}; ${first.reason}` : `${host} resolves to no address`);
   }
-  return { address: chosen.entry.address, family: chosen.entry.family === 6 ? 6 : 4 };
+  // The address goes to the socket exactly as the resolver gave it, the one that was checked.
+  return { address: chosen.entry.address, family: isIP(chosen.entry.address) === 6 ? 6 : 4 };
 }
 
 function refused(url: URL, reason: string): AppError {
@@ -88,7 +107,11 @@ export function exchange(
     try {
       req = transport.request(
         {
-          hostname,
+          // The socket goes to the address that was checked, never to a fresh resolution
+          // of the name (the name still goes in Host and, for TLS, in SNI and the
+          // certificate check).
+          host: address.address,
+          family: address.family,
           port: url.port || (url.protocol === "https:" ? 443 : 80),
           method: request.method,
           path: request.path ?? `${url.pathname}${url.search}`,
@@ -96,7 +119,7 @@ export function exchange(
           headers: request.headers.flat(),
           setHost: false,
           agent: false,
-          // Connect to the address that was checked, never a fresh resolution.
+          // Belt and braces: should Node ever resolve, it gets the checked address too.
           lookup: (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
             if (options.all) callback(null, [{ address: address.address, family: address.family }]);
             else callback(null, address.address, address.family);
