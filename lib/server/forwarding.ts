@@ -12,7 +12,7 @@ import { AppError } from "./errors.ts";
 import { categorize, checkAddress, checkHost, isLocalhostName, literalAddress, normalizeAddress } from "./forward-policy.ts";
 import { describeNetworkError, joinTargetUrl, wireHeaders } from "../forward-message.mjs";
 import { newRequestId } from "./ids.ts";
-import { resignRequest } from "./signatures/resign.ts";
+import { hideSignatures, resignRequest } from "./signatures/resign.ts";
 
 /** What came back from one exchange: an answer, or a failure in words. */
 export type Exchange =
@@ -188,10 +188,10 @@ export async function forwardCapture(binId: string, requestId: string, input: Fo
   const { url, path } = captureDestination(input.url, row, input.appendPath);
   const method = input.method ?? row.method;
   const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : await capturedBody(row);
-  let headers: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
-  if (input.resign) headers = await resign(binId, headers, body);
+  const given: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
+  const { headers, signatureHeaders } = input.resign ? await resign(binId, given, body) : { headers: given, signatureHeaders: [] };
 
-  const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, automatic: false }, config);
+  const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, signatureHeaders, automatic: false }, config);
   await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
   return attempt;
 }
@@ -217,6 +217,8 @@ export type Outgoing = {
   headers: HeaderPair[];
   body: Uint8Array;
   resigned: boolean;
+  /** Headers holding signatures Hookyard computed: sent, but kept and answered as `(re-signed)`. */
+  signatureHeaders: string[];
   /** Sent by the auto-forward worker: a target outside the policy is recorded as a failed attempt. */
   automatic: boolean;
 };
@@ -242,6 +244,8 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
   const result: Exchange =
     "error" in target ? { kind: "error", error: target.error, durationMs: 0 } : await exchange(url, target, { method, headers: sent, body, path }, config);
 
+  const shown = hideSignatures(sent, outgoing.signatureHeaders, result.kind === "answer" ? { headers: result.headers, body: result.body } : null);
+  const answer = result.kind === "answer" ? { ...result, ...shown.answer } : result;
   const attempt = await getDb().forwardAttempt.create({
     data: {
       id: newRequestId(),
@@ -249,26 +253,26 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
       target: outgoing.target,
       url: `${url.origin}${path}`,
       method,
-      requestHeaders: JSON.stringify(sent),
+      requestHeaders: JSON.stringify(shown.sent),
       requestSize: body.length,
       resigned: outgoing.resigned,
       automatic: outgoing.automatic,
       durationMs: result.durationMs,
-      ...(result.kind === "answer"
-        ? { status: result.status, responseHeaders: JSON.stringify(result.headers), responseBody: new Uint8Array(result.body), responseTruncated: result.truncated }
-        : { error: result.error }),
+      ...(answer.kind === "answer"
+        ? { status: answer.status, responseHeaders: JSON.stringify(answer.headers), responseBody: new Uint8Array(answer.body), responseTruncated: answer.truncated }
+        : { error: answer.error }),
     },
   });
   return { attempt: toAttemptDto(attempt), result, refused };
 }
 
-async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<HeaderPair[]> {
+async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<{ headers: HeaderPair[]; signatureHeaders: string[] }> {
   const check = (await getBinSettings(binId))?.signature;
   const secret = check?.secrets[0];
   if (!check || !secret) throw new AppError("bad_request", "This bin has no signature secret to re-sign with: set up its signature check first.");
   const signed = resignRequest(check.provider, { headers, body, secret, nowSeconds: Math.floor(Date.now() / 1000) });
   if ("problem" in signed) throw new AppError("bad_request", `Cannot re-sign: ${signed.problem}.`);
-  return signed.headers;
+  return signed;
 }
 
 /**
