@@ -9,6 +9,7 @@ import { getBinSettings } from "./bins.ts";
 import { capturedBody, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
+import { viaHeader } from "./forward-loop.ts";
 import { categorize, checkAddress, checkHost, isLocalhostName, literalAddress, normalizeAddress } from "./forward-policy.ts";
 import { describeNetworkError, joinTargetUrl, wireHeaders } from "../forward-message.mjs";
 import { newRequestId } from "./ids.ts";
@@ -240,7 +241,8 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
     refused = true;
     target = { error: error.message };
   }
-  const sent = wireHeaders(url, method, outgoing.headers, body.length);
+  // Via marks the request as ours, so a capture of it here is not auto-forwarded again (forward-loop.ts).
+  const sent = wireHeaders(url, method, outgoing.headers, body.length, [viaHeader()]);
   const result: Exchange =
     "error" in target ? { kind: "error", error: target.error, durationMs: 0 } : await exchange(url, target, { method, headers: sent, body, path }, config);
 
