@@ -4,8 +4,8 @@ import type { HeaderPair } from "../types.ts";
 /**
  * Keeps auto-forward from chasing its own tail. Every request Hookyard's forwarder sends
  * (by hand, auto-forward, each retry) carries `Via: 1.1 hookyard-<id>`, the header HTTP
- * intermediaries add to what they pass on (RFC 9110 §7.6.3), so proxies and CDNs keep
- * it; `<id>` is this process's. A capture that carries our own entry came back to us
+ * intermediaries add to what they pass on and keep from earlier hops (RFC 9110
+ * §7.6.3); `<id>` is this process's. A capture that carries our own entry came back to us
  * through our own forwarder, whatever name, alias, proxy or address it took on the
  * way, and is stored but not auto-forwarded again. A chain through several Hookyards
  * (A → B → A, each adding its entry) stops the same way once it reaches one a second
