@@ -1,5 +1,6 @@
 import { ConfigError, getConfig } from "./lib/config.ts";
 import { startServer } from "./lib/server/app-server.ts";
+import { describeAllowList } from "./lib/server/forward-policy.ts";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 
@@ -7,6 +8,8 @@ try {
   const config = getConfig();
   const running = await startServer(config);
   console.log(`Hookyard listening on ${running.url} (database ${config.databaseFile})`);
+  // The operator sees what visitors can make this machine connect to, set or derived from HOST.
+  console.log(`Forwarding may connect to: ${describeAllowList(config.forward.allowAddresses)} addresses (FORWARD_ALLOW_ADDRESSES)`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -23,7 +23,7 @@ describe("loadConfig", () => {
     expect(load({})).toEqual({
       env: "production",
       port: 3000,
-      host: "0.0.0.0",
+      host: "127.0.0.1",
       databaseFile: path.resolve("data/hookyard.db"),
       publicUrl: undefined,
       maxBodyBytes: 10 * 1024 * 1024,
@@ -206,6 +206,48 @@ describe("loadConfig", () => {
       if (saved === undefined) delete process.env.PORT;
       else process.env.PORT = saved;
     }
+  });
+});
+
+describe("the forwarding address policy", () => {
+  const category = (name: string) => ({ kind: "category", category: name });
+  const laptop = [category("loopback"), category("private"), category("public")];
+  const publicOnly = [category("public")];
+
+  it.each([
+    [undefined, laptop],
+    ["127.0.0.1", laptop],
+    ["127.0.0.2", laptop],
+    ["localhost", laptop],
+    ["LOCALHOST", laptop],
+    ["::1", laptop],
+    ["[::1]", laptop],
+    ["0.0.0.0", publicOnly],
+    ["::", publicOnly],
+    ["192.168.1.20", publicOnly],
+    ["10.0.0.3", publicOnly],
+    ["::ffff:0.0.0.0", publicOnly],
+    ["hooks.example.com", publicOnly],
+    // Names other than localhost itself are not trusted to stay on loopback.
+    ["app.localhost", publicOnly],
+  ])("HOST=%s without FORWARD_ALLOW_ADDRESSES allows %j", (host, rules) => {
+    expect(load(host === undefined ? {} : { HOST: host }).forward.allowAddresses).toEqual(rules);
+  });
+
+  it("lets an explicit FORWARD_ALLOW_ADDRESSES win over what HOST implies, both ways", () => {
+    expect(load({ HOST: "0.0.0.0", FORWARD_ALLOW_ADDRESSES: "loopback,private,public" }).forward.allowAddresses).toEqual(laptop);
+    expect(load({ HOST: "127.0.0.1", FORWARD_ALLOW_ADDRESSES: "public" }).forward.allowAddresses).toEqual(publicOnly);
+    expect(load({ HOST: "0.0.0.0", FORWARD_ALLOW_ADDRESSES: "10.1.0.0/16" }).forward.allowAddresses).toEqual([
+      { kind: "cidr", text: "10.1.0.0/16", family: 4, network: "10.1.0.0", prefix: 16 },
+    ]);
+  });
+
+  it("treats an empty FORWARD_ALLOW_ADDRESSES as unset, like every other variable", () => {
+    expect(load({ HOST: "0.0.0.0", FORWARD_ALLOW_ADDRESSES: "" }).forward.allowAddresses).toEqual(publicOnly);
+  });
+
+  it("refuses an unknown keyword, naming the variable", () => {
+    expect(configError({ FORWARD_ALLOW_ADDRESSES: "public,everything" }).message).toMatch(/FORWARD_ALLOW_ADDRESSES: "everything" is neither/);
   });
 });
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { binAliasSchema } from "./aliases.ts";
 import { maxRules, type ResponseRule, type ResponseSpec } from "./responses.ts";
-import { type AddressRule, parseAddressAllowList } from "./server/forward-policy.ts";
+import { type AddressRule, isLoopbackListener, parseAddressAllowList } from "./server/forward-policy.ts";
 import { binIdForAlias, binIdPattern } from "./server/ids.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
 import { binMaxCapturesSchema } from "./validations/bins.ts";
@@ -39,7 +39,8 @@ const booleanFlag = z
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Loopback by default: reaching Hookyard from other machines is a choice (see FORWARD_ALLOW_ADDRESSES). */
+  HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z
     .string()
     .regex(/^file:.+/, "must be a SQLite file URL such as file:./data/hookyard.db")
@@ -82,11 +83,12 @@ const envSchema = z.object({
   FORWARD_RETRY_MAX_MS: positiveInt(5 * 60_000),
   /** Auto-forward deliveries in flight at once, across all bins. */
   FORWARD_CONCURRENCY: positiveInt(8),
-  /** Address ranges forwarding may connect to: keywords and CIDRs, comma-separated. */
+  /** Address ranges forwarding may connect to: keywords and CIDRs, comma-separated; unset: derived from HOST. */
   FORWARD_ALLOW_ADDRESSES: z
     .string()
-    .default("loopback,private,public")
+    .optional()
     .transform((text, ctx) => {
+      if (text === undefined) return undefined;
       const parsed = parseAddressAllowList(text);
       if ("problem" in parsed) {
         ctx.addIssue({ code: "custom", message: parsed.problem });
@@ -248,6 +250,19 @@ export type ForwardConfig = {
   concurrency: number;
 };
 
+/**
+ * FORWARD_ALLOW_ADDRESSES when it is unset. Listening on loopback, only this machine can
+ * ask for a forward, so its developer may reach `localhost:3000` and the LAN; listening
+ * on anything else (`0.0.0.0`, `::`, a LAN or public address, a host name), visitors can,
+ * so forwarding reaches public addresses only. An explicit value always wins.
+ */
+export function defaultAllowAddresses(host: string): AddressRule[] {
+  const text = isLoopbackListener(host) ? "loopback,private,public" : "public";
+  const parsed = parseAddressAllowList(text);
+  if ("problem" in parsed) throw new Error(parsed.problem);
+  return parsed.rules;
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -291,7 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     forward: {
       timeoutMs: values.FORWARD_TIMEOUT_MS,
       maxResponseBytes: values.FORWARD_MAX_RESPONSE_BYTES,
-      allowAddresses: values.FORWARD_ALLOW_ADDRESSES,
+      allowAddresses: values.FORWARD_ALLOW_ADDRESSES ?? defaultAllowAddresses(values.HOST),
       allowHosts: values.FORWARD_ALLOW_HOSTS,
       retryBaseMs: values.FORWARD_RETRY_BASE_MS,
       retryMaxMs: values.FORWARD_RETRY_MAX_MS,

@@ -67,17 +67,19 @@ const bodylessMethods = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "C
 
 /**
  * The header list that goes on the wire: Host first, the end-to-end headers in order,
- * then a Content-Length for the body (never chunked, so the body arrives exactly).
+ * the sender's own `added` ones (the server's Via), then a Content-Length for the body
+ * (never chunked, so the body arrives exactly).
  * As node:http's flat rawHeaders-style array, which keeps order, case and duplicates.
  * @param {URL} url
  * @param {string} method
  * @param {HeaderPair[]} headers
  * @param {number} bodyLength
+ * @param {HeaderPair[]} [added]
  * @returns {HeaderPair[]}
  */
-export function wireHeaders(url, method, headers, bodyLength) {
+export function wireHeaders(url, method, headers, bodyLength, added = []) {
   /** @type {HeaderPair[]} */
-  const pairs = [["Host", url.host], ...endToEndHeaders(headers)];
+  const pairs = [["Host", url.host], ...endToEndHeaders(headers), ...added];
   if (bodyLength > 0 || !bodylessMethods.has(method.toUpperCase())) pairs.push(["Content-Length", String(bodyLength)]);
   return pairs;
 }

@@ -83,7 +83,7 @@ export type ForwardAttemptDto = {
   /** Where the request went (target plus the captured sub-path and query when appended). */
   url: string;
   method: string;
-  /** Headers as sent, in order. */
+  /** Headers as sent, in order; a signature Hookyard computed (re-signing) reads `(re-signed)`, never its value. */
   requestHeaders: HeaderPair[];
   requestSize: number;
   resigned: boolean;

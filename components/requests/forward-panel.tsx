@@ -211,6 +211,7 @@ export function ForwardPanel({ binId, request, body, provider, liveAttempt = nul
                   <div className="flex flex-col gap-2 border-t border-zinc-200 p-2 dark:border-zinc-800">
                     <p className="font-semibold text-zinc-500">Sent headers</p>
                     <KeyValueTable rows={attempt.requestHeaders} empty="No headers." label={`Headers sent in attempt ${index + 1}`} />
+                    {attempt.resigned && <p className="text-zinc-500">The signatures Hookyard computed went to the target but are not kept: they read (re-signed).</p>}
                     <AttemptAnswer attempt={attempt} />
                   </div>
                 </details>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BinDto, BinEvent, ForwardList } from "@/lib/types";
-import { api, binaryBody, captureOk, createBin, eventually, patchBin } from "../support/factories";
+import { api, binaryBody, captureOk, countCapturedRows, createBin, eventually, listAllRequests, patchBin } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
 import { openStream } from "../support/sse";
 import { type Answer, startTargetServer, type TargetServer } from "../support/target";
@@ -198,6 +198,65 @@ describe("auto-forwarding each new capture", () => {
     const secondId = await captureOk(server.baseUrl, bin.id, { body: "two" });
     expect(secondId > firstId).toBe(true);
     expect((await forwards(bin.id, firstId)).job).toMatchObject({ state: "running", attempts: 0 });
+  });
+});
+
+describe("a loop through Hookyard's own capture URLs", () => {
+  // Long enough for a runaway loop (a forward every few milliseconds) to pile up captures.
+  const settleMs = 1_500;
+
+  /** Turns auto-forward off for the bins, so a failing test does not leave a loop running. */
+  const stop = (...binIds: string[]) => Promise.all(binIds.map((binId) => patchBin(server.baseUrl, binId, { forward: null })));
+
+  /** The bin's captures, oldest first, once the loop has had time to run away. */
+  async function settled(binId: string) {
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    return (await listAllRequests(server.baseUrl, binId)).reverse();
+  }
+
+  it("forwards a capture to its own bin once; the copy that comes back is kept, not forwarded again", async () => {
+    const bin = await createBin(server.baseUrl);
+    try {
+      const patched = await patchForward(bin.id, { url: `${server.baseUrl}/b/${bin.id}/again`, enabled: true });
+      expect(patched.status, patched.text).toBe(200);
+      const id = await captureOk(server.baseUrl, bin.id, { path: "/first", body: "loop?" });
+      const captures = await settled(bin.id);
+      expect(countCapturedRows(server.databaseFile, bin.id)).toBe(2);
+      expect(captures.map((capture) => capture.path)).toEqual(["/first", "/again/first"]);
+      expect((await forwards(bin.id, id)).job).toMatchObject({ state: "delivered", attempts: 1 });
+      const copy = await forwards(bin.id, captures[1]!.id);
+      expect(copy.job).toMatchObject({ state: "failed", attempts: 0, lastError: expect.stringMatching(/own forwarder/) });
+      expect(copy.attempts).toEqual([]);
+    } finally {
+      await stop(bin.id);
+    }
+  });
+
+  it("stops the same way through an alias and another name for this instance", async () => {
+    const bin = await createBin(server.baseUrl);
+    try {
+      expect((await patchBin(server.baseUrl, bin.id, { alias: "loop-through-alias" })).status).toBe(200);
+      await patchForward(bin.id, { url: `http://localhost:${server.port}/b/loop-through-alias`, enabled: true });
+      await captureOk(server.baseUrl, bin.id, { body: "alias loop?" });
+      await settled(bin.id);
+      expect(countCapturedRows(server.databaseFile, bin.id)).toBe(2);
+    } finally {
+      await stop(bin.id);
+    }
+  });
+
+  it("stops a loop between two bins after one hop", async () => {
+    const [a, b] = await Promise.all([createBin(server.baseUrl), createBin(server.baseUrl)]);
+    try {
+      await patchForward(a.id, { url: `${server.baseUrl}/b/${b.id}`, enabled: true });
+      await patchForward(b.id, { url: `http://127.0.0.1:${server.port}/b/${a.id}`, enabled: true });
+      await captureOk(server.baseUrl, a.id, { body: "ping-pong?" });
+      const [reached] = await settled(b.id);
+      expect([countCapturedRows(server.databaseFile, a.id), countCapturedRows(server.databaseFile, b.id)]).toEqual([1, 1]);
+      expect((await forwards(b.id, reached!.id)).job).toMatchObject({ state: "failed", lastError: expect.stringMatching(/own forwarder/) });
+    } finally {
+      await stop(a.id, b.id);
+    }
   });
 });
 

@@ -67,8 +67,8 @@ describe("forwarding a capture as it came", () => {
     expect(arrived.url).toBe("/base/hooks/upload%20it?a=1&a=2&q=%27x%27");
     expect(arrived.body.equals(body)).toBe(true);
     const { host } = new URL(target.baseUrl);
-    // Host first and rewritten to the target, the end-to-end headers as captured, the
-    // length of what is sent; Node's client adds its own Connection: close last.
+    // Host first and rewritten to the target, the end-to-end headers as captured, our
+    // Via, the length of what is sent; Node's client adds its own Connection: close last.
     expect(arrived.headers).toEqual([
       ["Host", host],
       ["X-Custom-B", "second letter first"],
@@ -76,6 +76,7 @@ describe("forwarding a capture as it came", () => {
       ["Content-Type", "application/octet-stream"],
       ["X-Dup", "one"],
       ["X-Dup", "two"],
+      ["Via", expect.stringMatching(/^1\.1 hookyard-[\w-]{12}$/)],
       ["Content-Length", String(body.length)],
       ["Connection", "close"],
     ]);
@@ -201,6 +202,7 @@ describe("edited and re-signed sends", () => {
       ["Host", new URL(target.baseUrl).host],
       ["X-New", "2"],
       ["content-type", "application/octet-stream"],
+      ["Via", expect.stringMatching(/^1\.1 hookyard-/)],
       ["Content-Length", "5"],
       ["Connection", "close"],
     ]);
@@ -250,6 +252,50 @@ describe("edited and re-signed sends", () => {
     const arrived = received[0]!;
     const header = arrived.headers.find(([name]) => name === "Stripe-Signature")![1];
     expect((stripe.webhooks.constructEvent(arrived.body, header, stripeSecret) as unknown as { amount: number }).amount).toBe(2);
+  });
+
+  it("never keeps or answers a signature it computed, whatever came of the attempt", async () => {
+    const bin = await createBin(server.baseUrl);
+    await patchBin(server.baseUrl, bin.id, { signature: { provider: "stripe", secrets: [stripeSecret] } });
+    const payload = JSON.stringify({ id: "evt_oracle", note: "a body the sender chose" });
+    const stale = stripe.webhooks.generateTestHeaderString({ payload, secret: stripeSecret, timestamp: Math.floor(Date.now() / 1000) - 3_600 });
+    const id = await captureOk(server.baseUrl, bin.id, { headers: { "Content-Type": "application/json", "Stripe-Signature": stale }, body: payload });
+    const signatureAt = (headers: [string, string][]) => headers.find(([name]) => name === "Stripe-Signature")![1];
+    const fresh = /v1=[0-9a-f]{64}/;
+    const hidden: [string, string] = ["Stripe-Signature", "(re-signed)"];
+
+    // Delivered: the target got a valid signature; the attempt shows only that there was one.
+    const delivered = await forwardOk(bin.id, id, { url: target.baseUrl, resign: true });
+    expect(stripe.webhooks.constructEvent(delivered.received[0]!.body, signatureAt(delivered.received[0]!.headers), stripeSecret).id).toBe("evt_oracle");
+    expect(delivered.attempt.requestHeaders).toContainEqual(hidden);
+
+    // Nothing listening: the signature went nowhere, and is nowhere in the answer.
+    const refused = await forward(bin.id, id, { url: `http://127.0.0.1:${await freePort()}/`, resign: true });
+    expect(refused.status).toBe(200);
+    expect((refused.json as ForwardAttemptDto).error).toMatch(/connection refused/);
+    expect((refused.json as ForwardAttemptDto).requestHeaders).toContainEqual(hidden);
+    expect(refused.text).not.toMatch(fresh);
+
+    // A target that refuses it and echoes it back, in a header and in its body.
+    target.respondWith((received) => ({ status: 400, headers: { "X-Echo": signatureAt(received.headers) }, body: `bad signature: ${signatureAt(received.headers)}` }));
+    try {
+      const echoed = await forwardOk(bin.id, id, { url: target.baseUrl, resign: true });
+      const sent = signatureAt(echoed.received[0]!.headers);
+      expect(sent).toMatch(fresh);
+      expect(echoed.attempt.status).toBe(400);
+      expect(echoed.attempt.headers).toContainEqual(["X-Echo", "(re-signed)"]);
+      expect(Buffer.from(echoed.attempt.bodyBase64, "base64").toString()).toBe("bad signature: (re-signed)");
+      expect(JSON.stringify(echoed.attempt)).not.toContain(sent.split("v1=")[1]);
+    } finally {
+      target.respondWith(() => ({ status: 200, body: "ok" }));
+    }
+
+    // The list of attempts is read from what was kept.
+    const listed = await api(server.baseUrl, `/api/bins/${bin.id}/requests/${id}/forwards`);
+    const attempts = (listed.json as ForwardList).attempts;
+    expect(attempts).toHaveLength(3);
+    for (const attempt of attempts) expect(attempt.requestHeaders).toContainEqual(hidden);
+    expect(listed.text).not.toMatch(fresh);
   });
 
   it("refuses to re-sign without a signature secret, saying why, and sends nothing", async () => {

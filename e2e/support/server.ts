@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
  */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const serverEntry = path.join(repoRoot, "dist", "server.mjs");
+/** Preloaded into every test server: a hermetic resolver and a block on any non-loopback connection. */
+const networkGuard = path.join(repoRoot, "e2e", "support", "network-guard.mjs");
 
 const startTimeoutMs = 30_000;
 const stopTimeoutMs = 15_000;
@@ -19,6 +21,13 @@ const stopTimeoutMs = 15_000;
 export type StartOptions = {
   /** Extra environment for this server, e.g. `{ MAX_BODY_BYTES: "1024", SSE_HEARTBEAT_MS: "200" }`. */
   env?: Record<string, string>;
+  /**
+   * Names the server's resolver answers with these addresses (a list of lists is
+   * answered in turn, the last repeating), through network-guard.mjs. The server never
+   * connects outside loopback whatever the table says: such a connection is blocked
+   * and logged as `[network-guard] BLOCKED connect to …`.
+   */
+  dns?: Record<string, string[] | string[][]>;
 };
 
 export type TestServer = {
@@ -113,7 +122,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   let lastOptions = options;
 
   const launch = async (launchOptions: StartOptions) => {
-    const started = spawn(process.execPath, [serverEntry], {
+    const started = spawn(process.execPath, ["--import", networkGuard, serverEntry], {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH,
@@ -132,6 +141,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
         CAPTURE_TTL: "0",
         BIN_IDLE_TTL: "0",
         ...launchOptions.env,
+        ...(launchOptions.dns ? { HOOKYARD_TEST_DNS: JSON.stringify(launchOptions.dns) } : {}),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

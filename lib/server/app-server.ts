@@ -51,7 +51,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     onCommitted: (row) => {
       bus.publish(row.binId, { type: "request", request: toSummary(row) });
       // Its job was committed with it; the worker takes it from the table.
-      if (row.forwardJob) forwarder.wake();
+      if (row.forwardJob && row.forwardJob.notSent === undefined) forwarder.wake();
     },
     onPruned: (pruned) => publishPruned(bus, pruned),
   });

@@ -198,6 +198,7 @@ export class AutoForwarder {
         headers: JSON.parse(capture.headers) as HeaderPair[],
         body,
         resigned: false,
+        signatureHeaders: [],
         automatic: true,
       },
       this.config,

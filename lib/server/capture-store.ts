@@ -23,8 +23,11 @@ export type CaptureRow = {
   receivedAt: number;
   /** The bin's own limit on the captures it keeps, when it has one (else `maxCapturesPerBin`). */
   maxCaptures?: number;
-  /** Set when the bin auto-forwards: its job is written in the capture's own transaction. */
-  forwardJob?: { target: string; maxAttempts: number };
+  /**
+   * Set when the bin auto-forwards: its job is written in the capture's own transaction.
+   * With `notSent`, the job is written already failed, with that reason (a forwarding loop).
+   */
+  forwardJob?: { target: string; maxAttempts: number; notSent?: string };
 } & StoredVerdict;
 
 /** Captures removed from one bin: every capture of it up to `throughId`, `removed` of them. */
@@ -151,6 +154,9 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   const insertJob = db.prepare(
     `INSERT INTO "ForwardJob" ("id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt") VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)`,
   );
+  const insertEndedJob = db.prepare(
+    `INSERT INTO "ForwardJob" ("id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt", "lastError") VALUES (?, ?, ?, ?, ?, 0, 'failed', ?, ?)`,
+  );
   const insertChunk = db.prepare<[string, number, Buffer]>(`INSERT INTO "BodyChunk" ("requestId", "seq", "data") VALUES (?, ?, ?)`);
   const inlineBodyBytes = options.inlineBodyBytes ?? defaultInlineBodyBytes;
   const bodyChunkBytes = options.bodyChunkBytes ?? defaultBodyChunkBytes;
@@ -188,7 +194,9 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
     const limits = new Map<string, number>();
     for (const row of rows) {
       insertCapture(row);
-      if (row.forwardJob) insertJob.run(row.id, row.id, row.binId, row.forwardJob.target, row.forwardJob.maxAttempts, row.receivedAt);
+      const job = row.forwardJob;
+      if (job?.notSent !== undefined) insertEndedJob.run(row.id, row.id, row.binId, job.target, job.maxAttempts, row.receivedAt, job.notSent);
+      else if (job) insertJob.run(row.id, row.id, row.binId, job.target, job.maxAttempts, row.receivedAt);
       added.set(row.binId, (added.get(row.binId) ?? 0) + 1);
       limits.set(row.binId, row.maxCaptures ?? options.maxCapturesPerBin);
     }

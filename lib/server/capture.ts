@@ -4,6 +4,7 @@ import { type BinSettings, binExists, binNotFound, resolveBin } from "./bins.ts"
 import { collectBodyGarbageSoon } from "./body-garbage.ts";
 import { type CaptureRow, defaultInlineBodyBytes } from "./capture-store.ts";
 import { AppError } from "./errors.ts";
+import { forwardLoopReason } from "./forward-loop.ts";
 import type { GroupCommitWriter } from "./group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
 import { isBinId, newRequestId } from "./ids.ts";
@@ -255,8 +256,14 @@ function toCaptureRow(
     receivedAt,
     ...(settings.signature ? judge({ method, url, headers, body: joined.bytes(), receivedAt }, settings.signature) : noCheck),
     ...(settings.maxCaptures !== null ? { maxCaptures: settings.maxCaptures } : {}),
-    ...(settings.autoForward ? { forwardJob: { target: settings.autoForward.url, maxAttempts: settings.autoForward.maxAttempts } } : {}),
+    ...(settings.autoForward ? { forwardJob: autoForwardJob(settings.autoForward, headers) } : {}),
   };
+}
+
+/** The capture's job; one that came from our own forwarder is recorded as not sent, so it cannot loop. */
+function autoForwardJob(setting: NonNullable<BinSettings["autoForward"]>, headers: [string, string][]): NonNullable<CaptureRow["forwardJob"]> {
+  const loop = forwardLoopReason(headers);
+  return { target: setting.url, maxAttempts: setting.maxAttempts, ...(loop ? { notSent: loop } : {}) };
 }
 
 /** CONNECT never reaches the request handler; answer it instead of dropping the socket. */

@@ -9,10 +9,11 @@ import { getBinSettings } from "./bins.ts";
 import { capturedBody, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
-import { checkAddress, checkHost } from "./forward-policy.ts";
+import { viaHeader } from "./forward-loop.ts";
+import { categorize, checkAddress, checkHost, isLocalhostName, literalAddress, normalizeAddress } from "./forward-policy.ts";
 import { describeNetworkError, joinTargetUrl, wireHeaders } from "../forward-message.mjs";
 import { newRequestId } from "./ids.ts";
-import { resignRequest } from "./signatures/resign.ts";
+import { hideSignatures, resignRequest } from "./signatures/resign.ts";
 
 /** What came back from one exchange: an answer, or a failure in words. */
 export type Exchange =
@@ -21,26 +22,44 @@ export type Exchange =
 
 type Resolved = { address: string; family: 4 | 6 } | { error: string };
 
+/** How forwarding asks for a name's addresses: `dns.promises.lookup`'s shape, so tests can hand in their own. */
+export type LookupAll = (host: string, options: { all: true; verbatim: true }) => Promise<{ address: string; family: number }[]>;
+
+const loopbackFallback = [
+  { address: "127.0.0.1", family: 4 },
+  { address: "::1", family: 6 },
+];
+
 /**
  * Resolves the target's host once and picks the first address the policy allows. The
  * exchange then connects to exactly that address, so a second lookup cannot hand out
- * another one (DNS rebinding).
+ * another one (DNS rebinding). An address in any spelling (`127.1`, `0x7f000001`,
+ * `[::ffff:127.0.0.1]`) is judged as the address it is; `localhost` names (trailing dot
+ * and subdomains included) only ever mean loopback, whatever a resolver's search
+ * domains make of them.
  * @throws AppError forbidden when the host or every address it resolves to is not allowed
  */
-export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allowAddresses" | "allowHosts">): Promise<Resolved> {
+export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allowAddresses" | "allowHosts">, lookup: LookupAll = dnsLookup): Promise<Resolved> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const hostDecision = checkHost(host, policy.allowHosts);
   if (!hostDecision.allowed) throw refused(url, hostDecision.reason);
-  if (isIP(host)) {
-    const decision = checkAddress(host, policy.allowAddresses);
+  const literal = literalAddress(host);
+  if (literal) {
+    const decision = checkAddress(literal.address, policy.allowAddresses);
     if (!decision.allowed) throw refused(url, decision.reason);
-    return { address: host, family: isIP(host) as 4 | 6 };
+    return literal;
   }
+  const localhost = isLocalhostName(host);
   let addresses: { address: string; family: number }[];
   try {
-    addresses = await dnsLookup(host, { all: true, verbatim: true });
+    addresses = await lookup(localhost ? "localhost" : host, { all: true, verbatim: true });
   } catch (error) {
-    return { error: describeNetworkError(error, { host: url.host, timeoutMs: 0 }) };
+    if (!localhost) return { error: describeNetworkError(error, { host: url.host, timeoutMs: 0 }) };
+    addresses = loopbackFallback;
+  }
+  if (localhost) {
+    const loopback = addresses.filter((entry) => normalizeAddress(entry.address) && categorize(entry.address) === "loopback");
+    addresses = loopback.length > 0 ? loopback : loopbackFallback;
   }
   const decisions = addresses.map((entry) => ({ entry, decision: checkAddress(entry.address, policy.allowAddresses) }));
   const chosen = decisions.find(({ decision }) => decision.allowed);
@@ -49,7 +68,8 @@ export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allow
     const listed = addresses.map((entry) => entry.address).join(", ");
     throw refused(url, first && !first.allowed ? `${host} resolves to ${listed}; ${first.reason}` : `${host} resolves to no address`);
   }
-  return { address: chosen.entry.address, family: chosen.entry.family === 6 ? 6 : 4 };
+  // The address goes to the socket exactly as the resolver gave it, the one that was checked.
+  return { address: chosen.entry.address, family: isIP(chosen.entry.address) === 6 ? 6 : 4 };
 }
 
 function refused(url: URL, reason: string): AppError {
@@ -88,7 +108,11 @@ export function exchange(
     try {
       req = transport.request(
         {
-          hostname,
+          // The socket goes to the address that was checked, never to a fresh resolution
+          // of the name (the name still goes in Host and, for TLS, in SNI and the
+          // certificate check).
+          host: address.address,
+          family: address.family,
           port: url.port || (url.protocol === "https:" ? 443 : 80),
           method: request.method,
           path: request.path ?? `${url.pathname}${url.search}`,
@@ -96,7 +120,7 @@ export function exchange(
           headers: request.headers.flat(),
           setHost: false,
           agent: false,
-          // Connect to the address that was checked, never a fresh resolution.
+          // Belt and braces: should Node ever resolve, it gets the checked address too.
           lookup: (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
             if (options.all) callback(null, [{ address: address.address, family: address.family }]);
             else callback(null, address.address, address.family);
@@ -165,10 +189,10 @@ export async function forwardCapture(binId: string, requestId: string, input: Fo
   const { url, path } = captureDestination(input.url, row, input.appendPath);
   const method = input.method ?? row.method;
   const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : await capturedBody(row);
-  let headers: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
-  if (input.resign) headers = await resign(binId, headers, body);
+  const given: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
+  const { headers, signatureHeaders } = input.resign ? await resign(binId, given, body) : { headers: given, signatureHeaders: [] };
 
-  const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, automatic: false }, config);
+  const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, signatureHeaders, automatic: false }, config);
   await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
   return attempt;
 }
@@ -194,6 +218,8 @@ export type Outgoing = {
   headers: HeaderPair[];
   body: Uint8Array;
   resigned: boolean;
+  /** Headers holding signatures Hookyard computed: sent, but kept and answered as `(re-signed)`. */
+  signatureHeaders: string[];
   /** Sent by the auto-forward worker: a target outside the policy is recorded as a failed attempt. */
   automatic: boolean;
 };
@@ -215,10 +241,13 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
     refused = true;
     target = { error: error.message };
   }
-  const sent = wireHeaders(url, method, outgoing.headers, body.length);
+  // Via marks the request as ours, so a capture of it here is not auto-forwarded again (forward-loop.ts).
+  const sent = wireHeaders(url, method, outgoing.headers, body.length, [viaHeader()]);
   const result: Exchange =
     "error" in target ? { kind: "error", error: target.error, durationMs: 0 } : await exchange(url, target, { method, headers: sent, body, path }, config);
 
+  const shown = hideSignatures(sent, outgoing.signatureHeaders, result.kind === "answer" ? { headers: result.headers, body: result.body } : null);
+  const answer = result.kind === "answer" ? { ...result, ...shown.answer } : result;
   const attempt = await getDb().forwardAttempt.create({
     data: {
       id: newRequestId(),
@@ -226,26 +255,26 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
       target: outgoing.target,
       url: `${url.origin}${path}`,
       method,
-      requestHeaders: JSON.stringify(sent),
+      requestHeaders: JSON.stringify(shown.sent),
       requestSize: body.length,
       resigned: outgoing.resigned,
       automatic: outgoing.automatic,
       durationMs: result.durationMs,
-      ...(result.kind === "answer"
-        ? { status: result.status, responseHeaders: JSON.stringify(result.headers), responseBody: new Uint8Array(result.body), responseTruncated: result.truncated }
-        : { error: result.error }),
+      ...(answer.kind === "answer"
+        ? { status: answer.status, responseHeaders: JSON.stringify(answer.headers), responseBody: new Uint8Array(answer.body), responseTruncated: answer.truncated }
+        : { error: answer.error }),
     },
   });
   return { attempt: toAttemptDto(attempt), result, refused };
 }
 
-async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<HeaderPair[]> {
+async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<{ headers: HeaderPair[]; signatureHeaders: string[] }> {
   const check = (await getBinSettings(binId))?.signature;
   const secret = check?.secrets[0];
   if (!check || !secret) throw new AppError("bad_request", "This bin has no signature secret to re-sign with: set up its signature check first.");
   const signed = resignRequest(check.provider, { headers, body, secret, nowSeconds: Math.floor(Date.now() / 1000) });
   if ("problem" in signed) throw new AppError("bad_request", `Cannot re-sign: ${signed.problem}.`);
-  return signed.headers;
+  return signed;
 }
 
 /**

@@ -2,7 +2,7 @@ import Stripe from "stripe";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { verifySignature } from "./index.ts";
-import { resignRequest } from "./resign.ts";
+import { hideSignatures, resignRequest, resignedMarker } from "./resign.ts";
 
 const stripe = new Stripe("sk_test_unused");
 const body = Buffer.from(JSON.stringify({ id: "evt_1", amount: 42 }));
@@ -41,5 +41,56 @@ describe("resignRequest", () => {
     expect(resignRequest("twilio", { headers: [], body, secret: "x", nowSeconds: now })).toEqual({
       problem: expect.stringContaining("re-signing is not supported for twilio"),
     });
+  });
+});
+
+describe("hideSignatures", () => {
+  const secret = "whsec_hide_test";
+  const signed = () => {
+    const result = resignRequest("stripe", { headers: [["Content-Type", "application/json"], ["stripe-signature", "t=1,v1=old"]], body, secret, nowSeconds: now });
+    if (!("headers" in result)) throw new Error(result.problem);
+    return result;
+  };
+
+  it("names the headers holding the signatures it computed", () => {
+    expect(signed().signatureHeaders).toEqual(["stripe-signature"]);
+    const slack = resignRequest("slack", { headers: [], body, secret, nowSeconds: now });
+    expect(slack).toMatchObject({ signatureHeaders: ["X-Slack-Signature"] });
+    const github = resignRequest("github", { headers: [["X-Hub-Signature", "sha1=old"]], body, secret, nowSeconds: now });
+    expect(github).toMatchObject({ signatureHeaders: ["X-Hub-Signature", "X-Hub-Signature-256"] });
+  });
+
+  it("keeps the header, in place, with the marker instead of the value", () => {
+    const { headers, signatureHeaders } = signed();
+    expect(hideSignatures(headers, signatureHeaders, null).sent).toEqual([
+      ["Content-Type", "application/json"],
+      ["stripe-signature", resignedMarker],
+    ]);
+  });
+
+  it("scrubs the signature where the target's answer repeats it, whole or its digest, JSON-escaped too", () => {
+    const { headers, signatureHeaders } = signed();
+    const value = headers[1]![1];
+    const digest = value.split("v1=")[1]!;
+    const answer = {
+      headers: [["X-Echo", value], ["X-Digest", `got ${digest}`], ["Content-Type", "text/plain"]] as [string, string][],
+      body: Buffer.from(`bad signature ${value}; expected not ${digest}!`),
+    };
+    const shown = hideSignatures(headers, signatureHeaders, answer);
+    expect(shown.answer!.headers).toEqual([["X-Echo", resignedMarker], ["X-Digest", `got ${resignedMarker}`], ["Content-Type", "text/plain"]]);
+    expect(shown.answer!.body.toString()).toBe(`bad signature ${resignedMarker}; expected not ${resignedMarker}!`);
+
+    const base64 = resignRequest("shopify", { headers: [], body: Buffer.from("slashes?"), secret: "s3", nowSeconds: now });
+    if (!("headers" in base64)) throw new Error(base64.problem);
+    const sent = base64.headers[0]![1];
+    const escaped = JSON.stringify({ header: sent }).replaceAll("/", "\\/");
+    const json = hideSignatures(base64.headers, base64.signatureHeaders, { headers: [], body: Buffer.from(escaped) });
+    expect(json.answer!.body.toString()).toBe(JSON.stringify({ header: resignedMarker }));
+  });
+
+  it("changes nothing when nothing was re-signed", () => {
+    const headers: [string, string][] = [["Stripe-Signature", "t=1,v1=captured-from-stripe-as-is"]];
+    const answer = { headers, body: Buffer.from("t=1,v1=captured-from-stripe-as-is") };
+    expect(hideSignatures(headers, [], answer)).toEqual({ sent: headers, answer });
   });
 });

@@ -65,9 +65,74 @@ const resigners: Record<ResignableProviderId, Resigner> = {
   shopify: ({ headers, body, secret }) => setHeader(headers, "X-Shopify-Hmac-Sha256", hmac("sha256", secret, [body]).toString("base64")),
 };
 
-/** The headers with fresh signatures, or what prevents signing. Never throws. */
-export function resignRequest(provider: ProviderId, input: ResignInput): { headers: HeaderPair[] } | { problem: string } {
+/** The headers (lower case) whose value is a signature each re-signer computes. */
+const signatureHeaderNames: Record<ResignableProviderId, string[]> = {
+  stripe: ["stripe-signature"],
+  slack: ["x-slack-signature"],
+  paddle: ["paddle-signature"],
+  "standard-webhooks": ["webhook-signature", "svix-signature"],
+  github: ["x-hub-signature-256", "x-hub-signature"],
+  shopify: ["x-shopify-hmac-sha256"],
+};
+
+/**
+ * The headers with fresh signatures, and the names of the headers that hold them (so
+ * they are never shown or kept; see `hideSignatures`), or what prevents signing.
+ * Never throws.
+ */
+export function resignRequest(provider: ProviderId, input: ResignInput): { headers: HeaderPair[]; signatureHeaders: string[] } | { problem: string } {
   if (!canResign(provider)) return { problem: `re-signing is not supported for ${provider} (supported: ${resignableProviderIds.join(", ")})` };
   const result = resigners[provider](input);
-  return Array.isArray(result) ? { headers: result } : result;
+  if (!Array.isArray(result)) return result;
+  const names = new Set(signatureHeaderNames[provider]);
+  const signatureHeaders = [...new Set(result.map(([name]) => name).filter((name) => names.has(name.toLowerCase())))];
+  return { headers: result, signatureHeaders };
+}
+
+/** What a stored or shown attempt holds in place of a signature Hookyard computed. */
+export const resignedMarker = "(re-signed)";
+
+/**
+ * A re-signed attempt as it may be kept and shown: the signature headers' values
+ * replaced by `(re-signed)`, in the headers sent and wherever the target's answer
+ * repeats them (an error page echoing the request, say). A signature Hookyard made is
+ * a valid signature over a body the sender chose; kept, anyone who can read the
+ * attempt could replay it to the real endpoint within the provider's tolerance,
+ * whether or not this attempt reached it. The bin's owner holds the secret and loses
+ * nothing. An answer whose body had a value replaced no longer has its exact bytes.
+ */
+export function hideSignatures(
+  sent: HeaderPair[],
+  signatureHeaders: string[],
+  answer: { headers: HeaderPair[]; body: Buffer } | null,
+): { sent: HeaderPair[]; answer: { headers: HeaderPair[]; body: Buffer } | null } {
+  if (signatureHeaders.length === 0) return { sent, answer };
+  const names = new Set(signatureHeaders.map((name) => name.toLowerCase()));
+  const values = sent.filter(([name]) => names.has(name.toLowerCase())).map(([, value]) => value);
+  // The whole value and each long part of it (`t=…,v1=<hex>` → the hex), as written
+  // and JSON-escaped (`\/`), longest first so a part never breaks up a whole.
+  const parts = values.flatMap((value) => [value, ...value.split(/[,;= ]+/).filter((part) => part.length >= 16)]);
+  const needles = [...new Set(parts.flatMap((part) => [part, part.replaceAll("/", "\\/")]))].filter((needle) => needle.length >= 16).sort((a, b) => b.length - a.length);
+  const scrub = (text: string) => needles.reduce((current, needle) => current.replaceAll(needle, resignedMarker), text);
+  return {
+    sent: sent.map(([name, value]): HeaderPair => [name, names.has(name.toLowerCase()) ? resignedMarker : value]),
+    answer: answer && { headers: answer.headers.map(([name, value]): HeaderPair => [name, scrub(value)]), body: scrubBytes(answer.body, needles) },
+  };
+}
+
+function scrubBytes(body: Buffer, needles: string[]): Buffer {
+  let current = body;
+  for (const needle of needles) {
+    const pattern = Buffer.from(needle, "latin1");
+    if (current.indexOf(pattern) === -1) continue;
+    const pieces: Buffer[] = [];
+    let from = 0;
+    for (let at = current.indexOf(pattern); at !== -1; at = current.indexOf(pattern, from)) {
+      pieces.push(current.subarray(from, at), Buffer.from(resignedMarker));
+      from = at + pattern.length;
+    }
+    pieces.push(current.subarray(from));
+    current = Buffer.concat(pieces);
+  }
+  return current;
 }
