@@ -63,7 +63,8 @@ describe("without the bin's token", () => {
     const missing = await call({ method: "GET", path: `/api/bins/${missingBin}` }, { Authorization: "" });
     expect(missing.status).toBe(404);
 
-    for (const credentials of [{ Authorization: "" }, { Authorization: `Bearer ${other.token}` }, { Authorization: "Bearer hyk_not-a-real-token-at-all-000000000000000000" }, { Authorization: "", Cookie: `hookyard_bin=${other.token}` }]) {
+    const attempts: Record<string, string>[] = [{ Authorization: "" }, { Authorization: `Bearer ${other.token}` }, { Authorization: "Bearer hyk_not-a-real-token-at-all-000000000000000000" }, { Authorization: "", Cookie: `hookyard_bin=${other.token}` }];
+    for (const credentials of attempts) {
       for (const route of binRoutes(bin.id, requestId)) {
         const answer = await call(route, credentials);
         expect(answer.status, `${route.method} ${route.path} with ${JSON.stringify(credentials)}`).toBe(404);
@@ -137,7 +138,8 @@ describe("the owner's token", () => {
     const cookie = { Authorization: "", Cookie: `hookyard_bin=${bin.token}` };
     const json = { "Content-Type": "application/json" };
     const body = JSON.stringify({ alias: "from-a-form" });
-    for (const crossSite of [{ Origin: "http://evil.example" }, { "Sec-Fetch-Site": "cross-site" }, { "Sec-Fetch-Site": "same-site", Origin: "http://sub.hooks.example" }, { Origin: "null" }]) {
+    const crossSites: Record<string, string>[] = [{ Origin: "http://evil.example" }, { "Sec-Fetch-Site": "cross-site" }, { "Sec-Fetch-Site": "same-site", Origin: "http://sub.hooks.example" }, { Origin: "null" }];
+    for (const crossSite of crossSites) {
       const answer = await api(baseUrl, `/api/bins/${bin.id}`, { method: "PATCH", headers: { ...cookie, ...json, ...crossSite }, body });
       expect(answer.status, JSON.stringify(crossSite)).toBe(403);
       expect(answer.json).toMatchObject({ error: "forbidden" });
