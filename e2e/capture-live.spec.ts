@@ -104,10 +104,11 @@ test("the list is usable from the keyboard", async ({ page, bin, send }) => {
   await expect(page.locator('[data-request-id][aria-current="true"]')).toBeFocused();
 });
 
-test("deleting and clearing are reflected live in every open dashboard", async ({ browser, page, bin, send }) => {
+test("deleting and clearing are reflected live in every open dashboard", async ({ page, bin, send }) => {
   await send({ path: "/keep" });
   await send({ path: "/remove-me" });
-  const other = await browser.newPage();
+  // Another tab of the same browser, which holds the bin's token.
+  const other = await page.context().newPage();
   await page.goto(`/bins/${bin.id}`);
   await other.goto(`/bins/${bin.id}`);
   await expect(other.getByTestId("live-status")).toHaveText("Live");

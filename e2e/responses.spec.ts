@@ -58,7 +58,7 @@ test("name a bin and capture through its name", async ({ page, bin, request }) =
   expect(response.status()).toBe(200);
   await expect(page.getByTestId("request-count")).toHaveText("(1)");
 
-  // The name opens the bin too.
-  await page.goto(`/bins/${alias}`);
-  await expect(page).toHaveURL(new RegExp(`/bins/${bin.id}$`));
+  // The name captures, and leads nobody to the bin: its page opens by id only.
+  expect((await page.goto(`/bins/${alias}`))?.status()).toBe(404);
+  await expect(page).toHaveURL(new RegExp(`/bins/${alias}$`));
 });
