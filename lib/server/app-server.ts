@@ -81,8 +81,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.headersTimeoutMs / 4))),
   });
-  // Node keeps only the first 2,000 raw header entries by default and drops the rest
-  // silently: a capture must hold every header sent. The 16 KiB head limit (431) bounds them.
+  // By default Node keeps only the first part of a long header list (about a thousand
+  // headers) and drops the rest without a word: a capture must hold every header sent.
+  // Node's head limit (16 KiB of names and values, then 431) bounds how many there can be.
   server.maxHeadersCount = 0;
 
   // Next adds its own `upgrade` listener to the server it is given, on the first request
