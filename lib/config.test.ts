@@ -27,8 +27,11 @@ describe("loadConfig", () => {
       databaseFile: path.resolve("data/hookyard.db"),
       publicUrl: undefined,
       maxBodyBytes: 10 * 1024 * 1024,
-      trustProxy: false,
+      apiMaxBodyBytes: 4 * 1024 * 1024,
+      trustProxy: { mode: "off" },
       sseHeartbeatMs: 15_000,
+      maxStreamsPerIp: 50,
+      maxStreams: 10_000,
       maxPendingCaptures: 10_000,
       maxBufferedBodyBytes: 256 * 1024 * 1024,
       maxCapturesPerBin: 1_000,
@@ -67,8 +70,11 @@ describe("loadConfig", () => {
         DATABASE_URL: "file:/var/lib/hookyard/db.sqlite",
         PUBLIC_URL: "https://hooks.example.com",
         MAX_BODY_BYTES: "1024",
-        TRUST_PROXY: "true",
+        API_MAX_BODY_BYTES: "2048",
+        TRUST_PROXY: "2",
         SSE_HEARTBEAT_MS: "200",
+        MAX_STREAMS_PER_IP: "3",
+        MAX_STREAMS: "9",
         MAX_PENDING_CAPTURES: "5",
         MAX_BUFFERED_BODY_BYTES: "4096",
         MAX_CAPTURES_PER_BIN: "3",
@@ -96,8 +102,11 @@ describe("loadConfig", () => {
       databaseFile: "/var/lib/hookyard/db.sqlite",
       publicUrl: "https://hooks.example.com",
       maxBodyBytes: 1024,
-      trustProxy: true,
+      apiMaxBodyBytes: 2048,
+      trustProxy: { mode: "hops", hops: 2 },
       sseHeartbeatMs: 200,
+      maxStreamsPerIp: 3,
+      maxStreams: 9,
       maxPendingCaptures: 5,
       maxBufferedBodyBytes: 4096,
       maxCapturesPerBin: 3,
@@ -153,11 +162,21 @@ describe("loadConfig", () => {
   });
 
   it("treats empty strings as unset", () => {
-    expect(load({ PORT: "", PUBLIC_URL: "", TRUST_PROXY: "" })).toMatchObject({ port: 3000, publicUrl: undefined, trustProxy: false });
+    expect(load({ PORT: "", PUBLIC_URL: "", TRUST_PROXY: "" })).toMatchObject({ port: 3000, publicUrl: undefined, trustProxy: { mode: "off" } });
   });
 
-  it.each(["1", "true"])("TRUST_PROXY=%s turns it on", (value) => {
-    expect(load({ TRUST_PROXY: value }).trustProxy).toBe(true);
+  it("reads TRUST_PROXY as off, hops or trusted ranges", () => {
+    expect(load({ TRUST_PROXY: "false" }).trustProxy).toEqual({ mode: "off" });
+    expect(load({ TRUST_PROXY: "1" }).trustProxy).toEqual({ mode: "hops", hops: 1 });
+    expect(load({ TRUST_PROXY: "true" }).trustProxy).toMatchObject({ mode: "ranges" });
+    expect(load({ TRUST_PROXY: "loopback,10.0.0.0/8" }).trustProxy).toEqual({
+      mode: "ranges",
+      ranges: [
+        { family: 4, network: "127.0.0.0", prefix: 8 },
+        { family: 6, network: "::1", prefix: 128 },
+        { family: 4, network: "10.0.0.0", prefix: 8 },
+      ],
+    });
   });
 
   it.each([
@@ -176,6 +195,10 @@ describe("loadConfig", () => {
     ["SSE_HEARTBEAT_MS", "-5"],
     ["MAX_PENDING_CAPTURES", "1.5"],
     ["TRUST_PROXY", "yes"],
+    ["TRUST_PROXY", "10.0.0.0/40"],
+    ["API_MAX_BODY_BYTES", "0"],
+    ["MAX_STREAMS_PER_IP", "0"],
+    ["MAX_STREAMS", "lots"],
     ["MAX_CAPTURES_PER_BIN", "0"],
     ["CAPTURE_TTL", "7 days"],
     ["BIN_IDLE_TTL", "-1d"],

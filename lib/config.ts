@@ -6,6 +6,7 @@ import { maxRules, type ResponseRule, type ResponseSpec } from "./responses.ts";
 import { type AddressRule, isLoopbackListener, parseAddressAllowList } from "./server/forward-policy.ts";
 import { binIdForAlias, binIdPattern } from "./server/ids.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
+import { parseTrustProxy, type TrustProxy } from "./server/trust-proxy.ts";
 import { binMaxCapturesSchema } from "./validations/bins.ts";
 import { responseRuleSchema, responseSpecSchema } from "./validations/responses.ts";
 
@@ -31,11 +32,6 @@ const duration = (fallback: string) =>
       return Number(amount) * durationUnits[(unit ?? "s") as keyof typeof durationUnits];
     });
 
-const booleanFlag = z
-  .enum(["true", "false", "1", "0", ""])
-  .default("false")
-  .transform((value) => value === "true" || value === "1");
-
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -50,7 +46,27 @@ const envSchema = z.object({
     .transform((url) => url.replace(/\/+$/, ""))
     .optional(),
   MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
-  TRUST_PROXY: booleanFlag,
+  /**
+   * Body bytes of any request handed to the dashboard and API, refused with 413 while
+   * it is read. 4 MiB holds the largest settings a bin takes (50 rules and a default,
+   * each with a 64 KiB body) with room for JSON escaping.
+   */
+  API_MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024),
+  /** Which hops in front are proxies of ours: false, true, a number of hops, or addresses and CIDRs. */
+  TRUST_PROXY: z
+    .string()
+    .default("false")
+    .transform((text, ctx) => {
+      const parsed = parseTrustProxy(text);
+      if ("problem" in parsed) {
+        ctx.addIssue({ code: "custom", message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  /** Live streams one client IP may hold open, and all clients together; beyond them 429 / 503. */
+  MAX_STREAMS_PER_IP: positiveInt(50),
+  MAX_STREAMS: positiveInt(10_000),
   SSE_HEARTBEAT_MS: positiveInt(15_000),
   /** Captures waiting for their group commit; beyond this the server answers 503. */
   MAX_PENDING_CAPTURES: positiveInt(10_000),
@@ -215,8 +231,12 @@ export type Config = {
   databaseFile: string;
   publicUrl: string | undefined;
   maxBodyBytes: number;
-  trustProxy: boolean;
+  /** Largest body of a request handed to Next; POST .../forward may add a base64 body of maxBodyBytes. */
+  apiMaxBodyBytes: number;
+  trustProxy: TrustProxy;
   sseHeartbeatMs: number;
+  maxStreamsPerIp: number;
+  maxStreams: number;
   maxPendingCaptures: number;
   maxBufferedBodyBytes: number;
   /** From HOOKYARD_BINS_FILE then HOOKYARD_BINS; upserted at every start. */
@@ -289,8 +309,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseFile: path.resolve(values.DATABASE_URL.slice("file:".length)),
     publicUrl: values.PUBLIC_URL,
     maxBodyBytes: values.MAX_BODY_BYTES,
+    apiMaxBodyBytes: values.API_MAX_BODY_BYTES,
     trustProxy: values.TRUST_PROXY,
     sseHeartbeatMs: values.SSE_HEARTBEAT_MS,
+    maxStreamsPerIp: values.MAX_STREAMS_PER_IP,
+    maxStreams: values.MAX_STREAMS,
     maxPendingCaptures: values.MAX_PENDING_CAPTURES,
     maxBufferedBodyBytes: values.MAX_BUFFERED_BODY_BYTES,
     maxCapturesPerBin: values.MAX_CAPTURES_PER_BIN,

@@ -36,6 +36,8 @@ export type TestServer = {
   readonly port: number;
   /** Absolute path of this server's SQLite file. */
   readonly databaseFile: string;
+  /** The running server process's id (for /proc/<pid>/fd and /proc/<pid>/status), or null when stopped. */
+  pid(): number | null;
   /** Everything the process printed so far (all runs), for diagnostics and assertions. */
   output(): string;
   /** SIGTERM and wait for the process to exit; resolves with its exit code. */
@@ -179,6 +181,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     baseUrl,
     port,
     databaseFile,
+    pid: () => (child as ChildProcess | null)?.pid ?? null,
     output: () => log,
     stop,
     kill,

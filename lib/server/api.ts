@@ -66,10 +66,14 @@ export async function authorizedParams<Schema extends z.ZodType<{ binId: string 
   return { ...parsed, access };
 }
 
-/** Base of the capture URLs we hand out: PUBLIC_URL, else what the client used to reach us. */
+/**
+ * Base of the capture URLs we hand out: PUBLIC_URL, else what the client used to reach
+ * us. The custom server drops X-Forwarded-* headers unless a proxy of ours sent the
+ * request (TRUST_PROXY), so the ones a route handler sees can be believed.
+ */
 export function publicBaseUrl(headers: Headers): string {
   const config = getConfig();
-  return config.publicUrl ?? requestOrigin(headers, `localhost:${config.port}`);
+  return config.publicUrl ?? requestOrigin(headers, `localhost:${config.port}`, false, true);
 }
 
 /** The client's address as the custom server stamped it (see `clientIpHeader`). */

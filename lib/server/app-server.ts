@@ -1,12 +1,14 @@
+import { EventEmitter } from "node:events";
 import http from "node:http";
 import path from "node:path";
+import type { Duplex } from "node:stream";
 import next from "next";
 import type { Config } from "../config.ts";
 import { authorizeBin } from "./access/authorize.ts";
 import { credentialsFrom } from "./access/credentials.ts";
 import { AutoForwarder } from "./auto-forward.ts";
 import { applyConfiguredBins } from "./bins.ts";
-import { captureRequest, clientIp, parseCaptureTarget, refuseConnect } from "./capture.ts";
+import { captureRequest, clientIp, parseCaptureTarget, peerIsTrustedProxy, refuseConnect } from "./capture.ts";
 import { createSqliteCaptureStore } from "./capture-store.ts";
 import { closeDb, configureConnection } from "./db.ts";
 import { getEventBus } from "./events.ts";
@@ -14,9 +16,18 @@ import { GroupCommitWriter } from "./group-commit.ts";
 import { LiveStreams } from "./live-stream.ts";
 import { MemoryBudget } from "./memory-budget.ts";
 import { applyMigrations } from "./migrate.ts";
-import { answerClientError, clientIpHeader } from "./node-http.ts";
+import { answerClientError, clientIpHeader, sendProblem } from "./node-http.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { toSummary } from "./requests.ts";
+import {
+  answerAsteriskTarget,
+  dropForwardingHeaders,
+  isHotReloadTarget,
+  limitBody,
+  nextBodyLimit,
+  originFormTarget,
+  refuseUpgrade,
+} from "./request-guards.ts";
 import { RetentionSweeper, publishPruned } from "./retention.ts";
 
 const streamRoute = /^\/api\/bins\/([^/?]+)\/stream(?:\?(.*))?$/;
@@ -59,8 +70,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const rateLimiter = config.rateLimitPerSecond > 0 ? new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
   const streams = new LiveStreams(bus, {
     heartbeatMs: config.sseHeartbeatMs,
-    authorize: async (req, binId) => {
-      await authorizeBin(binId, "read", credentialsFrom(req.headers, clientIp(req, config.trustProxy)));
+    maxPerClient: config.maxStreamsPerIp,
+    maxTotal: config.maxStreams,
+    authorize: async (req, binId, clientAddress) => {
+      await authorizeBin(binId, "read", credentialsFrom(req.headers, clientAddress, peerIsTrustedProxy(req, config.trustProxy)));
     },
   });
   const sweeper = new RetentionSweeper(captureStore, bus, {
@@ -77,27 +90,77 @@ export async function startServer(config: Config): Promise<RunningServer> {
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.headersTimeoutMs / 4))),
   });
-  const app = next({ dev: config.env === "development", hostname: config.host, port: config.port, httpServer: server });
+  // By default Node keeps only the first part of a long header list (about a thousand
+  // headers) and drops the rest without a word: a capture must hold every header sent.
+  // Node's head limit (16 KiB of names and values, then 431) bounds how many there can be.
+  server.maxHeadersCount = 0;
+
+  // Next adds its own `upgrade` listener to the server it is given, on the first request
+  // it handles; it answers nothing but its dev-mode hot reload and leaves every other
+  // upgraded socket open forever. So Next gets a stand-in to add it to, and the real
+  // server has none in production: Node then treats an upgrade request as an ordinary
+  // request, which is captured or answered like any other, on a connection that closes.
+  const nextUpgrades = new EventEmitter();
+  const app = next({
+    dev: config.env === "development",
+    hostname: config.host,
+    port: config.port,
+    // Next only calls `.on("upgrade", …)` on it (next/dist/server/next.js, setupWebSocketHandler).
+    httpServer: nextUpgrades as unknown as http.Server,
+  });
   const handleWithNext = app.getRequestHandler();
   await app.prepare();
   await forwarder.start();
 
-  server.on("request", (req, res) => {
-    const target = req.url ?? "/";
-    const capture = parseCaptureTarget(target);
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
+    // The request line and headers were parsed as HTTP/1.1 and the rest is not read
+    // as another protocol: the connection ends with this answer.
+    // So does one that asked for 100-continue: refused before its body, the client may
+    // send the body anyway or not, and only closing leaves no doubt where the next request starts.
+    if (req.headers.upgrade !== undefined || expectsContinue) res.shouldKeepAlive = false;
+    const rawTarget = req.url ?? "/";
+    const capture = parseCaptureTarget(rawTarget);
     if (capture) {
-      void captureRequest(req, res, capture, { config, writer, budget, rateLimiter });
+      void captureRequest(req, res, capture, { config, writer, budget, rateLimiter }, expectsContinue);
       return;
     }
+    if (rawTarget === "*") {
+      answerAsteriskTarget(req, res);
+      return;
+    }
+    const origin = originFormTarget(rawTarget);
+    if ("problem" in origin) {
+      sendProblem(res, origin.problem, { Connection: "close" });
+      return;
+    }
+    const target = origin.target;
+    req.url = target;
+    const ip = clientIp(req, config.trustProxy);
     const stream = req.method === "GET" ? streamRoute.exec(target) : null;
     if (stream) {
+      if (expectsContinue) res.writeContinue();
       const after = new URLSearchParams(stream[2] ?? "").get("after");
-      void streams.serve(req, res, decodePathSegment(stream[1]!), after);
+      void streams.serve(req, res, decodePathSegment(stream[1]!), after, ip);
       return;
     }
-    req.headers[clientIpHeader] = clientIp(req, config.trustProxy);
+    if (!limitBody(req, res, nextBodyLimit(target, config))) return;
+    if (!peerIsTrustedProxy(req, config.trustProxy)) dropForwardingHeaders(req);
+    req.headers[clientIpHeader] = ip;
+    if (expectsContinue) res.writeContinue();
     void handleWithNext(req, res);
-  });
+  };
+  server.on("request", (req, res) => handle(req, res, false));
+  // Without this Node sends `100 Continue` before any code of ours runs; with it the
+  // client hears 404, 413 or 429 instead, before it sends a body that would be refused.
+  server.on("checkContinue", (req, res) => handle(req, res, true));
+  if (config.env === "development") {
+    // Any `upgrade` listener takes every upgrade request away from `request`: in
+    // development only, for the hot reload, which is refused everything else.
+    server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (isHotReloadTarget(req.url ?? "/") && nextUpgrades.listenerCount("upgrade") > 0) nextUpgrades.emit("upgrade", req, socket, head);
+      else refuseUpgrade(socket);
+    });
+  }
   server.on("connect", (_req, socket) => refuseConnect(socket));
   server.on("clientError", answerClientError);
 

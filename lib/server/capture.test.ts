@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { clientIp, headerPairs, parseCaptureTarget } from "./capture.ts";
+import { parseTrustProxy, type TrustProxy } from "./trust-proxy.ts";
 
 describe("parseCaptureTarget", () => {
   it.each([
@@ -55,29 +56,32 @@ describe("headerPairs", () => {
 });
 
 describe("clientIp", () => {
-  const request = (remoteAddress: string | undefined, headers: Record<string, string | string[]> = {}) =>
-    ({ headers, socket: { remoteAddress } }) as unknown as IncomingMessage;
+  const off = parseTrustProxy("false") as TrustProxy;
+  const privateProxies = parseTrustProxy("true") as TrustProxy;
+  const request = (remoteAddress: string | undefined, rawHeaders: string[] = []) => ({ rawHeaders, socket: { remoteAddress } }) as unknown as IncomingMessage;
 
   it("uses the socket peer, without the IPv4-mapped IPv6 prefix", () => {
-    expect(clientIp(request("127.0.0.1"), false)).toBe("127.0.0.1");
-    expect(clientIp(request("::ffff:10.1.2.3"), false)).toBe("10.1.2.3");
-    expect(clientIp(request("::1"), false)).toBe("::1");
-    expect(clientIp(request("2001:db8::7"), true)).toBe("2001:db8::7");
-    expect(clientIp(request(undefined), false)).toBe("");
+    expect(clientIp(request("127.0.0.1"), off)).toBe("127.0.0.1");
+    expect(clientIp(request("::ffff:10.1.2.3"), off)).toBe("10.1.2.3");
+    expect(clientIp(request("::1"), off)).toBe("::1");
+    expect(clientIp(request("2001:db8::7"), privateProxies)).toBe("2001:db8::7");
+    expect(clientIp(request(undefined), off)).toBe("");
   });
 
   it("ignores X-Forwarded-For unless the proxy is trusted", () => {
-    expect(clientIp(request("10.0.0.1", { "x-forwarded-for": "203.0.113.9" }), false)).toBe("10.0.0.1");
+    expect(clientIp(request("10.0.0.1", ["X-Forwarded-For", "203.0.113.9"]), off)).toBe("10.0.0.1");
+    // A public peer is no proxy of ours: what it claims is its own business.
+    expect(clientIp(request("198.51.100.4", ["X-Forwarded-For", "203.0.113.9"]), privateProxies)).toBe("198.51.100.4");
   });
 
-  it("takes the first X-Forwarded-For hop behind a trusted proxy", () => {
-    expect(clientIp(request("10.0.0.1", { "x-forwarded-for": " 203.0.113.9 , 198.51.100.2" }), true)).toBe("203.0.113.9");
-    expect(clientIp(request("10.0.0.1", { "x-forwarded-for": ["198.51.100.7", "203.0.113.1"] }), true)).toBe("198.51.100.7");
+  it("takes the right-most hop that is not a trusted proxy, across header lines", () => {
+    expect(clientIp(request("10.0.0.1", ["X-Forwarded-For", " 203.0.113.9 , 198.51.100.2"]), privateProxies)).toBe("198.51.100.2");
+    expect(clientIp(request("10.0.0.1", ["x-forwarded-for", "198.51.100.7", "X-Forwarded-For", "203.0.113.1, 10.0.0.2"]), privateProxies)).toBe("203.0.113.1");
   });
 
   it("falls back to the socket when a trusted proxy sent no usable X-Forwarded-For", () => {
-    expect(clientIp(request("::ffff:10.0.0.1"), true)).toBe("10.0.0.1");
-    expect(clientIp(request("10.0.0.1", { "x-forwarded-for": "" }), true)).toBe("10.0.0.1");
-    expect(clientIp(request("10.0.0.1", { "x-forwarded-for": " , 1.2.3.4" }), true)).toBe("10.0.0.1");
+    expect(clientIp(request("::ffff:10.0.0.1"), privateProxies)).toBe("10.0.0.1");
+    expect(clientIp(request("10.0.0.1", ["X-Forwarded-For", ""]), privateProxies)).toBe("10.0.0.1");
+    expect(clientIp(request("10.0.0.1", ["X-Forwarded-For", "not-an-address"]), privateProxies)).toBe("10.0.0.1");
   });
 });

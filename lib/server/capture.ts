@@ -14,6 +14,7 @@ import { answerCapture, captureCorsHeaders as corsHeaders } from "./responses.ts
 import { judge, noCheck } from "./signature-checks.ts";
 import { rawProblemResponse, requestOrigin, sendProblem } from "./node-http.ts";
 import { type RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
+import { forwardedForHops, isTrustedHop, resolveClientAddress, type TrustProxy } from "./trust-proxy.ts";
 
 export type CaptureTarget = { binId: string; path: string; query: string };
 
@@ -38,15 +39,18 @@ export function parseCaptureTarget(rawTarget: string): CaptureTarget | null {
   return { binId, path, query };
 }
 
-/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers["x-forwarded-for"];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-    if (first) return first;
-  }
-  const address = req.socket.remoteAddress ?? "";
-  return address.startsWith("::ffff:") ? address.slice("::ffff:".length) : address;
+/**
+ * The client's address: the socket peer, or behind proxies of ours (TRUST_PROXY) the
+ * right-most X-Forwarded-For hop that is not one of them (see trust-proxy.ts).
+ */
+export function clientIp(req: IncomingMessage, trustProxy: TrustProxy): string {
+  const forwardedFor = trustProxy.mode === "off" ? [] : forwardedForHops(req.rawHeaders);
+  return resolveClientAddress(req.socket.remoteAddress, forwardedFor, trustProxy);
+}
+
+/** Whether the socket peer is a proxy of ours, so its X-Forwarded-* headers are believed. */
+export function peerIsTrustedProxy(req: IncomingMessage, trustProxy: TrustProxy): boolean {
+  return isTrustedHop(trustProxy, req.socket.remoteAddress ?? "", 0);
 }
 
 /** `rawHeaders` is a flat [name, value, name, value...] list in wire order. */
@@ -134,11 +138,15 @@ function tooLarge(limit: number): AppError {
   return new AppError("payload_too_large", `Request body exceeds the ${limit}-byte limit (MAX_BODY_BYTES).`);
 }
 
-/** The absolute URL as the sender saw it; providers such as Twilio sign exactly this. */
-function capturedUrl(req: IncomingMessage, port: number): string {
+/**
+ * The absolute URL as the sender saw it; providers such as Twilio sign exactly this.
+ * Scheme and host come from X-Forwarded-Proto/-Host only when a proxy of ours set them.
+ */
+function capturedUrl(req: IncomingMessage, config: CaptureDeps["config"]): string {
   const target = req.url ?? "/";
   if (!target.startsWith("/")) return target; // absolute form: the sender gave it whole
-  return requestOrigin(req.headers, `localhost:${port}`, "encrypted" in req.socket) + target;
+  const origin = requestOrigin(req.headers, `localhost:${config.port}`, "encrypted" in req.socket, peerIsTrustedProxy(req, config.trustProxy));
+  return origin + target;
 }
 
 export type CaptureDeps = {
@@ -153,9 +161,11 @@ export type CaptureDeps = {
  * Captures one request to `/b/{binId or alias}/...` and answers only once it is
  * committed, with the bin's chosen response (possibly after its delay).
  * Every failure is answered as a JSON problem; a client that disconnects mid-body
- * leaves nothing behind.
+ * leaves nothing behind. With `expectsContinue` (the client sent `Expect: 100-continue`)
+ * `100 Continue` goes out only once the bin, its rate limit and the declared length
+ * have passed, so a body that would be refused is never asked for.
  */
-export async function captureRequest(req: IncomingMessage, res: ServerResponse, target: CaptureTarget, deps: CaptureDeps): Promise<void> {
+export async function captureRequest(req: IncomingMessage, res: ServerResponse, target: CaptureTarget, deps: CaptureDeps, expectsContinue = false): Promise<void> {
   const receivedAt = Date.now();
   try {
     // Ids are unguessable, so only a name (an alias) is worth guessing at: a client that
@@ -181,6 +191,7 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
     if (Number.isFinite(declaredLength) && declaredLength > deps.config.maxBodyBytes) {
       throw tooLarge(deps.config.maxBodyBytes);
     }
+    if (expectsContinue) res.writeContinue();
     const body = await readBody(req, deps.config.maxBodyBytes, deps.budget, Number.isFinite(declaredLength) ? declaredLength : undefined);
     const joined = joinOnDemand(body);
     const headers = headerPairs(req.rawHeaders);
@@ -240,7 +251,7 @@ function toCaptureRow(
   settings: BinSettings,
 ): CaptureRow {
   const method = req.method ?? "GET";
-  const url = capturedUrl(req, config.port);
+  const url = capturedUrl(req, config);
   return {
     id: newRequestId(receivedAt),
     binId: target.binId,

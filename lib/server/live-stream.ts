@@ -11,7 +11,11 @@ import { listRequestsAfter } from "./requests.ts";
 export type LiveStreamOptions = {
   heartbeatMs: number;
   /** Refuses (throws an AppError) a request that may not read the bin; see access/authorize.ts. */
-  authorize: (req: IncomingMessage, binId: string) => Promise<void>;
+  authorize: (req: IncomingMessage, binId: string, clientAddress: string) => Promise<void>;
+  /** Streams one client address may hold open (MAX_STREAMS_PER_IP); beyond it, 429. */
+  maxPerClient?: number;
+  /** Streams open at once across all clients (MAX_STREAMS); beyond it, 503. */
+  maxTotal?: number;
   /** A client that lets this much pile up unread is dropped; it resumes with Last-Event-ID. */
   maxBufferedBytes?: number;
   replayPageSize?: number;
@@ -31,6 +35,11 @@ export class LiveStreams {
   private readonly maxBufferedBytes: number;
   private readonly replayPageSize: number;
   private readonly authorize: LiveStreamOptions["authorize"];
+  private readonly maxPerClient: number;
+  private readonly maxTotal: number;
+  /** Streams held per client address, counted from the moment one is asked for. */
+  private readonly perClient = new Map<string, number>();
+  private held = 0;
 
   constructor(
     private readonly bus: EventBus,
@@ -39,6 +48,8 @@ export class LiveStreams {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.replayPageSize = options.replayPageSize ?? 500;
     this.authorize = options.authorize;
+    this.maxPerClient = options.maxPerClient ?? Number.POSITIVE_INFINITY;
+    this.maxTotal = options.maxTotal ?? Number.POSITIVE_INFINITY;
     this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -50,11 +61,21 @@ export class LiveStreams {
   /**
    * Streams the bin's events. With `Last-Event-ID` (or `?after=<requestId>`, or
    * `?after=0` for everything), first replays every capture after that id in order,
-   * then continues live without a gap or a duplicate.
+   * then continues live without a gap or a duplicate. A client already holding
+   * `maxPerClient` streams gets 429, and any client 503 while `maxTotal` are open;
+   * streams already open are not touched.
    */
-  async serve(req: IncomingMessage, res: ServerResponse, binId: string, after: string | null): Promise<void> {
+  async serve(req: IncomingMessage, res: ServerResponse, binId: string, after: string | null, clientAddress: string): Promise<void> {
     let resumeFrom: string | undefined;
     let replay = false;
+    let release: () => void;
+    try {
+      // Taken before the first await, so a burst of requests cannot all pass the check.
+      release = this.takeSlot(clientAddress);
+    } catch (error) {
+      sendProblem(res, error, { Connection: "close" });
+      return;
+    }
     try {
       const lastEventId = req.headers["last-event-id"];
       const requested = typeof lastEventId === "string" && lastEventId !== "" ? lastEventId : after;
@@ -65,9 +86,10 @@ export class LiveStreams {
         replay = true;
         resumeFrom = requested === fromTheStart ? undefined : requested;
       }
-      await this.authorize(req, binId);
+      await this.authorize(req, binId, clientAddress);
       if (!(await binExists(binId))) throw binNotFound(binId);
     } catch (error) {
+      release();
       sendProblem(res, error);
       return;
     }
@@ -75,7 +97,10 @@ export class LiveStreams {
     markBinVisited(binId).catch((error: unknown) => console.error("[stream] could not record the visit", error));
 
     const stream = takeOverSocket(res);
-    if (!stream) return;
+    if (!stream) {
+      release();
+      return;
+    }
     this.write(stream, "retry: 2000\nevent: ready\ndata: {}\n\n");
 
     // Subscribe before reading the backlog so nothing committed in between is missed;
@@ -95,6 +120,7 @@ export class LiveStreams {
     stream.on("close", () => {
       unsubscribe();
       this.open.delete(stream);
+      release();
     });
 
     if (!replay) return;
@@ -118,6 +144,34 @@ export class LiveStreams {
     const backlog = held ?? [];
     held = null;
     for (const event of backlog) send(event);
+  }
+
+  /**
+   * Counts one more stream for `clientAddress`; the returned function gives it back
+   * (once, however often it is called).
+   * @throws AppError too_many_requests (this client), service_unavailable (everyone)
+   */
+  private takeSlot(clientAddress: string): () => void {
+    const mine = this.perClient.get(clientAddress) ?? 0;
+    if (mine >= this.maxPerClient) {
+      throw new AppError("too_many_requests", `This client already holds ${mine} live streams (MAX_STREAMS_PER_IP); close one to open another.`, {
+        "Retry-After": "5",
+      });
+    }
+    if (this.held >= this.maxTotal) {
+      throw new AppError("service_unavailable", "Hookyard has as many live streams open as it allows (MAX_STREAMS); retry shortly.", { "Retry-After": "5" });
+    }
+    this.perClient.set(clientAddress, mine + 1);
+    this.held++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.held--;
+      const left = (this.perClient.get(clientAddress) ?? 1) - 1;
+      if (left > 0) this.perClient.set(clientAddress, left);
+      else this.perClient.delete(clientAddress);
+    };
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,5 +115,32 @@ describe("applyMigrations", () => {
 
   it("throws when the migrations folder is missing", () => {
     expect(() => applyMigrations(databaseFile, path.join(dir, "nowhere"))).toThrow(/Migrations folder not found/);
+  });
+});
+
+describe("file permissions", () => {
+  const mode = (file: string) => statSync(file).mode & 0o777;
+
+  it("creates the database, its -wal and -shm files for the owner only, in folders only the owner can enter", () => {
+    applyMigrations(databaseFile, migrationsDir);
+    // Opening it the way the server does brings the -wal and -shm files into being.
+    const db = new Database(databaseFile);
+    try {
+      db.prepare(`CREATE TABLE "Probe" (x)`).run();
+      expect(mode(databaseFile)).toBe(0o600);
+      expect(mode(`${databaseFile}-wal`)).toBe(0o600);
+      expect(mode(`${databaseFile}-shm`)).toBe(0o600);
+    } finally {
+      db.close();
+    }
+    expect(mode(path.dirname(databaseFile))).toBe(0o700);
+    expect(mode(path.dirname(path.dirname(databaseFile)))).toBe(0o700);
+  });
+
+  it("leaves an existing file's permissions as its operator set them", () => {
+    applyMigrations(databaseFile, migrationsDir);
+    chmodSync(databaseFile, 0o640);
+    applyMigrations(databaseFile, migrationsDir);
+    expect(mode(databaseFile)).toBe(0o640);
   });
 });

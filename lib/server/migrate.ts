@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, existsSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 
@@ -15,7 +15,7 @@ import Database from "better-sqlite3";
  * applied migration was edited afterwards.
  */
 export function applyMigrations(databaseFile: string, migrationsDir: string): string[] {
-  mkdirSync(path.dirname(databaseFile), { recursive: true });
+  createPrivately(databaseFile);
   const db = new Database(databaseFile, { timeout: 10_000 });
   try {
     db.pragma("journal_mode = WAL");
@@ -83,6 +83,21 @@ export function applyMigrations(databaseFile: string, migrationsDir: string): st
     return newlyApplied;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Captures hold other people's secrets (signed payloads, Authorization headers): a new
+ * database file is readable by its owner only (0600), and so are its `-wal` and `-shm`
+ * files, which SQLite creates with the main file's permissions. Directories made for
+ * it are 0700. An existing file keeps the permissions its operator gave it.
+ */
+function createPrivately(databaseFile: string): void {
+  mkdirSync(path.dirname(databaseFile), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(databaseFile, "wx", 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
 }
 

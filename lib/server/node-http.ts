@@ -3,9 +3,9 @@ import type { Duplex } from "node:stream";
 import { AppError, type ErrorCode, statusByCode, toProblem } from "./errors.ts";
 
 /**
- * The custom server stamps the client's address (socket peer, or first X-Forwarded-For
- * hop under TRUST_PROXY) on every request it hands to Next, replacing whatever the
- * client sent under this name: route handlers never see the socket.
+ * The custom server stamps the client's address (socket peer, or the right-most
+ * untrusted X-Forwarded-For hop under TRUST_PROXY) on every request it hands to Next,
+ * replacing whatever the client sent under this name: route handlers never see the socket.
  */
 export const clientIpHeader = "x-hookyard-client-ip";
 
@@ -40,18 +40,18 @@ export function sendProblem(res: ServerResponse, error: unknown, headers: Record
 }
 
 /**
- * The origin a client used to reach us: X-Forwarded-Proto/-Host when a proxy set
- * them (first value of each), else the Host header.
+ * The origin a client used to reach us: X-Forwarded-Proto/-Host when a proxy of ours
+ * set them (`trustForwarded`; first value of each), else the Host header.
  */
-export function requestOrigin(headers: IncomingHttpHeaders | Headers, fallbackHost: string, encrypted = false): string {
+export function requestOrigin(headers: IncomingHttpHeaders | Headers, fallbackHost: string, encrypted: boolean, trustForwarded: boolean): string {
   const read = (name: string): string | undefined => {
     const value = headers instanceof Headers ? headers.get(name) : headers[name];
     const first = (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
     return first ? first : undefined;
   };
-  const forwardedProto = read("x-forwarded-proto");
+  const forwardedProto = trustForwarded ? read("x-forwarded-proto") : undefined;
   const proto = forwardedProto === "https" || forwardedProto === "http" ? forwardedProto : encrypted ? "https" : "http";
-  const host = read("x-forwarded-host") ?? read("host") ?? fallbackHost;
+  const host = (trustForwarded ? read("x-forwarded-host") : undefined) ?? read("host") ?? fallbackHost;
   return `${proto}://${host}`;
 }
 

@@ -5,15 +5,16 @@ import type { Credentials } from "./authorize.ts";
 
 /**
  * What a request carries that can prove access to a bin, from Next's `Headers` or the
- * custom server's own request headers alike.
+ * custom server's own request headers alike. `trustForwarded`: whether X-Forwarded-*
+ * may be believed (the custom server strips untrusted ones before Next sees them).
  */
-export function credentialsFrom(headers: Headers | IncomingHttpHeaders, clientIp: string): Credentials {
+export function credentialsFrom(headers: Headers | IncomingHttpHeaders, clientIp: string, trustForwarded = true): Credentials {
   const read = (name: string): string | null => {
     const value = headers instanceof Headers ? headers.get(name) : headers[name];
     return (Array.isArray(value) ? value.join(", ") : value) ?? null;
   };
   const config = getConfig();
-  const selfOrigins = [requestOrigin(headers, `localhost:${config.port}`), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
+  const selfOrigins = [requestOrigin(headers, `localhost:${config.port}`, false, trustForwarded), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
   return {
     authorization: read("authorization"),
     cookie: read("cookie"),
