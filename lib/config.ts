@@ -7,7 +7,7 @@ import { type AddressRule, parseAddressAllowList } from "./server/forward-policy
 import { binIdForAlias, binIdPattern } from "./server/ids.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
 import { binMaxCapturesSchema } from "./validations/bins.ts";
-import { responseRuleSchema, responseSpecSchema } from "./validations/responses.ts";
+import { responseRuleSchema, responseSettingsProblems, responseSpecSchema } from "./validations/responses.ts";
 
 /**
  * Every environment variable Hookyard reads, validated once. Importing this module
@@ -36,6 +36,12 @@ const booleanFlag = z
   .default("false")
   .transform((value) => value === "true" || value === "1");
 
+const baseUrl = (example: string) =>
+  z
+    .url({ protocol: /^https?$/, message: `must be an absolute http(s) URL such as ${example}` })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional();
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -44,11 +50,14 @@ const envSchema = z.object({
     .string()
     .regex(/^file:.+/, "must be a SQLite file URL such as file:./data/hookyard.db")
     .default("file:./data/hookyard.db"),
-  PUBLIC_URL: z
-    .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL such as https://hooks.example.com" })
-    .transform((url) => url.replace(/\/+$/, ""))
-    .optional(),
+  PUBLIC_URL: baseUrl("https://hooks.example.com"),
+  /** Base of the capture URLs handed out, on a host of their own that serves nothing but capture. */
+  CAPTURE_URL: baseUrl("https://in.hooks.example.com"),
   MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
+  /** Body bytes each bin keeps; the oldest captures are pruned to stay within it. 0 turns it off. */
+  MAX_BIN_BYTES: nonNegativeInt(100 * 1024 * 1024),
+  /** Largest the SQLite file may grow (PRAGMA max_page_count); past it captures answer 507. 0: no cap. */
+  MAX_DATABASE_BYTES: nonNegativeInt(0),
   TRUST_PROXY: booleanFlag,
   SSE_HEARTBEAT_MS: positiveInt(15_000),
   /** Captures waiting for their group commit; beyond this the server answers 503. */
@@ -158,7 +167,7 @@ function parseBinsJson(text: string, label: string): unknown[] {
   return value;
 }
 
-function readConfiguredBins(inline: string | undefined, file: string | undefined): ConfiguredBin[] {
+function readConfiguredBins(inline: string | undefined, file: string | undefined, captureOrigin: boolean): ConfiguredBin[] {
   const entries: unknown[] = [];
   const labels: string[] = [];
   if (file !== undefined) {
@@ -189,6 +198,10 @@ function readConfiguredBins(inline: string | undefined, file: string | undefined
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
+  const problems = parsed.data.flatMap((bin, index) =>
+    responseSettingsProblems({ response: bin.response, rules: bin.rules }, captureOrigin ? "capture" : "dashboard").map((problem) => `${labels[index]}.${problem}`),
+  );
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.slice(0, 10).join("\n  ")}`);
   return parsed.data;
 }
 
@@ -199,7 +212,15 @@ export type Config = {
   /** Absolute path of the SQLite file. */
   databaseFile: string;
   publicUrl: string | undefined;
+  /** CAPTURE_URL: where capture URLs point when captures have an origin of their own. */
+  captureUrl: string | undefined;
+  /** CAPTURE_URL's host name, lowercased; null without CAPTURE_URL. */
+  captureHost: string | null;
   maxBodyBytes: number;
+  /** 0 when a bin's stored bytes are not limited. */
+  maxBinBytes: number;
+  /** 0 when the database file is not capped. */
+  maxDatabaseBytes: number;
   trustProxy: boolean;
   sseHeartbeatMs: number;
   maxPendingCaptures: number;
@@ -249,6 +270,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (values.MAX_BUFFERED_BODY_BYTES < values.MAX_BODY_BYTES) {
     throw new ConfigError("Invalid configuration:\n  MAX_BUFFERED_BODY_BYTES: must be at least MAX_BODY_BYTES, or no body of the maximum size could be accepted");
   }
+  const captureHost = values.CAPTURE_URL ? new URL(values.CAPTURE_URL).hostname.toLowerCase() : null;
+  // Cookies ignore ports: the same host name on another port is the same origin to them.
+  if (captureHost !== null && values.PUBLIC_URL && new URL(values.PUBLIC_URL).hostname.toLowerCase() === captureHost) {
+    throw new ConfigError("Invalid configuration:\n  CAPTURE_URL: must be on another host name than PUBLIC_URL (a port of its own is not a separate origin for cookies)");
+  }
   if (values.REQUEST_TIMEOUT_MS < values.HEADERS_TIMEOUT_MS) {
     throw new ConfigError("Invalid configuration:\n  REQUEST_TIMEOUT_MS: must be at least HEADERS_TIMEOUT_MS (the head is part of the request)");
   }
@@ -258,7 +284,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: values.HOST,
     databaseFile: path.resolve(values.DATABASE_URL.slice("file:".length)),
     publicUrl: values.PUBLIC_URL,
+    captureUrl: values.CAPTURE_URL,
+    captureHost,
     maxBodyBytes: values.MAX_BODY_BYTES,
+    maxBinBytes: values.MAX_BIN_BYTES,
+    maxDatabaseBytes: values.MAX_DATABASE_BYTES,
     trustProxy: values.TRUST_PROXY,
     sseHeartbeatMs: values.SSE_HEARTBEAT_MS,
     maxPendingCaptures: values.MAX_PENDING_CAPTURES,
@@ -281,7 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: values.FORWARD_RETRY_MAX_MS,
       concurrency: values.FORWARD_CONCURRENCY,
     },
-    bins: readConfiguredBins(values.HOOKYARD_BINS, values.HOOKYARD_BINS_FILE),
+    bins: readConfiguredBins(values.HOOKYARD_BINS, values.HOOKYARD_BINS_FILE, captureHost !== null),
   };
 }
 

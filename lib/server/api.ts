@@ -4,6 +4,7 @@ import type { BinDto } from "../types.ts";
 import type { BinRecord } from "./bins.ts";
 import { AppError, toProblem } from "./errors.ts";
 import { clientIpHeader, requestOrigin } from "./node-http.ts";
+import { StorageFullError, isStorageFull, markStorageFull } from "./storage-health.ts";
 
 /**
  * The one catch for route handlers: AppError → its status, ZodError → 422 with the
@@ -32,6 +33,12 @@ export function problemResponse(error: unknown): Response {
       .join("; ");
     return Response.json({ error: "validation_failed", message }, { status: 422 });
   }
+  if (isStorageFull(error)) {
+    // A write through Prisma (settings, forwarding results) met a full database.
+    const refused = new StorageFullError(error);
+    markStorageFull(refused.reason);
+    return problemResponse(refused);
+  }
   console.error("[api] unexpected error", error);
   return Response.json({ error: "internal_error", message: "Something went wrong on our side." }, { status: 500 });
 }
@@ -47,10 +54,15 @@ export function parseQuery<Schema extends z.ZodType>(schema: Schema, request: Re
   return schema.parse(Object.fromEntries(new URL(request.url).searchParams));
 }
 
-/** Base of the capture URLs we hand out: PUBLIC_URL, else what the client used to reach us. */
+/** Base of the dashboard's URLs: PUBLIC_URL, else what the client used to reach us. */
 export function publicBaseUrl(headers: Headers): string {
   const config = getConfig();
   return config.publicUrl ?? requestOrigin(headers, `localhost:${config.port}`);
+}
+
+/** Base of the capture URLs we hand out: CAPTURE_URL when captures have an origin of their own, else publicBaseUrl. */
+export function captureBaseUrl(headers: Headers): string {
+  return getConfig().captureUrl ?? publicBaseUrl(headers);
 }
 
 /** The client's address as the custom server stamped it (see `clientIpHeader`). */

@@ -12,7 +12,9 @@ import { GroupCommitWriter } from "./group-commit.ts";
 import { LiveStreams } from "./live-stream.ts";
 import { MemoryBudget } from "./memory-budget.ts";
 import { applyMigrations } from "./migrate.ts";
-import { answerClientError, clientIpHeader } from "./node-http.ts";
+import { answerClientError, clientIpHeader, sendProblem } from "./node-http.ts";
+import { onCaptureHost } from "./capture-origin.ts";
+import { AppError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { toSummary } from "./requests.ts";
 import { RetentionSweeper, publishPruned } from "./retention.ts";
@@ -43,7 +45,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const bus = getEventBus();
   const forwarder = new AutoForwarder(config.forward, bus);
-  const captureStore = createSqliteCaptureStore(config.databaseFile, { maxCapturesPerBin: config.maxCapturesPerBin });
+  const captureStore = createSqliteCaptureStore(config.databaseFile, {
+    maxCapturesPerBin: config.maxCapturesPerBin,
+    maxBinBytes: config.maxBinBytes,
+    maxDatabaseBytes: config.maxDatabaseBytes,
+  });
   const writer = new GroupCommitWriter(captureStore, {
     maxPending: config.maxPendingCaptures,
     onCommitted: (row) => {
@@ -80,6 +86,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const capture = parseCaptureTarget(target);
     if (capture) {
       void captureRequest(req, res, capture, { config, writer, budget, rateLimiter });
+      return;
+    }
+    // The capture origin (CAPTURE_URL) serves capture only: a custom answer there may set
+    // cookies and redirects, so the dashboard, API and streams must never share it.
+    if (onCaptureHost(req, config)) {
+      sendProblem(res, new AppError("not_found", "Only capture URLs (/b/{bin}/…) are served on this host."));
       return;
     }
     const stream = req.method === "GET" ? streamRoute.exec(target) : null;

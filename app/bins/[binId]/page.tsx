@@ -8,7 +8,7 @@ import { BinWorkspace } from "@/components/requests/bin-workspace";
 import { earlyStreamScript, liveStreamPath, resumePoint } from "@/components/requests/early-stream";
 import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
-import { captureUrl, publicBaseUrl } from "@/lib/server/api";
+import { captureBaseUrl, captureUrl } from "@/lib/server/api";
 import { findBin, markBinVisited, resolveBin } from "@/lib/server/bins";
 import { isBinId, isRequestId } from "@/lib/server/ids";
 import { listRequests } from "@/lib/server/requests";
@@ -34,7 +34,7 @@ export default async function BinPage({ params, searchParams }: Props) {
     // A visit keeps the bin from being swept as idle (BIN_IDLE_TTL).
     markBinVisited(binId),
   ]);
-  const url = captureUrl(publicBaseUrl(requestHeaders), bin.alias ?? binId);
+  const url = captureUrl(captureBaseUrl(requestHeaders), bin.alias ?? binId);
   const example = sampleCurl(url);
   const selected = typeof query.r === "string" && isRequestId(query.r) ? query.r : null;
   const streamPath = liveStreamPath(binId, resumePoint(firstPage.requests[0]?.id));
