@@ -21,21 +21,24 @@ const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
 export const maxGlobLength = 256;
 
 /** Strict schemas for bins' responses and rules (lib/responses.ts), for PATCH, configuration and stored rows. */
-const headerNameSchema = z
-  .string()
-  .regex(headerNamePattern, "not a valid header name")
-  .refine((name) => !framingHeaders.has(name.toLowerCase()), "is set by Hookyard itself and cannot be chosen");
+const headerNameSchema = z.string().regex(headerNamePattern, "not a valid header name");
+
 
 const headerValueSchema = z
   .string()
   .max(8 * 1024)
   .refine((value) => !invalidHeaderValueChar.test(value), "contains characters a header value cannot carry");
 
+/** A [name, value] pair a response may carry from any origin; the message names the header. */
+const responseHeaderSchema = z.tuple([headerNameSchema, headerValueSchema]).superRefine(([name], ctx) => {
+  if (framingHeaders.has(name.toLowerCase())) ctx.addIssue({ code: "custom", path: [0], message: `${name} is set by Hookyard itself and cannot be chosen` });
+});
+
 export const responseSpecSchema = z.strictObject({
   // 1xx are interim answers: a client keeps waiting for a final one that never comes.
   status: z.number().int().min(200, "must be 200–599 (1xx are not final answers)").max(599, "must be 200–599"),
   headers: z
-    .array(z.tuple([headerNameSchema, headerValueSchema]))
+    .array(responseHeaderSchema)
     .max(maxResponseHeaders)
     .default([])
     .refine(
