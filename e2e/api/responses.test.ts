@@ -241,6 +241,35 @@ describe("delayed answers", () => {
   });
 });
 
+describe("delayed answers and the memory budget", () => {
+  let tight: TestServer;
+  beforeAll(async () => {
+    tight = await startTestServer({ env: { MAX_BODY_BYTES: "1024", MAX_BUFFERED_BODY_BYTES: "100000" } });
+  });
+  afterAll(() => tight.dispose());
+
+  it("holds delayed bodies against MAX_BUFFERED_BODY_BYTES: past it an answer goes out at once instead of waiting in memory", async () => {
+    const bin = await createBin(tight.baseUrl);
+    const body = "x".repeat(60_000);
+    expect((await patchBin(tight.baseUrl, bin.id, { response: { status: 200, body, delayMs: 4_000 } })).status).toBe(200);
+    const started = Date.now();
+    const first = capture(tight.baseUrl, bin.id, { body: "1" }).then((answer) => ({ answer, at: Date.now() - started }));
+    await eventually(async () => expect((await listRequests(tight.baseUrl, bin.id)).requests).toHaveLength(1));
+    // 60,000 bytes wait out the first delay; a second 60,000 would pass the 100,000 budget.
+    const second = await capture(tight.baseUrl, bin.id, { body: "2" });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(second.status).toBe(200);
+    expect(second.body.toString()).toBe(body);
+    const { answer, at } = await first;
+    expect(answer.body.toString()).toBe(body);
+    expect(at).toBeGreaterThanOrEqual(4_000);
+    // Released once sent: the next one waits its delay again.
+    const third = Date.now();
+    await capture(tight.baseUrl, bin.id, { body: "3" });
+    expect(Date.now() - third).toBeGreaterThanOrEqual(4_000);
+  });
+});
+
 describe("aliases", () => {
   it("captures at /b/{alias} into the bin and hands out the alias URL", async () => {
     const bin = await binWith({ alias: "stripe-dev" });
