@@ -62,7 +62,7 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: positiveInt(15_000),
   /** Captures waiting for their group commit; beyond this the server answers 503. */
   MAX_PENDING_CAPTURES: positiveInt(10_000),
-  /** Body bytes held in memory across all captures in progress; beyond this, 503. */
+  /** Body bytes held in memory across all captures in progress (and delayed answers); beyond this, 503. */
   MAX_BUFFERED_BODY_BYTES: positiveInt(256 * 1024 * 1024),
   /** Captures kept per bin; the oldest are pruned as new ones arrive. */
   MAX_CAPTURES_PER_BIN: positiveInt(1_000),
