@@ -26,9 +26,13 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       databaseFile: path.resolve("data/hookyard.db"),
       publicUrl: undefined,
+      captureUrl: undefined,
+      captureHost: null,
       maxBodyBytes: 10 * 1024 * 1024,
       apiMaxBodyBytes: 4 * 1024 * 1024,
       trustProxy: { mode: "off" },
+      maxBinBytes: 100 * 1024 * 1024,
+      maxDatabaseBytes: 0,
       sseHeartbeatMs: 15_000,
       maxStreamsPerIp: 50,
       maxStreams: 10_000,
@@ -69,9 +73,12 @@ describe("loadConfig", () => {
         HOST: "127.0.0.1",
         DATABASE_URL: "file:/var/lib/hookyard/db.sqlite",
         PUBLIC_URL: "https://hooks.example.com",
+        CAPTURE_URL: "https://In.Hooks-Capture.example.net/",
         MAX_BODY_BYTES: "1024",
         API_MAX_BODY_BYTES: "2048",
         TRUST_PROXY: "2",
+        MAX_BIN_BYTES: "0",
+        MAX_DATABASE_BYTES: "1073741824",
         SSE_HEARTBEAT_MS: "200",
         MAX_STREAMS_PER_IP: "3",
         MAX_STREAMS: "9",
@@ -101,9 +108,13 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       databaseFile: "/var/lib/hookyard/db.sqlite",
       publicUrl: "https://hooks.example.com",
+      captureUrl: "https://In.Hooks-Capture.example.net",
+      captureHost: "in.hooks-capture.example.net",
       maxBodyBytes: 1024,
       apiMaxBodyBytes: 2048,
       trustProxy: { mode: "hops", hops: 2 },
+      maxBinBytes: 0,
+      maxDatabaseBytes: 1024 * 1024 * 1024,
       sseHeartbeatMs: 200,
       maxStreamsPerIp: 3,
       maxStreams: 9,
@@ -141,6 +152,18 @@ describe("loadConfig", () => {
 
   it("strips trailing slashes from PUBLIC_URL but keeps its path", () => {
     expect(load({ PUBLIC_URL: "https://hooks.example.com/inspect//" }).publicUrl).toBe("https://hooks.example.com/inspect");
+  });
+
+  it("refuses a CAPTURE_URL on the dashboard's host name, whatever the port", () => {
+    expect(() => load({ PUBLIC_URL: "https://hooks.example.com", CAPTURE_URL: "https://HOOKS.example.com:8443" })).toThrow(/CAPTURE_URL: must be on another host name/);
+    expect(load({ PUBLIC_URL: "https://hooks.example.com", CAPTURE_URL: "https://in.hooks.example.com" }).captureHost).toBe("in.hooks.example.com");
+    expect(() => load({ CAPTURE_URL: "ftp://in.example.com" })).toThrow(/CAPTURE_URL/);
+  });
+
+  it("refuses declared responses with headers that would act on the dashboard's origin, unless captures have their own", () => {
+    const bins = JSON.stringify([{ alias: "cookie-jar", response: { status: 200, headers: [["Set-Cookie", "a=1"]] } }]);
+    expect(() => load({ HOOKYARD_BINS: bins })).toThrow(/HOOKYARD_BINS\[0\]\.response\.headers\.0: Set-Cookie would act on the dashboard's origin/);
+    expect(load({ HOOKYARD_BINS: bins, CAPTURE_URL: "https://in.hooks.example.com" }).bins[0]?.response?.headers).toEqual([["Set-Cookie", "a=1"]]);
   });
 
   it("refuses a body memory budget smaller than one body", () => {

@@ -8,7 +8,7 @@ import { binIdForAlias, binIdPattern } from "./server/ids.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
 import { parseTrustProxy, type TrustProxy } from "./server/trust-proxy.ts";
 import { binMaxCapturesSchema } from "./validations/bins.ts";
-import { responseRuleSchema, responseSpecSchema } from "./validations/responses.ts";
+import { responseRuleSchema, responseSettingsProblems, responseSpecSchema } from "./validations/responses.ts";
 
 /**
  * Every environment variable Hookyard reads, validated once. Importing this module
@@ -32,6 +32,12 @@ const duration = (fallback: string) =>
       return Number(amount) * durationUnits[(unit ?? "s") as keyof typeof durationUnits];
     });
 
+const baseUrl = (example: string) =>
+  z
+    .url({ protocol: /^https?$/, message: `must be an absolute http(s) URL such as ${example}` })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional();
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -41,10 +47,9 @@ const envSchema = z.object({
     .string()
     .regex(/^file:.+/, "must be a SQLite file URL such as file:./data/hookyard.db")
     .default("file:./data/hookyard.db"),
-  PUBLIC_URL: z
-    .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL such as https://hooks.example.com" })
-    .transform((url) => url.replace(/\/+$/, ""))
-    .optional(),
+  PUBLIC_URL: baseUrl("https://hooks.example.com"),
+  /** Base of the capture URLs handed out, on a host of their own that serves nothing but capture. */
+  CAPTURE_URL: baseUrl("https://in.hooks.example.com"),
   MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
   /**
    * Body bytes of any request handed to the dashboard and API, refused with 413 while
@@ -67,10 +72,14 @@ const envSchema = z.object({
   /** Live streams one client IP may hold open, and all clients together; beyond them 429 / 503. */
   MAX_STREAMS_PER_IP: positiveInt(50),
   MAX_STREAMS: positiveInt(10_000),
+  /** Body bytes each bin keeps; the oldest captures are pruned to stay within it. 0 turns it off. */
+  MAX_BIN_BYTES: nonNegativeInt(100 * 1024 * 1024),
+  /** Largest the SQLite file may grow (PRAGMA max_page_count); past it captures answer 507. 0: no cap. */
+  MAX_DATABASE_BYTES: nonNegativeInt(0),
   SSE_HEARTBEAT_MS: positiveInt(15_000),
   /** Captures waiting for their group commit; beyond this the server answers 503. */
   MAX_PENDING_CAPTURES: positiveInt(10_000),
-  /** Body bytes held in memory across all captures in progress; beyond this, 503. */
+  /** Body bytes held in memory across all captures in progress (and delayed answers); beyond this, 503. */
   MAX_BUFFERED_BODY_BYTES: positiveInt(256 * 1024 * 1024),
   /** Captures kept per bin; the oldest are pruned as new ones arrive. */
   MAX_CAPTURES_PER_BIN: positiveInt(1_000),
@@ -189,7 +198,7 @@ function parseBinsJson(text: string, label: string): unknown[] {
   return value;
 }
 
-function readConfiguredBins(inline: string | undefined, file: string | undefined): ConfiguredBin[] {
+function readConfiguredBins(inline: string | undefined, file: string | undefined, captureOrigin: boolean): ConfiguredBin[] {
   const entries: unknown[] = [];
   const labels: string[] = [];
   if (file !== undefined) {
@@ -220,6 +229,10 @@ function readConfiguredBins(inline: string | undefined, file: string | undefined
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
+  const problems = parsed.data.flatMap((bin, index) =>
+    responseSettingsProblems({ response: bin.response, rules: bin.rules }, captureOrigin ? "capture" : "dashboard").map((problem) => `${labels[index]}.${problem}`),
+  );
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.slice(0, 10).join("\n  ")}`);
   return parsed.data;
 }
 
@@ -230,10 +243,18 @@ export type Config = {
   /** Absolute path of the SQLite file. */
   databaseFile: string;
   publicUrl: string | undefined;
+  /** CAPTURE_URL: where capture URLs point when captures have an origin of their own. */
+  captureUrl: string | undefined;
+  /** CAPTURE_URL's host name, lowercased; null without CAPTURE_URL. */
+  captureHost: string | null;
   maxBodyBytes: number;
   /** Largest body of a request handed to Next; POST .../forward may add a base64 body of maxBodyBytes. */
   apiMaxBodyBytes: number;
   trustProxy: TrustProxy;
+  /** 0 when a bin's stored bytes are not limited. */
+  maxBinBytes: number;
+  /** 0 when the database file is not capped. */
+  maxDatabaseBytes: number;
   sseHeartbeatMs: number;
   maxStreamsPerIp: number;
   maxStreams: number;
@@ -299,6 +320,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (values.MAX_BUFFERED_BODY_BYTES < values.MAX_BODY_BYTES) {
     throw new ConfigError("Invalid configuration:\n  MAX_BUFFERED_BODY_BYTES: must be at least MAX_BODY_BYTES, or no body of the maximum size could be accepted");
   }
+  const captureHost = values.CAPTURE_URL ? new URL(values.CAPTURE_URL).hostname.toLowerCase() : null;
+  // Cookies ignore ports: the same host name on another port is the same origin to them.
+  if (captureHost !== null && values.PUBLIC_URL && new URL(values.PUBLIC_URL).hostname.toLowerCase() === captureHost) {
+    throw new ConfigError("Invalid configuration:\n  CAPTURE_URL: must be on another host name than PUBLIC_URL (a port of its own is not a separate origin for cookies)");
+  }
   if (values.REQUEST_TIMEOUT_MS < values.HEADERS_TIMEOUT_MS) {
     throw new ConfigError("Invalid configuration:\n  REQUEST_TIMEOUT_MS: must be at least HEADERS_TIMEOUT_MS (the head is part of the request)");
   }
@@ -308,8 +334,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: values.HOST,
     databaseFile: path.resolve(values.DATABASE_URL.slice("file:".length)),
     publicUrl: values.PUBLIC_URL,
+    captureUrl: values.CAPTURE_URL,
+    captureHost,
     maxBodyBytes: values.MAX_BODY_BYTES,
     apiMaxBodyBytes: values.API_MAX_BODY_BYTES,
+    maxBinBytes: values.MAX_BIN_BYTES,
+    maxDatabaseBytes: values.MAX_DATABASE_BYTES,
     trustProxy: values.TRUST_PROXY,
     sseHeartbeatMs: values.SSE_HEARTBEAT_MS,
     maxStreamsPerIp: values.MAX_STREAMS_PER_IP,
@@ -335,7 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: values.FORWARD_RETRY_MAX_MS,
       concurrency: values.FORWARD_CONCURRENCY,
     },
-    bins: readConfiguredBins(values.HOOKYARD_BINS, values.HOOKYARD_BINS_FILE),
+    bins: readConfiguredBins(values.HOOKYARD_BINS, values.HOOKYARD_BINS_FILE, captureHost !== null),
   };
 }
 

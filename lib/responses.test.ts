@@ -2,8 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   chooseResponse,
   globMatches,
+  headerRefusal,
   matchingRuleIndex,
+  maxRenderedBodyBytes,
   pathMatches,
+  RenderLimitError,
   renderBody,
   type RequestFacts,
   type ResponseRule,
@@ -102,6 +105,38 @@ describe("pathMatches", () => {
     const pattern = `/${"*a".repeat(100)}b`;
     expect(globMatches(pattern, `/${"a".repeat(10_000)}`)).toBe(false);
   });
+
+  it("is linear in the path: 50 of the worst globs against the longest path Node accepts take well under a second", () => {
+    // Every position of the pattern stays alive over the whole path: the worst case for
+    // any matcher, and pattern × path steps (≈ 2 s here) for the old one.
+    const path = `/${"a".repeat(16 * 1024)}b`;
+    const patterns = [`/${"*a".repeat(127)}`, `/${"**a".repeat(85)}`, `/${"?*".repeat(127)}c`];
+    const started = performance.now();
+    for (let i = 0; i < 50; i++) for (const pattern of patterns) expect(globMatches(pattern, path)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(globMatches(`/${"*a".repeat(127)}`, `/${"a".repeat(16 * 1024)}`)).toBe(true);
+  });
+
+  it("agrees with a reference matcher across word boundaries of the automaton", () => {
+    // A regex is a fine reference on short inputs, where backtracking costs nothing.
+    const reference = (pattern: string, text: string) =>
+      new RegExp(
+        `^${pattern
+          .replace(/\*{2,}/g, "\u0000")
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, "[^/]*")
+          .replace(/\?/g, "[^/]")
+          .replace(/\u0000/g, ".*")}$`,
+        "s",
+      ).test(text);
+    let seed = 42;
+    const pick = <T,>(items: readonly T[]) => items[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % items.length]!;
+    for (let i = 0; i < 3_000; i++) {
+      const pattern = Array.from({ length: 20 + (i % 60) }, () => pick(["a", "b", "/", "*", "?", "**"])).join("");
+      const text = Array.from({ length: i % 90 }, () => pick(["a", "b", "/"])).join("");
+      expect(globMatches(pattern, text), `${pattern} ~ ${text}`).toBe(reference(pattern, text));
+    }
+  });
 });
 
 describe("renderBody", () => {
@@ -116,10 +151,96 @@ describe("renderBody", () => {
     );
   });
 
+  it("stops at the rendered-body cap instead of building what a repeated placeholder asks for", () => {
+    const body = "x".repeat(64 * 1024);
+    const template = "{{request.body}}".repeat(4_000); // 64 KiB of template, 256 MiB if rendered
+    const started = performance.now();
+    expect(() => renderBody(template, request({ body }))).toThrow(RenderLimitError);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(() => renderBody(template, request({ body }))).toThrow(/more than 1 MiB \(the rendered-body cap\)/);
+    // Up to the cap is fine; UTF-8 bytes are what count.
+    expect(renderBody("{{request.body}}".repeat(16), request({ body })).length).toBe(maxRenderedBodyBytes);
+    expect(() => renderBody("é{{request.body}}", request({ body: "é".repeat(maxRenderedBodyBytes / 2) }))).toThrow(RenderLimitError);
+    expect(renderBody("{{request.body}}", request({ body: "é".repeat(maxRenderedBodyBytes / 2) })).length).toBe(maxRenderedBodyBytes / 2);
+  });
+
+  it("answers thousands of header and query placeholders from one pass over the request", () => {
+    const headers: [string, string][] = Array.from({ length: 2_000 }, (_, i) => [`X-H${i}`, String(i)]);
+    const query = Array.from({ length: 2_000 }, (_, i) => `q${i}=${i}`).join("&");
+    const template = "{{request.header.x-h1999}}{{request.query.q1999}}".repeat(1_300);
+    const started = performance.now();
+    expect(renderBody(template, request({ headers, query }))).toBe("19991999".repeat(1_300));
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
   it("is substitution only: inserted values are never expanded again", () => {
     const hostile = request({ query: "q=%7B%7Brequest.ip%7D%7D" });
     expect(renderBody("{{request.query.q}}", hostile)).toBe("{{request.ip}}");
     expect(renderBody("echo: {{request.body}}", request({ body: "hi" }))).toBe("echo: hi");
     expect(renderBody("no placeholders", request())).toBe("no placeholders");
+  });
+});
+
+describe("headerRefusal", () => {
+  const refused = (name: string, value = "x") => headerRefusal(name, value, "dashboard");
+
+  it("never lets a response set the framing or hop-by-hop headers Hookyard writes itself", () => {
+    for (const name of ["Content-Length", "transfer-encoding", "Connection", "Keep-Alive", "Upgrade", "Trailer", "TE", "Proxy-Connection"]) {
+      expect(headerRefusal(name, "1", "dashboard"), name).toMatch(/set by Hookyard itself/);
+      expect(headerRefusal(name, "1", "capture"), name).toMatch(/set by Hookyard itself/);
+    }
+  });
+
+  it("refuses on the dashboard's origin what a browser applies to the origin or beyond the answer", () => {
+    for (const name of [
+      "Set-Cookie",
+      "set-cookie2",
+      "Clear-Site-Data",
+      "Refresh",
+      "Strict-Transport-Security",
+      "WWW-Authenticate",
+      "Content-Security-Policy",
+      "Content-Security-Policy-Report-Only",
+      "Report-To",
+      "NEL",
+      "Access-Control-Allow-Credentials",
+      "Access-Control-Allow-Private-Network",
+      "Link",
+      "Service-Worker-Allowed",
+      "Origin-Agent-Cluster",
+      "Permissions-Policy",
+      "Alt-Svc",
+    ]) {
+      expect(refused(name), name).toMatch(new RegExp(`^${name} would act on the dashboard's origin.*CAPTURE_URL`));
+      expect(headerRefusal(name, "x", "capture"), name).toBeNull();
+    }
+    for (const name of ["Content-Type", "Retry-After", "X-Custom", "Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Cache-Control"]) {
+      expect(refused(name), name).toBeNull();
+    }
+  });
+
+  it("lets a redirect on the dashboard's origin point only among capture URLs", () => {
+    for (const value of ["/b/abc/next", "/b/abc?x=1", "/b/abc/a.b/c"]) expect(refused("Location", value), value).toBeNull();
+    for (const value of [
+      "https://evil.example/",
+      "//evil.example/x",
+      "/\\evil.example",
+      "/api/bins/x",
+      "/bins/x",
+      "/b/../api/bins/x",
+      "/b/x/%2e%2e/%2E%2e/api",
+      "/b/x/\\..\\api",
+      "/b/x/\t../api",
+      "b/x",
+      "",
+    ]) {
+      expect(refused("Location", value), value).toMatch(/must be a path under \/b\//);
+    }
+    expect(headerRefusal("Location", "https://elsewhere.example/", "capture")).toBeNull();
+  });
+
+  it("keeps even the capture origin's cookies on its own host", () => {
+    expect(headerRefusal("Set-Cookie", "a=1; Path=/; HttpOnly", "capture")).toBeNull();
+    expect(headerRefusal("Set-Cookie", "a=1; Path=/; domain=example.com", "capture")).toMatch(/Domain attribute/);
   });
 });

@@ -122,13 +122,14 @@ async function startHookyard(ctx, { keepDatabase = false } = {}) {
       DATABASE_URL: `file:${ctx.databaseFile}`,
       BENCH_MEMORY_FILE: ctx.memoryFile,
       // The benchmark measures the capture path itself: one bin takes the whole load and
-      // grows to 100,000 captures, and 2,000 bins are created from one address, which the
-      // default retention and rate limits would refuse; its 1,000 idle streams all come
-      // from loopback too, beyond MAX_STREAMS_PER_IP.
+      // grows to 100,000 captures (and many 10 MiB bodies), and 2,000 bins are created from
+      // one address, which the default retention and rate limits would refuse; its 1,000
+      // idle streams all come from loopback too, beyond MAX_STREAMS_PER_IP.
       MAX_STREAMS_PER_IP: "100000",
       RATE_LIMIT_PER_SECOND: "0",
       BINS_PER_IP_PER_HOUR: "0",
       MAX_CAPTURES_PER_BIN: "100000000",
+      MAX_BIN_BYTES: "0",
       CAPTURE_TTL: "0",
       BIN_IDLE_TTL: "0",
     },

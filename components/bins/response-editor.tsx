@@ -8,6 +8,7 @@ import {
   type JsonScalar,
   matchingRuleIndex,
   placeholderHelp,
+  RenderLimitError,
   renderBody,
   type ResponseRule,
   type ResponseSettings,
@@ -299,6 +300,16 @@ function RuleFields({ idPrefix, number, rule, onChange }: { idPrefix: string; nu
   );
 }
 
+/** The rendered body, or what the server answers instead when it would pass the cap. */
+function previewBody(template: string, sample: Parameters<typeof renderBody>[1]): string {
+  try {
+    return renderBody(template, sample);
+  } catch (error) {
+    if (error instanceof RenderLimitError) return `500: ${error.message}`;
+    throw error;
+  }
+}
+
 /** What a sample request would get, computed with the same functions the server runs. */
 function Preview({ settings }: { settings: ResponseSettings }) {
   const id = useId();
@@ -321,7 +332,7 @@ function Preview({ settings }: { settings: ResponseSettings }) {
   const matched = matchingRuleIndex(settings.rules, sample);
   const spec = chooseResponse(settings, sample);
   const status = spec?.status ?? 200;
-  const answerBody = spec ? renderBody(spec.body, sample) : JSON.stringify({ ok: true, id: sample.id });
+  const answerBody = spec ? previewBody(spec.body, sample) : JSON.stringify({ ok: true, id: sample.id });
 
   return (
     <fieldset className="grid gap-2 rounded-md bg-zinc-50 p-3 dark:bg-zinc-950">

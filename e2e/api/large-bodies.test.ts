@@ -106,13 +106,20 @@ describe("a large body", () => {
     expect((await verdict(invalid)).status).toBe("invalid");
   });
 
-  it("fills {{request.body}} in the bin's custom answer", async () => {
+  it("fills {{request.body}} in the bin's custom answer up to the 1 MiB rendered-body cap, and past it answers 500 with the capture stored", async () => {
     const bin = await createBin(server.baseUrl);
     await configure(bin.id, { response: { status: 200, headers: [], body: "{{request.body}}" } });
-    const text = randomBytes(Math.ceil(largeSize / 2)).toString("hex").slice(0, largeSize);
+    const cap = 1024 * 1024;
+    const text = randomBytes(cap / 2).toString("hex");
     const answer = await capture(server.baseUrl, bin.id, { body: text });
     expect(answer.status).toBe(200);
     expect(answer.body.toString("utf8")).toBe(text);
+
+    const large = randomBytes(Math.ceil(largeSize / 2)).toString("hex").slice(0, largeSize);
+    const refused = await capture(server.baseUrl, bin.id, { body: large });
+    expect(refused.status).toBe(500);
+    expect((refused.json as { message: string }).message).toContain("more than 1 MiB (the rendered-body cap)");
+    expect((await getRaw(server.baseUrl, bin.id, refused.id!)).body.toString("utf8")).toBe(large);
   });
 
   it("goes with its capture when the capture is deleted", async () => {

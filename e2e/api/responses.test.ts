@@ -133,6 +133,81 @@ describe("rules", () => {
   });
 });
 
+describe("bounded work", () => {
+  it("stores a capture whose answer would render past 1 MiB, and answers it 500 naming the cap, with its X-Request-Id", async () => {
+    // 4,000 × {{request.body}} over a 64 KiB body would be a 256 MiB answer.
+    const bin = await binWith({ response: { status: 200, body: "{{request.body}}".repeat(4_000) } });
+    const started = Date.now();
+    const answer = await capture(server.baseUrl, bin.id, { body: "x".repeat(64 * 1024) });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(answer.status).toBe(500);
+    expect(answer.json).toEqual({ error: "internal_error", message: expect.stringContaining("more than 1 MiB (the rendered-body cap)") });
+    expect(answer.body.length).toBeLessThan(1_024);
+    expect(answer.id).toMatch(/^[0-9A-Z]{26}$/);
+    expect((answer.json as { message: string }).message).toContain(answer.id!);
+    expect((await listRequests(server.baseUrl, bin.id)).requests.map((summary) => summary.id)).toEqual([answer.id]);
+    // Under the cap the same template answers in full.
+    const small = await capture(server.baseUrl, bin.id, { body: "y" });
+    expect(small.status).toBe(200);
+    expect(small.body.toString()).toBe("y".repeat(4_000));
+  });
+
+  it("matches 50 of the worst globs against the longest path Node accepts in bounded time", async () => {
+    const glob = `/${"*a".repeat(127)}`; // 255 characters: every position stays alive over a run of "a"
+    const bin = await binWith({
+      rules: Array.from({ length: 50 }, () => ({ path: { mode: "glob", value: glob }, response: { status: 418 } })),
+      response: { status: 202 },
+    });
+    const path = `/${"a".repeat(15 * 1024)}b`;
+    const started = Date.now();
+    const answer = await capture(server.baseUrl, bin.id, { method: "GET", path });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(answer.status).toBe(202);
+    expect((await capture(server.baseUrl, bin.id, { method: "GET", path: `/${"a".repeat(300)}` })).status).toBe(418);
+  });
+
+  it("refuses a glob over 256 characters and a generic-HMAC template repeating {body}, with 422 naming the field", async () => {
+    const bin = await createBin(server.baseUrl);
+    const glob = await patchBin(server.baseUrl, bin.id, { rules: [{ path: { mode: "glob", value: `/${"*a".repeat(128)}` }, response: { status: 200 } }] });
+    expect(glob.status).toBe(422);
+    expect(glob.json).toEqual({ error: "validation_failed", message: "rules.0.path.value: a glob is at most 256 characters" });
+    const hmac = await patchBin(server.baseUrl, bin.id, {
+      signature: { provider: "generic-hmac", secrets: ["s3cret"], options: { header: "X-Sig", template: "{body}".repeat(80) } },
+    });
+    expect(hmac.status).toBe(422);
+    expect((hmac.json as { message: string }).message).toContain("{body} may appear at most once");
+  });
+});
+
+describe("response headers on the dashboard's origin", () => {
+  it("refuses headers that act on the origin or the visitor's browser with 422 naming the header", async () => {
+    const bin = await binWith({ response: { status: 201 } });
+    for (const [name, value] of [
+      ["Set-Cookie", "session=x; Path=/"],
+      ["Clear-Site-Data", '"*"'],
+      ["Strict-Transport-Security", "max-age=31536000; includeSubDomains"],
+      ["WWW-Authenticate", 'Basic realm="Hookyard"'],
+      ["Content-Security-Policy-Report-Only", "default-src 'none'; report-uri https://collector.example/"],
+      ["NEL", '{"report_to":"x","max_age":31536000}'],
+      ["Access-Control-Allow-Credentials", "true"],
+      ["Refresh", "0; url=https://phish.example/"],
+      ["Location", "https://phish.example/login"],
+      ["Location", "//phish.example/login"],
+      ["Location", "/api/bins"],
+    ] as const) {
+      const refused = await patchBin(server.baseUrl, bin.id, { rules: [{ response: { status: 302, headers: [["X-Fine", "1"], [name, value]] } }] });
+      expect(refused.status, `${name}: ${value}`).toBe(422);
+      expect(refused.json, name).toEqual({ error: "validation_failed", message: expect.stringMatching(new RegExp(`^rules\\.0\\.response\\.headers\\.1: ${name} `)) });
+    }
+    // A redirect among capture URLs is fine, and so are ordinary headers.
+    const redirect = await patchBin(server.baseUrl, bin.id, { response: { status: 307, headers: [["Location", `/b/${bin.id}/next`], ["Retry-After", "3"]] } });
+    expect(redirect.status, redirect.text).toBe(200);
+    const answer = await capture(server.baseUrl, bin.id, { method: "GET" });
+    expect(answer.status).toBe(307);
+    expect(answer.headers.location).toBe(`/b/${bin.id}/next`);
+  });
+});
+
 describe("delayed answers", () => {
   it("stores the capture before the delayed answer, which arrives after the delay", async () => {
     const delayMs = 3_000;
@@ -163,6 +238,35 @@ describe("delayed answers", () => {
     await expect(gone).rejects.toThrow(/timed out/);
     await eventually(async () => expect((await listRequests(server.baseUrl, bin.id)).requests).toHaveLength(1));
     expect((await api(server.baseUrl, "/api/health")).status).toBe(200);
+  });
+});
+
+describe("delayed answers and the memory budget", () => {
+  let tight: TestServer;
+  beforeAll(async () => {
+    tight = await startTestServer({ env: { MAX_BODY_BYTES: "1024", MAX_BUFFERED_BODY_BYTES: "100000" } });
+  });
+  afterAll(() => tight.dispose());
+
+  it("holds delayed bodies against MAX_BUFFERED_BODY_BYTES: past it an answer goes out at once instead of waiting in memory", async () => {
+    const bin = await createBin(tight.baseUrl);
+    const body = "x".repeat(60_000);
+    expect((await patchBin(tight.baseUrl, bin.id, { response: { status: 200, body, delayMs: 4_000 } })).status).toBe(200);
+    const started = Date.now();
+    const first = capture(tight.baseUrl, bin.id, { body: "1" }).then((answer) => ({ answer, at: Date.now() - started }));
+    await eventually(async () => expect((await listRequests(tight.baseUrl, bin.id)).requests).toHaveLength(1));
+    // 60,000 bytes wait out the first delay; a second 60,000 would pass the 100,000 budget.
+    const second = await capture(tight.baseUrl, bin.id, { body: "2" });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(second.status).toBe(200);
+    expect(second.body.toString()).toBe(body);
+    const { answer, at } = await first;
+    expect(answer.body.toString()).toBe(body);
+    expect(at).toBeGreaterThanOrEqual(4_000);
+    // Released once sent: the next one waits its delay again.
+    const third = Date.now();
+    await capture(tight.baseUrl, bin.id, { body: "3" });
+    expect(Date.now() - third).toBeGreaterThanOrEqual(4_000);
   });
 });
 

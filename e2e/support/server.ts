@@ -136,10 +136,12 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
         PORT: String(port),
         DATABASE_URL: `file:${databaseFile}`,
         // Load tests drive thousands of captures into one bin: the retention and rate
-        // limits are off unless a test sets them (e2e/api/limits.test.ts does).
+        // limits are off unless a test sets them (e2e/api/limits.test.ts and
+        // storage-bounds.test.ts do).
         RATE_LIMIT_PER_SECOND: "0",
         BINS_PER_IP_PER_HOUR: "0",
         MAX_CAPTURES_PER_BIN: "100000000",
+        MAX_BIN_BYTES: "0",
         CAPTURE_TTL: "0",
         BIN_IDLE_TTL: "0",
         ...launchOptions.env,

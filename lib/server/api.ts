@@ -7,6 +7,7 @@ import type { GrantRole } from "./access/grants.ts";
 import type { BinRecord } from "./bins.ts";
 import { AppError, toProblem } from "./errors.ts";
 import { clientIpHeader, requestOrigin } from "./node-http.ts";
+import { StorageFullError, isStorageFull, markStorageFull } from "./storage-health.ts";
 
 /**
  * The one catch for route handlers: AppError → its status, ZodError → 422 with the
@@ -34,6 +35,12 @@ export function problemResponse(error: unknown): Response {
       .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
       .join("; ");
     return Response.json({ error: "validation_failed", message }, { status: 422 });
+  }
+  if (isStorageFull(error)) {
+    // A write through Prisma (settings, forwarding results) met a full database.
+    const refused = new StorageFullError(error);
+    markStorageFull(refused.reason);
+    return problemResponse(refused);
   }
   console.error("[api] unexpected error", error);
   return Response.json({ error: "internal_error", message: "Something went wrong on our side." }, { status: 500 });
@@ -67,13 +74,17 @@ export async function authorizedParams<Schema extends z.ZodType<{ binId: string 
 }
 
 /**
- * Base of the capture URLs we hand out: PUBLIC_URL, else what the client used to reach
- * us. The custom server drops X-Forwarded-* headers unless a proxy of ours sent the
+ * Base of the dashboard's URLs: PUBLIC_URL, else what the client used to reach us. The custom server drops X-Forwarded-* headers unless a proxy of ours sent the
  * request (TRUST_PROXY), so the ones a route handler sees can be believed.
  */
 export function publicBaseUrl(headers: Headers): string {
   const config = getConfig();
   return config.publicUrl ?? requestOrigin(headers, `localhost:${config.port}`, false, true);
+}
+
+/** Base of the capture URLs we hand out: CAPTURE_URL when captures have an origin of their own, else publicBaseUrl. */
+export function captureBaseUrl(headers: Headers): string {
+  return getConfig().captureUrl ?? publicBaseUrl(headers);
 }
 
 /** The client's address as the custom server stamped it (see `clientIpHeader`). */

@@ -17,6 +17,8 @@ import { LiveStreams } from "./live-stream.ts";
 import { MemoryBudget } from "./memory-budget.ts";
 import { applyMigrations } from "./migrate.ts";
 import { answerClientError, clientIpHeader, sendProblem } from "./node-http.ts";
+import { onCaptureHost } from "./capture-origin.ts";
+import { AppError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { toSummary } from "./requests.ts";
 import {
@@ -56,7 +58,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const bus = getEventBus();
   const forwarder = new AutoForwarder(config.forward, bus);
-  const captureStore = createSqliteCaptureStore(config.databaseFile, { maxCapturesPerBin: config.maxCapturesPerBin });
+  const captureStore = createSqliteCaptureStore(config.databaseFile, {
+    maxCapturesPerBin: config.maxCapturesPerBin,
+    maxBinBytes: config.maxBinBytes,
+    maxDatabaseBytes: config.maxDatabaseBytes,
+  });
   const writer = new GroupCommitWriter(captureStore, {
     maxPending: config.maxPendingCaptures,
     onCommitted: (row) => {
@@ -122,6 +128,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const capture = parseCaptureTarget(rawTarget);
     if (capture) {
       void captureRequest(req, res, capture, { config, writer, budget, rateLimiter }, expectsContinue);
+      return;
+    }
+    // The capture origin (CAPTURE_URL) serves capture only: a custom answer there may set
+    // cookies and redirects, so the dashboard, API and streams must never share it.
+    if (onCaptureHost(req, config)) {
+      sendProblem(res, new AppError("not_found", "Only capture URLs (/b/{bin}/…) are served on this host."));
       return;
     }
     if (rawTarget === "*") {

@@ -4,7 +4,7 @@ import { isBinAlias } from "../aliases.ts";
 import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec } from "../responses.ts";
 import type { BinForwardDto, BinSignatureDto, ForwardJobState } from "../types.ts";
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../validations/bins.ts";
-import { responseSettingsSchema } from "../validations/responses.ts";
+import { responseHeaderProblems, responseSettingsSchema, responseSettingsSizeProblem } from "../validations/responses.ts";
 import { captureCounts, forgetCaptureCount } from "./capture-counts.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
@@ -272,6 +272,7 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
   const db = getDb();
   const current = await getBinSettings(binId);
   if (!current) throw binNotFound(binId);
+  if (changes.response !== undefined || changes.rules !== undefined) assertResponsesAllowed(changes, current.responses);
   await db.$transaction(async (tx) => {
     if (changes.alias !== undefined) {
       if (changes.alias === null) {
@@ -324,6 +325,23 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
   if (changes.maxCaptures !== undefined) await pruneToLimit(binId, settings.maxCaptures ?? getConfig().maxCapturesPerBin);
   getEventBus().publish(binId, { type: "bin-updated", binId });
   return getBinOrThrow(binId);
+}
+
+/**
+ * What PATCH sets must be sendable from where captures are answered (the dashboard's
+ * origin unless CAPTURE_URL gives them their own), and the result must fit in memory.
+ * Only the parts given are checked for headers: a row saved before keeps working
+ * (filtered at answer time) until it is edited.
+ * @throws AppError validation_failed naming the header or the size
+ */
+function assertResponsesAllowed(changes: BinChanges, current: ResponseSettings): void {
+  const problems = responseHeaderProblems({ response: changes.response, rules: changes.rules }, getConfig().captureHost ? "capture" : "dashboard");
+  const size = responseSettingsSizeProblem({
+    response: changes.response === undefined ? current.response : changes.response,
+    rules: changes.rules ?? current.rules,
+  });
+  if (size) problems.push(size);
+  if (problems.length > 0) throw new AppError("validation_failed", problems.slice(0, 5).join("; "));
 }
 
 /**

@@ -10,7 +10,8 @@
  * the custom server's copy of this module.
  */
 const countsKey = Symbol.for("hookyard.captureCounts");
-type WithCounts = typeof globalThis & { [countsKey]?: Map<string, number> };
+const bytesKey = Symbol.for("hookyard.captureBytes");
+type WithCounts = typeof globalThis & { [countsKey]?: Map<string, number>; [bytesKey]?: Map<string, number> };
 
 export function captureCounts(): Map<string, number> {
   const holder = globalThis as WithCounts;
@@ -18,7 +19,15 @@ export function captureCounts(): Map<string, number> {
   return holder[countsKey];
 }
 
-/** Call after deleting captures outside the capture writer. */
+/** The body bytes each bin holds, kept the same way, for MAX_BIN_BYTES. */
+export function captureBytes(): Map<string, number> {
+  const holder = globalThis as WithCounts;
+  holder[bytesKey] ??= new Map();
+  return holder[bytesKey];
+}
+
+/** Call after deleting captures outside the capture writer: forgets the bin's count and bytes. */
 export function forgetCaptureCount(binId: string): void {
   captureCounts().delete(binId);
+  captureBytes().delete(binId);
 }

@@ -2,6 +2,8 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestDetail } from "../types.ts";
 import { createBin } from "./bins.ts";
+import { captureBytes, forgetCaptureCount } from "./capture-counts.ts";
+import { StorageFullError, storageStatus } from "./storage-health.ts";
 import { createSqliteCaptureStore, type CaptureRow, type CaptureStore, type RetentionStore } from "./capture-store.ts";
 import { captureRow as buildCaptureRow } from "./test-builders.ts";
 import { getDb } from "./db.ts";
@@ -153,5 +155,112 @@ describe("createPrismaCaptureStore", () => {
     await writing;
     clearInterval(ticker);
     expect((await getRequestOrThrow(binId, row.id)).id).toBe(row.id);
+  });
+});
+
+function binRows(bin: string): { id: string; size: number }[] {
+  const db = new Database(databaseFile, { readonly: true });
+  try {
+    return db.prepare(`SELECT "id", "size" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id"`).all(bin) as { id: string; size: number }[];
+  } finally {
+    db.close();
+  }
+}
+
+describe("MAX_BIN_BYTES", () => {
+  it("prunes the oldest captures in the insert's transaction so a bin's bodies stay within its bytes, without summing per capture", async () => {
+    const bounded = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000, maxBinBytes: 10_000 });
+    try {
+      const bin = (await createBin("127.0.0.1")).id;
+      const body = (size: number) => Buffer.alloc(size, 0x61);
+      const ids: string[] = [];
+      const pruned = [];
+      for (let i = 0; i < 3; i++) {
+        const row = captureRow({ binId: bin, body: body(3_000) });
+        ids.push(row.id);
+        pruned.push(...(await bounded.insertAll([row])));
+      }
+      expect(pruned).toEqual([]);
+      expect(captureBytes().get(bin)).toBe(9_000);
+
+      // 12,000 bytes would be over: the oldest one goes, in the same transaction.
+      const fourth = captureRow({ binId: bin, body: body(3_000) });
+      expect(await bounded.insertAll([fourth])).toEqual([{ binId: bin, throughId: ids[0], removed: 1 }]);
+      expect(binRows(bin).map((row) => row.id)).toEqual([ids[1], ids[2], fourth.id]);
+
+      // A group of two larger ones cuts as many of the oldest as it takes, and no more.
+      const group = [captureRow({ binId: bin, body: body(4_000) }), captureRow({ binId: bin, body: body(5_000) })];
+      expect(await bounded.insertAll(group)).toEqual([{ binId: bin, throughId: fourth.id, removed: 3 }]);
+      expect(binRows(bin)).toEqual(group.map((row) => ({ id: row.id, size: row.size })));
+      expect(captureBytes().get(bin)).toBe(9_000);
+
+      // A body of exactly the limit fits (alone).
+      const whole = captureRow({ binId: bin, body: body(10_000) });
+      await bounded.insertAll([whole]);
+      expect(binRows(bin)).toEqual([{ id: whole.id, size: 10_000 }]);
+    } finally {
+      bounded.close();
+    }
+  });
+
+  it("measures a bin it has not seen (after a restart, or a deletion elsewhere) once, then keeps the figure itself", async () => {
+    const bin = (await createBin("127.0.0.1")).id;
+    await store.insertAll([captureRow({ binId: bin, body: Buffer.alloc(6_000) }), captureRow({ binId: bin, body: Buffer.alloc(6_000) })]);
+    forgetCaptureCount(bin);
+    const bounded = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000, maxBinBytes: 10_000 });
+    try {
+      const [first] = binRows(bin);
+      const next = captureRow({ binId: bin, body: Buffer.alloc(1_000) });
+      // 13,000 held, measured from the table: the oldest must go to get within 10,000.
+      expect(await bounded.insertAll([next])).toEqual([{ binId: bin, throughId: first!.id, removed: 1 }]);
+      expect(captureBytes().get(bin)).toBe(7_000);
+      // The sweep's expiry keeps the figure too.
+      await bounded.expireCaptures(`${next.id}~`, 100_000);
+      expect(binRows(bin)).toEqual([]);
+      expect(captureBytes().get(bin)).toBe(0);
+    } finally {
+      bounded.close();
+    }
+  });
+});
+
+describe("a full database", () => {
+  it("refuses the whole group with StorageFullError, reports it to health, and recovers once space is freed", async () => {
+    const pageSize = 4096;
+    const reader = new Database(databaseFile, { readonly: true });
+    const pages = (reader.pragma("page_count", { simple: true }) as number) + 8;
+    // Pages freed by earlier tests are reused before the file may grow.
+    const roomBytes = (8 + (reader.pragma("freelist_count", { simple: true }) as number)) * pageSize;
+    reader.close();
+    const capped = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000_000, maxDatabaseBytes: pages * pageSize });
+    try {
+      const bin = (await createBin("127.0.0.1")).id;
+      expect(await storageStatus()).toEqual({ ok: true });
+      let refused: unknown;
+      // A 16 KiB body at a time fills the room left within a bounded number of tries.
+      for (let i = 0; i < Math.ceil(roomBytes / (16 * 1024)) + 5 && refused === undefined; i++) {
+        const group = [captureRow({ binId: bin, body: Buffer.alloc(16 * 1024, i) }), captureRow({ binId: bin, body: Buffer.from("small") })];
+        const before = binRows(bin).length;
+        try {
+          await capped.insertAll(group);
+        } catch (error) {
+          refused = error;
+          expect(binRows(bin).length, "nothing of the refused group is stored").toBe(before);
+        }
+      }
+      expect(refused).toBeInstanceOf(StorageFullError);
+      expect(refused).toMatchObject({ code: "insufficient_storage", status: 507, reason: "full" });
+      expect(await storageStatus()).toMatchObject({ ok: false, storage: "full" });
+
+      // Space freed elsewhere (the API deletes through Prisma): health's trial write finds it.
+      await getDb().capturedRequest.deleteMany({ where: { binId: bin } });
+      forgetCaptureCount(bin);
+      await new Promise((resolve) => setTimeout(resolve, 1_050)); // trial writes are at most once a second
+      expect(await storageStatus()).toEqual({ ok: true });
+      await capped.insertAll([captureRow({ binId: bin, body: Buffer.alloc(8 * 1024) })]);
+      expect(binRows(bin)).toHaveLength(1);
+    } finally {
+      capped.close();
+    }
   });
 });

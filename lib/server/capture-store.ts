@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
-import { captureCounts } from "./capture-counts.ts";
+import { captureBytes, captureCounts } from "./capture-counts.ts";
+import { StorageFullError, isStorageFull, markStorageFull, markStorageWritable, registerStorageProbe } from "./storage-health.ts";
 import type { StoredVerdict } from "./signature-checks.ts";
 
 /** One captured request as it is written: the row of `CapturedRequest`. */
@@ -38,7 +39,9 @@ export type CaptureStore = {
   /**
    * Inserts the rows and, in the same transaction, prunes each bin they went to down
    * to its newest `maxCaptures` (as its last row in the group says) or else
-   * `maxCapturesPerBin`; answers what was pruned.
+   * `maxCapturesPerBin`, and to at most `maxBinBytes` of bodies; answers what was pruned.
+   * @throws StorageFullError when SQLite cannot grow the file (disk full, I/O error,
+   *   MAX_DATABASE_BYTES): nothing of the group was written
    */
   insertAll(rows: readonly CaptureRow[]): Promise<readonly Pruned[]>;
   close(): void;
@@ -66,6 +69,10 @@ export type RetentionStore = {
 
 export type CaptureStoreOptions = {
   maxCapturesPerBin: number;
+  /** Body bytes each bin keeps (MAX_BIN_BYTES); 0 or absent: no byte limit. */
+  maxBinBytes?: number;
+  /** MAX_DATABASE_BYTES as SQLite's max_page_count on this connection; 0 or absent: no cap. */
+  maxDatabaseBytes?: number;
   /** Bodies up to this many bytes stay inline in the capture row; larger ones go to BodyChunk rows. */
   inlineBodyBytes?: number;
   /** The largest BodyChunk row; a bigger piece is split (as views, without copying). */
@@ -146,7 +153,10 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   // stayed cached after its commit: measured, a 2 MiB cache took the large-body
   // benchmark's RSS growth down by about one body's size.
   db.pragma(`cache_size = -${writerCacheKiB}`);
+  if (options.maxDatabaseBytes) applyMaxDatabaseBytes(db, options.maxDatabaseBytes);
   const counts = captureCounts();
+  const bytes = captureBytes();
+  const maxBinBytes = options.maxBinBytes ?? 0;
   const insert = db.prepare(
     `INSERT INTO "CapturedRequest" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
   );
@@ -172,24 +182,55 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
     pieces?.forEach((piece, seq) => insertChunk.run(row.id, seq, piece));
   };
   const countBin = db.prepare<[string], number>(`SELECT count(*) FROM "CapturedRequest" WHERE "binId" = ?`).pluck();
-  // Both walk the (binId, id) index only as far as the rows they remove: no count per capture.
+  const sumBin = db.prepare<[string], number>(`SELECT coalesce(sum("size"), 0) FROM "CapturedRequest" WHERE "binId" = ?`).pluck();
+  // These walk the (binId, id) index only as far as the rows they remove: no count or sum per capture.
   const nthOldest = db.prepare<[string, number], string>(`SELECT "id" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id" LIMIT 1 OFFSET ?`).pluck();
+  const oldestFirst = db.prepare<[string], { id: string; size: number }>(`SELECT "id", "size" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id"`);
   const deleteThrough = db.prepare<[string, string]>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "id" <= ?`);
+  const deleteThroughSized = db.prepare<[string, string], number>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "id" <= ? RETURNING "size"`).pluck();
 
-  /** Brings the bin down to `limit`; `count` is what it holds now. Answers the new count and what went. */
-  const prune = (binId: string, count: number, limit: number): { count: number; pruned: Pruned | null } => {
-    if (count <= limit) return { count, pruned: null };
-    const throughId = nthOldest.get(binId, count - limit - 1);
-    if (throughId === undefined) {
-      // The remembered count was too high (a deletion raced it): count once and retry.
-      return prune(binId, countBin.get(binId) ?? 0, limit);
+  type Held = { count: number; bytes: number };
+
+  /**
+   * The newest capture to remove so the bin holds at most `limit` captures and
+   * `maxBinBytes` body bytes, walking from its oldest; undefined when the bin holds
+   * fewer rows than `held` says (a deletion elsewhere raced the remembered figures).
+   */
+  const cutFor = (binId: string, held: Held, limit: number): string | undefined => {
+    if (maxBinBytes === 0 || held.bytes <= maxBinBytes) return nthOldest.get(binId, held.count - limit - 1);
+    const excessRows = held.count - limit;
+    const excessBytes = held.bytes - maxBinBytes;
+    let rows = 0;
+    let freed = 0;
+    for (const row of oldestFirst.iterate(binId)) {
+      rows += 1;
+      freed += row.size;
+      if (rows >= excessRows && freed >= excessBytes) return row.id;
     }
-    const { changes } = deleteThrough.run(binId, throughId);
-    return { count: count - changes, pruned: { binId, throughId, removed: changes } };
+    return undefined;
   };
 
+  /** Brings the bin down to `limit` captures and maxBinBytes; `held` is what it holds now. Answers what it holds after, and what went. */
+  const prune = (binId: string, held: Held, limit: number): { held: Held; pruned: Pruned | null } => {
+    if (held.count <= limit && (maxBinBytes === 0 || held.bytes <= maxBinBytes)) return { held, pruned: null };
+    const throughId = cutFor(binId, held, limit);
+    if (throughId === undefined) {
+      // The remembered figures were too high (a deletion raced them): count once and retry.
+      return prune(binId, measure(binId), limit);
+    }
+    if (maxBinBytes === 0) {
+      const { changes } = deleteThrough.run(binId, throughId);
+      return { held: { count: held.count - changes, bytes: 0 }, pruned: { binId, throughId, removed: changes } };
+    }
+    const sizes = deleteThroughSized.all(binId, throughId);
+    const freed = sizes.reduce((total, size) => total + size, 0);
+    return { held: { count: held.count - sizes.length, bytes: held.bytes - freed }, pruned: { binId, throughId, removed: sizes.length } };
+  };
+
+  const measure = (binId: string): Held => ({ count: countBin.get(binId) ?? 0, bytes: maxBinBytes === 0 ? 0 : (sumBin.get(binId) ?? 0) });
+
   const insertGroup = db.transaction((rows: readonly CaptureRow[]) => {
-    const added = new Map<string, number>();
+    const added = new Map<string, Held>();
     // The bin's settings as its newest capture in the group saw them.
     const limits = new Map<string, number>();
     for (const row of rows) {
@@ -197,34 +238,42 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
       const job = row.forwardJob;
       if (job?.notSent !== undefined) insertEndedJob.run(row.id, row.id, row.binId, job.target, job.maxAttempts, row.receivedAt, job.notSent);
       else if (job) insertJob.run(row.id, row.id, row.binId, job.target, job.maxAttempts, row.receivedAt);
-      added.set(row.binId, (added.get(row.binId) ?? 0) + 1);
+      const sum = added.get(row.binId) ?? { count: 0, bytes: 0 };
+      added.set(row.binId, { count: sum.count + 1, bytes: sum.bytes + row.size });
       limits.set(row.binId, row.maxCaptures ?? options.maxCapturesPerBin);
     }
-    const newCounts = new Map<string, number>();
+    const newHeld = new Map<string, Held>();
     const pruned: Pruned[] = [];
     for (const [binId, inserted] of added) {
-      const known = counts.get(binId);
-      const result = prune(binId, known === undefined ? (countBin.get(binId) ?? 0) : known + inserted, limits.get(binId) ?? options.maxCapturesPerBin);
-      newCounts.set(binId, result.count);
+      const knownCount = counts.get(binId);
+      const knownBytes = maxBinBytes === 0 ? 0 : bytes.get(binId);
+      // Both figures or neither: a bin seen first since start-up is measured once.
+      const held =
+        knownCount === undefined || knownBytes === undefined
+          ? measure(binId)
+          : { count: knownCount + inserted.count, bytes: maxBinBytes === 0 ? 0 : knownBytes + inserted.bytes };
+      const result = prune(binId, held, limits.get(binId) ?? options.maxCapturesPerBin);
+      newHeld.set(binId, result.held);
       if (result.pruned) pruned.push(result.pruned);
     }
-    return { newCounts, pruned };
+    return { newHeld, pruned };
   });
 
-  const expireOldest = db.prepare<[string, number], { binId: string; id: string; receivedAt: number | bigint }>(
-    `DELETE FROM "CapturedRequest" WHERE "id" IN (SELECT "id" FROM "CapturedRequest" WHERE "id" < ? ORDER BY "id" LIMIT ?) RETURNING "binId", "id", "receivedAt"`,
+  const expireOldest = db.prepare<[string, number], { binId: string; id: string; receivedAt: number | bigint; size: number }>(
+    `DELETE FROM "CapturedRequest" WHERE "id" IN (SELECT "id" FROM "CapturedRequest" WHERE "id" < ? ORDER BY "id" LIMIT ?) RETURNING "binId", "id", "receivedAt", "size"`,
   );
   const bumpLastUsed = db.prepare<[number, string, number]>(
     `UPDATE "Bin" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)`,
   );
   const expireGroup = db.transaction((beforeId: string, limit: number) => {
-    const byBin = new Map<string, { throughId: string; removed: number; newestAt: number }>();
+    const byBin = new Map<string, { throughId: string; removed: number; freed: number; newestAt: number }>();
     for (const row of expireOldest.all(beforeId, limit)) {
       const seen = byBin.get(row.binId);
       const receivedAt = Number(row.receivedAt);
-      if (!seen) byBin.set(row.binId, { throughId: row.id, removed: 1, newestAt: receivedAt });
+      if (!seen) byBin.set(row.binId, { throughId: row.id, removed: 1, freed: row.size, newestAt: receivedAt });
       else {
         seen.removed += 1;
+        seen.freed += row.size;
         if (row.id > seen.throughId) seen.throughId = row.id;
         seen.newestAt = Math.max(seen.newestAt, receivedAt);
       }
@@ -251,28 +300,60 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
     const deadline = Date.now() + lockWaitMs;
     for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
       try {
-        return write();
+        const result = write();
+        markStorageWritable();
+        return result;
       } catch (error) {
+        if (isStorageFull(error)) {
+          const refused = new StorageFullError(error);
+          markStorageFull(refused.reason);
+          throw refused;
+        }
         if (!isBusy(error) || Date.now() > deadline) throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   };
 
+  // A trial write for /api/health while storage is full: a row large enough to need
+  // fresh pages, committed and gone in one transaction (no reader ever sees it), so it
+  // succeeds only once a capture could be stored again.
+  const probeId = `~storage-probe~${"x".repeat(2 * (db.pragma("page_size", { simple: true }) as number))}`;
+  const insertProbe = db.prepare<[string]>(`INSERT INTO "Bin" ("id") VALUES (?)`);
+  const deleteProbe = db.prepare<[string]>(`DELETE FROM "Bin" WHERE "id" = ?`);
+  const probeWrite = db.transaction(() => {
+    insertProbe.run(probeId);
+    deleteProbe.run(probeId);
+  });
+  registerStorageProbe(async () => {
+    try {
+      await withWriteLock(() => probeWrite.immediate());
+      return true;
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) console.error("[storage] trial write failed", error);
+      return false;
+    }
+  });
+
   return {
     async insertAll(rows) {
       if (rows.length === 0) return [];
-      const { newCounts, pruned } = await withWriteLock(() => insertGroup.immediate(rows));
+      const { newHeld, pruned } = await withWriteLock(() => insertGroup.immediate(rows));
       // Only once committed: a rolled-back group changed nothing.
-      for (const [binId, count] of newCounts) counts.set(binId, count);
+      for (const [binId, held] of newHeld) {
+        counts.set(binId, held.count);
+        if (maxBinBytes > 0) bytes.set(binId, held.bytes);
+      }
       return pruned;
     },
     async expireCaptures(beforeId, limit) {
       const byBin = await withWriteLock(() => expireGroup.immediate(beforeId, limit));
       const pruned: Pruned[] = [];
-      for (const [binId, { throughId, removed }] of byBin) {
+      for (const [binId, { throughId, removed, freed }] of byBin) {
         const known = counts.get(binId);
         if (known !== undefined) counts.set(binId, Math.max(0, known - removed));
+        const knownBytes = bytes.get(binId);
+        if (knownBytes !== undefined) bytes.set(binId, Math.max(0, knownBytes - freed));
         pruned.push({ binId, throughId, removed });
       }
       return pruned;
@@ -288,13 +369,27 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
     },
     async deleteIdleBin(binId, usedBefore, beforeId) {
       const { changes } = await withWriteLock(() => deleteIdle.run(binId, usedBefore, binId, beforeId));
-      if (changes > 0) counts.delete(binId);
+      if (changes > 0) {
+        counts.delete(binId);
+        bytes.delete(binId);
+      }
       return changes > 0;
     },
     close() {
+      registerStorageProbe(null);
       db.close();
     },
   };
+}
+
+/**
+ * Caps the file through this connection (max_page_count is per connection; Prisma's
+ * gets the same in db.ts). SQLite then answers SQLITE_FULL past it, as on a full disk.
+ * A file already larger keeps its size as the cap: SQLite never sets it lower.
+ */
+export function applyMaxDatabaseBytes(db: Database.Database, maxBytes: number): void {
+  const pageSize = db.pragma("page_size", { simple: true }) as number;
+  db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`);
 }
 
 function isBusy(error: unknown): boolean {

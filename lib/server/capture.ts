@@ -11,6 +11,7 @@ import { isBinId, newRequestId } from "./ids.ts";
 import { recordFailedGuess, refuseWhileGuessing } from "./access/authorize.ts";
 import type { LazyBytes } from "../responses.ts";
 import { answerCapture, captureCorsHeaders as corsHeaders } from "./responses.ts";
+import { answerOriginOf } from "./capture-origin.ts";
 import { judge, noCheck } from "./signature-checks.ts";
 import { rawProblemResponse, requestOrigin, sendProblem } from "./node-http.ts";
 import { type RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
@@ -79,7 +80,7 @@ export type ReceivedBody = { chunks: Buffer[]; size: number };
  * @throws AppError payload_too_large, AppError service_unavailable when the memory
  *   budget is spent, ClientGone when the client disconnects mid-body
  */
-export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudget, declaredLength?: number): Promise<ReceivedBody> {
+export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudget, declaredLength?: number, limitName?: string): Promise<ReceivedBody> {
   return new Promise((resolve, reject) => {
     const declared = declaredLength !== undefined && declaredLength > 0 ? declaredLength : 0;
     if (declared > 0 && !budget.tryReserve(declared)) return reject(overloaded());
@@ -106,7 +107,7 @@ export function readBody(req: IncomingMessage, limit: number, budget: MemoryBudg
       req.resume();
     };
     const onData = (chunk: Buffer) => {
-      if (size + chunk.length > limit) return refuse(tooLarge(limit));
+      if (size + chunk.length > limit) return refuse(tooLarge(limit, limitName));
       // Node's parser never delivers more than the declared length, so only a body
       // without one reserves as it goes.
       if (declared === 0) {
@@ -134,8 +135,19 @@ function overloaded(): AppError {
   return new AppError("service_unavailable", "Hookyard is holding too many request bodies; retry shortly.", { "Retry-After": "1" });
 }
 
-function tooLarge(limit: number): AppError {
-  return new AppError("payload_too_large", `Request body exceeds the ${limit}-byte limit (MAX_BODY_BYTES).`);
+function tooLarge(limit: number, variable = "MAX_BODY_BYTES"): AppError {
+  return new AppError("payload_too_large", `Request body exceeds the ${limit}-byte limit (${variable}).`);
+}
+
+/**
+ * The largest body a capture may have: MAX_BODY_BYTES, or a smaller MAX_BIN_BYTES, since
+ * a body larger than what its bin may hold in all could only be stored by emptying the
+ * bin and still not fit. Refused (413) like any body over the limit, nothing stored.
+ */
+function bodyLimit(config: CaptureDeps["config"]): { limit: number; variable: string } {
+  return config.maxBinBytes > 0 && config.maxBinBytes < config.maxBodyBytes
+    ? { limit: config.maxBinBytes, variable: "MAX_BIN_BYTES" }
+    : { limit: config.maxBodyBytes, variable: "MAX_BODY_BYTES" };
 }
 
 /**
@@ -150,7 +162,7 @@ function capturedUrl(req: IncomingMessage, config: CaptureDeps["config"]): strin
 }
 
 export type CaptureDeps = {
-  config: Pick<Config, "maxBodyBytes" | "trustProxy" | "port">;
+  config: Pick<Config, "maxBodyBytes" | "maxBinBytes" | "trustProxy" | "port" | "captureHost">;
   writer: GroupCommitWriter;
   budget: MemoryBudget;
   /** Per-bin capture rate (RATE_LIMIT_PER_SECOND / _BURST); null when off. */
@@ -187,12 +199,11 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
       });
     }
 
+    const { limit, variable } = bodyLimit(deps.config);
     const declaredLength = Number(req.headers["content-length"]);
-    if (Number.isFinite(declaredLength) && declaredLength > deps.config.maxBodyBytes) {
-      throw tooLarge(deps.config.maxBodyBytes);
-    }
+    if (Number.isFinite(declaredLength) && declaredLength > limit) throw tooLarge(limit, variable);
     if (expectsContinue) res.writeContinue();
-    const body = await readBody(req, deps.config.maxBodyBytes, deps.budget, Number.isFinite(declaredLength) ? declaredLength : undefined);
+    const body = await readBody(req, limit, deps.budget, Number.isFinite(declaredLength) ? declaredLength : undefined, variable);
     const joined = joinOnDemand(body);
     const headers = headerPairs(req.rawHeaders);
     // A signature check reads the body whole, and the joined copy lives until the
@@ -215,7 +226,10 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
       deps.budget.release(reserved);
       if (body.size > defaultInlineBodyBytes) collectBodyGarbageSoon(body.size);
     }
-    answerCapture(res, { id: row.id, method: row.method, path: row.path, query: row.query, headers, body: joined, ip: row.ip, receivedAt }, settings.responses);
+    answerCapture(res, { id: row.id, method: row.method, path: row.path, query: row.query, headers, body: joined, ip: row.ip, receivedAt }, settings.responses, {
+      origin: answerOriginOf(req, deps.config),
+      budget: deps.budget,
+    });
   } catch (error) {
     if (error instanceof ClientGone) return;
     if (error instanceof AppError && error.code === "payload_too_large") {

@@ -34,9 +34,14 @@ export function getDb(): PrismaClient {
  * shared connection at boot. NORMAL in WAL mode keeps every committed row through a
  * process crash (not a power cut) at a fraction of FULL's cost.
  */
-export async function configureConnection(db: PrismaClient = getDb()): Promise<void> {
+export async function configureConnection(db: PrismaClient = getDb(), maxDatabaseBytes: number = getConfig().maxDatabaseBytes): Promise<void> {
   await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");
   await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
+  // MAX_DATABASE_BYTES binds each connection that writes; the capture writer's own sets it too.
+  if (maxDatabaseBytes > 0) {
+    const [{ page_size: pageSize }] = await db.$queryRawUnsafe<[{ page_size: number | bigint }]>("PRAGMA page_size");
+    await db.$queryRawUnsafe(`PRAGMA max_page_count = ${Math.max(1, Math.floor(maxDatabaseBytes / Number(pageSize)))}`);
+  }
 }
 
 export async function closeDb(): Promise<void> {

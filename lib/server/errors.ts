@@ -15,6 +15,7 @@ export const statusByCode = {
   too_many_requests: 429,
   request_header_fields_too_large: 431,
   service_unavailable: 503,
+  insufficient_storage: 507,
   internal_error: 500,
 } as const;
 

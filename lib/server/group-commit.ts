@@ -1,5 +1,6 @@
 import type { CaptureRow, CaptureStore, Pruned } from "./capture-store.ts";
 import { AppError } from "./errors.ts";
+import { StorageFullError } from "./storage-health.ts";
 
 export type GroupCommitOptions = {
   /** Captures accepted but not yet committed; one more is refused with 503. */
@@ -76,10 +77,12 @@ export class GroupCommitWriter {
       this.inFlight = group.length;
       try {
         this.settleCommitted(group, await this.store.insertAll(group.map((pending) => pending.row)));
-      } catch {
+      } catch (error) {
+        // A full database refuses every row alike: no point trying them one by one.
+        if (error instanceof StorageFullError) for (const pending of group) pending.reject(error);
         // One bad row (its bin deleted a moment ago, say) must not fail its neighbours:
         // retry the group row by row so each caller gets its own outcome.
-        await this.writeOneByOne(group);
+        else await this.writeOneByOne(group);
       }
       this.inFlight = 0;
     }

@@ -1,6 +1,32 @@
 import http from "node:http";
 import { describe, expect, it } from "vitest";
-import { responseRuleSchema, responseSettingsSchema, responseSpecSchema } from "@/lib/validations/responses";
+import { responseRuleSchema, responseSettingsProblems, responseSettingsSchema, responseSpecSchema } from "@/lib/validations/responses";
+
+describe("bounds", () => {
+  it("refuses globs over 256 characters (exact and prefix paths may be 512), and more than 16 KiB of headers", () => {
+    const rule = (mode: string, value: string) => responseRuleSchema.safeParse({ path: { mode, value }, response: { status: 200 } });
+    expect(rule("glob", `/${"*a".repeat(127)}x`).success).toBe(true);
+    const long = rule("glob", `/${"*a".repeat(128)}`);
+    expect(long.success).toBe(false);
+    expect(long.error?.issues[0]).toMatchObject({ path: ["path", "value"], message: "a glob is at most 256 characters" });
+    expect(rule("prefix", `/${"a".repeat(511)}`).success).toBe(true);
+    const headers = (count: number) => Array.from({ length: count }, (_, i) => [`X-${i}`, "v".repeat(4000)]);
+    expect(responseSpecSchema.safeParse({ status: 200, headers: headers(4) }).success).toBe(true);
+    expect(responseSpecSchema.safeParse({ status: 200, headers: headers(5) }).error?.issues[0]?.message).toBe("names and values together must be at most 16 KiB");
+  });
+
+  it("names a forbidden header by where it is, and bounds a bin's settings in all", () => {
+    const spec = (headers: [string, string][], body = "") => ({ status: 200, headers, body, delayMs: 0 });
+    const rules = [{ method: "ANY", path: null, header: null, json: null, response: spec([["Clear-Site-Data", '"*"']]) }];
+    expect(responseSettingsProblems({ response: spec([["X-Ok", "1"], ["Set-Cookie", "a=1"]]), rules }, "dashboard")).toEqual([
+      "response.headers.1: Set-Cookie would act on the dashboard's origin in the visitor's browser; it can be sent only from a separate capture origin (CAPTURE_URL)",
+      "rules.0.response.headers.0: Clear-Site-Data would act on the dashboard's origin in the visitor's browser; it can be sent only from a separate capture origin (CAPTURE_URL)",
+    ]);
+    expect(responseSettingsProblems({ response: spec([["Set-Cookie", "a=1"]]), rules }, "capture")).toEqual([]);
+    const big = Array.from({ length: 5 }, () => ({ ...rules[0]!, response: spec([], "x".repeat(60 * 1024)) }));
+    expect(responseSettingsProblems({ response: null, rules: big }, "capture")).toEqual([expect.stringMatching(/^response and rules: \d+ bytes together, at most 256 KiB$/)]);
+  });
+});
 
 describe("validation", () => {
   it("accepts a full settings document and fills defaults", () => {

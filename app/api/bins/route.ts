@@ -1,5 +1,5 @@
 import { accessCookies } from "@/lib/server/access/cookies";
-import { captureUrl, publicBaseUrl, requestClientIp, withApi } from "@/lib/server/api";
+import { captureBaseUrl, captureUrl, publicBaseUrl, requestClientIp, withApi } from "@/lib/server/api";
 import { createBin } from "@/lib/server/bins";
 
 /**
@@ -8,8 +8,8 @@ import { createBin } from "@/lib/server/bins";
  */
 export const POST = withApi(async (request: Request) => {
   const bin = await createBin(requestClientIp(request.headers));
-  const base = publicBaseUrl(request.headers);
+  const secure = publicBaseUrl(request.headers).startsWith("https:");
   const headers = new Headers({ "Cache-Control": "no-store" });
-  for (const cookie of accessCookies(bin.id, bin.token, { secure: base.startsWith("https:"), expiresAt: null })) headers.append("Set-Cookie", cookie);
-  return Response.json({ id: bin.id, url: captureUrl(base, bin.id), token: bin.token, createdAt: bin.createdAt.toISOString() }, { status: 201, headers });
+  for (const cookie of accessCookies(bin.id, bin.token, { secure, expiresAt: null })) headers.append("Set-Cookie", cookie);
+  return Response.json({ id: bin.id, url: captureUrl(captureBaseUrl(request.headers), bin.id), token: bin.token, createdAt: bin.createdAt.toISOString() }, { status: 201, headers });
 });

@@ -1,9 +1,9 @@
 import { withApi } from "@/lib/server/api";
-import { checkDatabase } from "@/lib/server/health";
+import { checkHealth } from "@/lib/server/health";
 
 export const dynamic = "force-dynamic";
 
 export const GET = withApi(async () => {
-  await checkDatabase();
-  return Response.json({ ok: true }, { headers: { "Cache-Control": "no-store" } });
+  const report = await checkHealth();
+  return Response.json(report, { status: report.ok ? 200 : 503, headers: { "Cache-Control": "no-store" } });
 });

@@ -11,7 +11,7 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
 import { authorizeBin, type BinAccess } from "@/lib/server/access/authorize";
 import { credentialsFrom } from "@/lib/server/access/credentials";
-import { captureUrl, publicBaseUrl, requestClientIp } from "@/lib/server/api";
+import { captureBaseUrl, captureUrl, requestClientIp } from "@/lib/server/api";
 import { findBin, markBinVisited } from "@/lib/server/bins";
 import { AppError } from "@/lib/server/errors";
 import { isBinId, isRequestId } from "@/lib/server/ids";
@@ -37,7 +37,7 @@ export default async function BinPage({ params, searchParams }: Props) {
     // A visit keeps the bin from being swept as idle (BIN_IDLE_TTL).
     markBinVisited(binId),
   ]);
-  const url = captureUrl(publicBaseUrl(requestHeaders), bin.alias ?? binId);
+  const url = captureUrl(captureBaseUrl(requestHeaders), bin.alias ?? binId);
   const example = sampleCurl(url);
   const selected = typeof query.r === "string" && isRequestId(query.r) ? query.r : null;
   const streamPath = liveStreamPath(binId, resumePoint(firstPage.requests[0]?.id));

@@ -36,6 +36,17 @@ describe("generic-hmac", () => {
     expect(parse({ header: "X-Sig", template: "{timestamp}.{body}", timestampHeader: "X-Ts" }).success).toBe(true);
   });
 
+  it("allows each placeholder at most once, so a template cannot multiply the HMAC work over the body", () => {
+    const parse = (template: string) =>
+      signatureConfigSchema.safeParse({ provider: "generic-hmac", secrets: [SECRET], options: { header: "X-Sig", template, timestampHeader: "X-Ts", idHeader: "X-Id" } });
+    expect(parse("{id}.{timestamp}.{body}").success).toBe(true);
+    const repeated = parse("{body}".repeat(80));
+    expect(repeated.success).toBe(false);
+    expect(repeated.error?.issues.map((issue) => issue.message)).toContain("{body} may appear at most once");
+    expect(parse("{timestamp}.{timestamp}.{body}").success).toBe(false);
+    expect(parse("{id}{body}{id}").success).toBe(false);
+  });
+
   it("is unchecked with options that fail the schema", () => {
     const verdict = verifySignature("generic-hmac", sign(SECRET, RECEIVED_AT_SECONDS), [SECRET], { algorithm: "md5", header: "X-Signature" });
     expect(verdict.status).toBe("unchecked");

@@ -36,6 +36,12 @@ export const genericHmacOptionsSchema = z
     if (/\{(?!(timestamp|id|body)\})[^}]*\}/.test(template)) {
       ctx.addIssue({ code: "custom", path: ["template"], message: "only {timestamp}, {id} and {body} are allowed" });
     }
+    // Each is signed once by every scheme we know; repeating `{body}` would make one
+    // capture of MAX_BODY_BYTES cost dozens of times its size in HMAC work per secret,
+    // and again for every capture each time the check changes.
+    for (const name of ["timestamp", "id", "body"]) {
+      if (template.split(`{${name}}`).length > 2) ctx.addIssue({ code: "custom", path: ["template"], message: `{${name}} may appear at most once` });
+    }
     if (template.includes("{timestamp}") && !options.timestampHeader) {
       ctx.addIssue({ code: "custom", path: ["timestampHeader"], message: "the template uses {timestamp}" });
     }

@@ -1,4 +1,4 @@
-import { authorizedParams, publicBaseUrl, readJson, toBinDto, withApi } from "@/lib/server/api";
+import { authorizedParams, captureBaseUrl, readJson, toBinDto, withApi } from "@/lib/server/api";
 import { deleteBin, getBinOrThrow, updateBin } from "@/lib/server/bins";
 import { binParamsSchema, updateBinSchema } from "@/lib/validations/bins";
 
@@ -6,14 +6,14 @@ type Context = { params: Promise<{ binId: string }> };
 
 export const GET = withApi(async (request: Request, { params }: Context) => {
   const { binId, access } = await authorizedParams(request, binParamsSchema, params, "read");
-  return Response.json(toBinDto(await getBinOrThrow(binId), publicBaseUrl(request.headers), access.role));
+  return Response.json(toBinDto(await getBinOrThrow(binId), captureBaseUrl(request.headers), access.role));
 });
 
 export const PATCH = withApi(async (request: Request, { params }: Context) => {
   const { binId } = await authorizedParams(request, binParamsSchema, params, "write");
   const changes = updateBinSchema.parse(await readJson(request));
   const bin = await updateBin(binId, changes);
-  return Response.json(toBinDto(bin, publicBaseUrl(request.headers)));
+  return Response.json(toBinDto(bin, captureBaseUrl(request.headers)));
 });
 
 export const DELETE = withApi(async (request: Request, { params }: Context) => {
