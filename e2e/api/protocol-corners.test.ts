@@ -3,7 +3,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, captureOk, connect, createBin, eventually, getRequest, patchBin, rawExchange } from "../support/factories.ts";
+import { api, captureOk, connect, createBin, eventually, getRequest, patchBin, rawExchange, tokenOf } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 /**
@@ -130,7 +130,7 @@ describe("Upgrade requests", () => {
 
 describe("API bodies are bounded while they are read", () => {
   const patchHead = (binId: string, lines: string[]) =>
-    [`PATCH /api/bins/${binId} HTTP/1.1`, "Host: test", "Content-Type: application/json", ...lines, "", ""].join("\r\n");
+    [`PATCH /api/bins/${binId} HTTP/1.1`, "Host: test", "Content-Type: application/json", `Authorization: Bearer ${tokenOf(binId)}`, ...lines, "", ""].join("\r\n");
 
   it("413s a declared Content-Length over API_MAX_BODY_BYTES at once, without waiting for the body", async () => {
     const bin = await createBin(baseUrl);
@@ -190,7 +190,7 @@ async function openStreamFrom(localAddress: string, binId: string): Promise<{ st
   socket.on("error", () => undefined);
   let text = "";
   socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
-  socket.write(`GET /api/bins/${binId}/stream HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n`);
+  socket.write(`GET /api/bins/${binId}/stream HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${tokenOf(binId)}\r\n\r\n`);
   // A stream's head, or a refusal's whole JSON answer.
   const answer = await eventually(() => {
     const parsed = parseAnswer(text);

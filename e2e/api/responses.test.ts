@@ -141,7 +141,7 @@ describe("bounded work", () => {
     const answer = await capture(server.baseUrl, bin.id, { body: "x".repeat(64 * 1024) });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(answer.status).toBe(500);
-    expect(answer.json).toEqual({ error: "internal_error", message: expect.stringContaining("more than 1 MiB (the rendered-body cap)") });
+    expect(answer.json).toEqual({ error: "internal_error", message: expect.stringContaining("more than 1 MiB (the rendered-body cap)"), id: answer.id });
     expect(answer.body.length).toBeLessThan(1_024);
     expect(answer.id).toMatch(/^[0-9A-Z]{26}$/);
     expect((answer.json as { message: string }).message).toContain(answer.id!);

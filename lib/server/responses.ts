@@ -9,9 +9,8 @@ import {
   type ResponseSettings,
   type ResponseSpec,
 } from "../responses.ts";
-import { AppError } from "./errors.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
-import { baseSecurityHeaders, sendJson, sendProblem } from "./node-http.ts";
+import { baseSecurityHeaders, sendJson } from "./node-http.ts";
 
 /** Sent with every capture answer, built-in or custom, so browsers may post to bins. */
 export const captureCorsHeaders: Record<string, string> = {
@@ -59,14 +58,7 @@ export function answerCapture(res: ServerResponse, request: RequestFacts, settin
     }
     payload = Buffer.from(renderBody(spec.body, request), "utf8");
   } catch (error) {
-    if (error instanceof RenderLimitError) {
-      sendProblem(res, new AppError("internal_error", `${error.message} The capture was stored as ${request.id}.`), {
-        ...captureCorsHeaders,
-        "X-Request-Id": request.id,
-      });
-    } else {
-      answerUnrenderable(res, request.id, error);
-    }
+    answerUnrenderable(res, request.id, error);
     return;
   }
   const chosen = spec;
@@ -127,12 +119,17 @@ function sendCustom(res: ServerResponse, spec: ResponseSpec, payload: Buffer, re
   res.end(hasBody ? payload : undefined);
 }
 
+/**
+ * The 500 for a stored capture whose custom answer cannot be produced: past the render
+ * cap (said in words, it is the bin's doing), or anything else (logged, said generically).
+ */
 function answerUnrenderable(res: ServerResponse, requestId: string, error: unknown): void {
-  console.error(`[capture] the custom response for capture ${requestId} could not be produced`, error);
-  sendJson(
-    res,
-    500,
-    { error: "internal_error", message: "The request was captured, but the bin's custom response could not be produced (see the server log).", id: requestId },
-    { ...captureCorsHeaders, "X-Request-Id": requestId },
-  );
+  let message: string;
+  if (error instanceof RenderLimitError) {
+    message = `${error.message} The capture was stored as ${requestId}.`;
+  } else {
+    console.error(`[capture] the custom response for capture ${requestId} could not be produced`, error);
+    message = "The request was captured, but the bin's custom response could not be produced (see the server log).";
+  }
+  sendJson(res, 500, { error: "internal_error", message, id: requestId }, { ...captureCorsHeaders, "X-Request-Id": requestId });
 }
