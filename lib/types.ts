@@ -25,12 +25,13 @@ export type BinDto = {
   requestCount: number;
   /** How many captures the bin keeps; the oldest beyond it are pruned. */
   captureLimit: number;
+  /** For a viewer, the provider only: no secret hints, no options. */
   signature: BinSignatureDto | null;
   /** The human name used in `url` instead of the id, when set. */
   alias: string | null;
-  /** The default answer to captures; null is the built-in `200 {"ok":true,"id":…}`. */
+  /** The default answer to captures; null is the built-in `200 {"ok":true,"id":…}`, and for a viewer. */
   response: ResponseSpec | null;
-  /** Evaluated in order before the default; the first match answers. */
+  /** Evaluated in order before the default; the first match answers. Empty for a viewer. */
   rules: ResponseRule[];
   /** The forwarding setting (or the remembered target); null when none was set or used yet, and for a viewer. */
   forward: BinForwardDto | null;
@@ -148,4 +149,12 @@ export type BinEvent =
   /** The bin's settings changed and its captures were judged again. */
   | { type: "bin-updated"; binId: string }
   /** Auto-forward made an attempt for one of the bin's captures. */
-  | { type: "forward-attempt"; binId: string; attempt: ForwardAttemptSummary; job: ForwardJobDto };
+  | { type: "forward-attempt"; binId: string; attempt: ForwardAttemptSummary; job: ForwardJobDto }
+  /**
+   * One of the bin's grants was revoked: the streams opened with it end. For the server
+   * only (it names a grant), never sent to a client; see `StreamedBinEvent`.
+   */
+  | { type: "grant-revoked"; binId: string; grantId: string };
+
+/** The bus's events that a live stream sends to its clients, one SSE event type each. */
+export type StreamedBinEvent = Exclude<BinEvent, { type: "grant-revoked" }>;

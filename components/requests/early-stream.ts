@@ -6,7 +6,7 @@
  * Shared by the page (which writes the script) and the hook (which adopts the stream).
  */
 
-import type { BinEvent } from "@/lib/types";
+import type { StreamedBinEvent } from "@/lib/types";
 
 /** Every event the stream sends (lib/server/live-stream.ts). */
 export const streamEventTypes = ["ready", "request", "request-deleted", "requests-cleared", "requests-pruned", "bin-updated", "forward-attempt", "bin-deleted"] as const;
@@ -15,7 +15,7 @@ export type StreamEventType = (typeof streamEventTypes)[number];
 // A server event missing from the list above would be dropped by the page without a
 // word; this fails to compile instead.
 type MustBeNever<T extends never> = T;
-export type UnlistenedBinEvents = MustBeNever<Exclude<BinEvent["type"], StreamEventType>>;
+export type UnlistenedBinEvents = MustBeNever<Exclude<StreamedBinEvent["type"], StreamEventType>>;
 
 export type StreamEvent = { type: StreamEventType; data: string };
 

@@ -3,6 +3,7 @@ import type { BinDto } from "../../lib/types.ts";
 import { api, capture, captureOk, createBin, type CreatedBin, patchBin, request } from "../support/factories.ts";
 import { openStream } from "../support/sse.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { startTargetServer, type TargetServer } from "../support/target.ts";
 
 /**
  * The capture URL captures and grants nothing else: every other way into a bin takes a
@@ -10,14 +11,16 @@ import { startTestServer, type TestServer } from "../support/server.ts";
  */
 let server: TestServer;
 let baseUrl: string;
+/** Where auto-forwarding bins send their captures (loopback only). */
+let target: TargetServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { AUTH_FAILURES_PER_MINUTE: "0" } });
+  [server, target] = await Promise.all([startTestServer({ env: { AUTH_FAILURES_PER_MINUTE: "0", SSE_HEARTBEAT_MS: "60000" } }), startTargetServer()]);
   baseUrl = server.baseUrl;
 });
 
 afterAll(async () => {
-  await server?.dispose();
+  await Promise.all([server?.dispose(), target?.close()]);
 });
 
 const missingBin = "AAAAAAAAAAAAAAAAAAAAAA";
@@ -48,6 +51,23 @@ async function call(route: { method: string; path: string; body?: unknown }, hea
     headers: { ...headers, ...(route.body === undefined ? {} : { "Content-Type": "application/json" }) },
     body: route.body === undefined ? undefined : JSON.stringify(route.body),
   });
+}
+
+/** Mints a link on the bin with the owner's token (or `as`, another token) and answers it. */
+async function mintLink(binId: string, input: Record<string, unknown> = {}, as?: string): Promise<{ id: string; token: string; expiresAt: number | null }> {
+  const minted = await api(baseUrl, `/api/bins/${binId}/links`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(as ? { Authorization: `Bearer ${as}` } : {}) },
+    body: JSON.stringify(input),
+  });
+  expect(minted.status, minted.text).toBe(201);
+  return minted.json as { id: string; token: string; expiresAt: number | null };
+}
+
+/** Rejects when `promise` has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 async function binWithCapture(): Promise<{ bin: CreatedBin; requestId: string }> {
@@ -196,6 +216,99 @@ describe("links", () => {
     expect((await api(baseUrl, `/api/bins/${bin.id}/links/${link.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await api(baseUrl, `/api/bins/${bin.id}`, { headers: viewer })).status).toBe(404);
     expect((await api(baseUrl, `/api/bins/${bin.id}/links/${link.id}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("the bin's page holds no secret of the bin's settings for a viewer, as the API does not; the owner's page does", async () => {
+    const bin = await createBin(baseUrl);
+    const patched = await patchBin(baseUrl, bin.id, {
+      signature: { provider: "github", secrets: ["gh-secret-value-1234"] },
+      forward: { url: `${target.baseUrl}/hook?key=target-secret` },
+      response: { status: 202, headers: [["X-Template", "response-template-marker"]], body: "response-template-marker {{request.id}}" },
+      rules: [{ method: "POST", path: { mode: "exact", value: "/rule" }, response: { status: 500, body: "rule-template-marker" } }],
+    });
+    expect(patched.status, patched.text).toBe(200);
+    const hint = (patched.json as BinDto).signature!.secretHints[0]!;
+    expect(hint.length).toBeGreaterThan(3);
+    const viewer = await mintLink(bin.id, { role: "viewer" });
+    const secrets = ["target-secret", hint, "response-template-marker", "rule-template-marker"];
+
+    const page = await request(baseUrl, { path: `/bins/${bin.id}`, headers: { Cookie: `hookyard_bin=${viewer.token}` } });
+    expect(page.status).toBe(200);
+    const html = page.body.toString();
+    expect(html).toContain("Read-only: opened with a share link");
+    for (const secret of secrets) expect(html, secret).not.toContain(secret);
+
+    const dto = await api(baseUrl, `/api/bins/${bin.id}`, { headers: { Authorization: `Bearer ${viewer.token}` } });
+    expect(dto.json).toMatchObject({ role: "viewer", signature: { provider: "github", secretHints: [], options: {} }, forward: null, response: null, rules: [] });
+    for (const secret of secrets) expect(dto.text, secret).not.toContain(secret);
+
+    // The owner's page carries them, for its settings panels: the test above looks in the right place.
+    const owner = (await request(baseUrl, { path: `/bins/${bin.id}`, headers: { Cookie: `hookyard_bin=${bin.token}` } })).body.toString();
+    for (const secret of secrets) expect(owner, secret).toContain(secret);
+  });
+
+  it("a viewer's live stream carries the captures but not the forward attempts, which the owner's does", async () => {
+    const bin = await createBin(baseUrl);
+    expect((await patchBin(baseUrl, bin.id, { forward: { url: `${target.baseUrl}/forwarded?key=target-secret`, enabled: true } })).status).toBe(200);
+    const viewer = await mintLink(bin.id);
+    const ownerStream = await openStream(baseUrl, bin.id);
+    const viewerStream = await openStream(baseUrl, bin.id, { headers: { Authorization: `Bearer ${viewer.token}` } });
+    try {
+      const first = await captureOk(baseUrl, bin.id, { body: "one", headers: { Authorization: "Bearer captured-credential" } });
+      const [attempt] = await ownerStream.waitForEvents("forward-attempt", 1, 10_000);
+      expect(attempt!.data).toContain("target-secret");
+      // Published after the attempt: once the viewer has this one, it had its chance at the attempt.
+      const second = await captureOk(baseUrl, bin.id, { body: "two" });
+      await viewerStream.waitFor((m) => m.kind === "event" && m.id === second, 5_000);
+      expect(viewerStream.events().map((event) => [event.event, event.id])).toEqual([
+        ["ready", undefined],
+        ["request", first],
+        ["request", second],
+      ]);
+      const seen = JSON.stringify(viewerStream.messages);
+      expect(seen).not.toContain("target-secret");
+      expect(seen).not.toContain("captured-credential");
+      expect(ownerStream.events().map((event) => event.event)).toContain("request");
+    } finally {
+      ownerStream.close();
+      viewerStream.close();
+    }
+  });
+
+  it("revoking a link ends the streams opened with it at once; the owner's goes on", async () => {
+    const bin = await createBin(baseUrl);
+    const link = await mintLink(bin.id);
+    const ownerStream = await openStream(baseUrl, bin.id);
+    const viewerStream = await openStream(baseUrl, bin.id, { headers: { Authorization: `Bearer ${link.token}` } });
+    try {
+      expect(viewerStream.status).toBe(200);
+      expect((await api(baseUrl, `/api/bins/${bin.id}/links/${link.id}`, { method: "DELETE" })).status).toBe(204);
+      const after = await captureOk(baseUrl, bin.id, { body: "after the revocation" });
+      await within(viewerStream.ended, 3_000, "the revoked link's stream should have closed");
+      await ownerStream.waitFor((m) => m.kind === "event" && m.id === after, 5_000);
+      expect(viewerStream.events().map((event) => event.event)).toEqual(["ready"]);
+      // Nothing of the revocation reaches the owner's stream either.
+      expect(JSON.stringify(ownerStream.messages)).not.toContain(link.id);
+      // And a new one is refused like any wrong token.
+      const again = await openStream(baseUrl, bin.id, { headers: { Authorization: `Bearer ${link.token}` } });
+      again.close();
+      expect(again.status).toBe(404);
+    } finally {
+      ownerStream.close();
+      viewerStream.close();
+    }
+  });
+
+  it("a link minted with an expiring owner link expires with it at the latest", async () => {
+    const bin = await createBin(baseUrl);
+    const ownerLink = await mintLink(bin.id, { role: "owner", expiresInSeconds: 3600 });
+    expect(ownerLink.expiresAt).not.toBeNull();
+    expect((await mintLink(bin.id, { role: "viewer" }, ownerLink.token)).expiresAt).toBe(ownerLink.expiresAt);
+    expect((await mintLink(bin.id, { role: "owner", expiresInSeconds: 7200 }, ownerLink.token)).expiresAt).toBe(ownerLink.expiresAt);
+    const shorter = await mintLink(bin.id, { expiresInSeconds: 60 }, ownerLink.token);
+    expect(shorter.expiresAt!).toBeLessThan(ownerLink.expiresAt!);
+    // The creator's token does not expire, and neither do the links it mints.
+    expect((await mintLink(bin.id)).expiresAt).toBeNull();
   });
 
   it("lists links without their tokens, opens a session from a link's token, and refuses links for nothing", async () => {

@@ -1,5 +1,6 @@
 import { ZodError, type z } from "zod";
 import { getConfig } from "../config.ts";
+import { noResponseSettings } from "../responses.ts";
 import type { BinDto } from "../types.ts";
 import { type AccessNeed, authorizeBin, type BinAccess } from "./access/authorize.ts";
 import { credentialsFrom } from "./access/credentials.ts";
@@ -98,25 +99,38 @@ export function captureUrl(baseUrl: string, name: string): string {
 }
 
 /**
- * The bin as the API shows it to `role`: a viewer (a read-only share link) sees no
- * secret hints and no forwarding target, which may carry credentials of its own.
+ * The bin's settings as `role` may see them, for the API and the bin's page alike. A
+ * viewer (a read-only share link) sees which signature check runs, as its verdicts are
+ * on every capture, but no secret hints or options; no forwarding target, whose URL may
+ * carry a key of its own; and no custom responses, whose templates and headers may hold
+ * secrets too.
  */
+export function binAsSeenBy(bin: BinRecord, role: GrantRole): BinRecord {
+  if (role === "owner") return bin;
+  return {
+    ...bin,
+    signature: bin.signature ? { provider: bin.signature.provider, secretHints: [], options: {} } : null,
+    forward: null,
+    responses: noResponseSettings,
+  };
+}
+
+/** The bin as the API shows it to `role` (see binAsSeenBy). */
 export function toBinDto(bin: BinRecord, baseUrl: string, role: GrantRole = "owner"): BinDto {
-  const dto: BinDto = {
-    id: bin.id,
-    url: captureUrl(baseUrl, bin.alias ?? bin.id),
-    createdAt: bin.createdAt.toISOString(),
-    requestCount: bin.requestCount,
-    captureLimit: bin.captureLimit,
-    signature: bin.signature,
-    forward: bin.forward,
-    alias: bin.alias,
-    response: bin.responses.response,
-    rules: bin.responses.rules,
+  const seen = binAsSeenBy(bin, role);
+  return {
+    id: seen.id,
+    url: captureUrl(baseUrl, seen.alias ?? seen.id),
+    createdAt: seen.createdAt.toISOString(),
+    requestCount: seen.requestCount,
+    captureLimit: seen.captureLimit,
+    signature: seen.signature,
+    forward: seen.forward,
+    alias: seen.alias,
+    response: seen.responses.response,
+    rules: seen.responses.rules,
     role,
   };
-  if (role === "owner") return dto;
-  return { ...dto, signature: dto.signature ? { ...dto.signature, secretHints: [] } : null, forward: null };
 }
 
 /**

@@ -78,9 +78,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     heartbeatMs: config.sseHeartbeatMs,
     maxPerClient: config.maxStreamsPerIp,
     maxTotal: config.maxStreams,
-    authorize: async (req, binId, clientAddress) => {
-      await authorizeBin(binId, "read", credentialsFrom(req.headers, clientAddress, peerIsTrustedProxy(req, config.trustProxy)));
-    },
+    authorize: (req, binId, clientAddress) => authorizeBin(binId, "read", credentialsFrom(req.headers, clientAddress, peerIsTrustedProxy(req, config.trustProxy))),
   });
   const sweeper = new RetentionSweeper(captureStore, bus, {
     captureTtlMs: config.captureTtlMs,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
-import type { BinEvent } from "../types.ts";
+import type { BinEvent, StreamedBinEvent } from "../types.ts";
+import type { BinAccess } from "./access/authorize.ts";
 import { binExists, binNotFound, markBinVisited } from "./bins.ts";
 import { AppError } from "./errors.ts";
 import type { EventBus } from "./events.ts";
@@ -10,8 +11,11 @@ import { listRequestsAfter } from "./requests.ts";
 
 export type LiveStreamOptions = {
   heartbeatMs: number;
-  /** Refuses (throws an AppError) a request that may not read the bin; see access/authorize.ts. */
-  authorize: (req: IncomingMessage, binId: string, clientAddress: string) => Promise<void>;
+  /**
+   * The request's access to the bin (see access/authorize.ts), which decides what the
+   * stream carries and how long it lasts; throws an AppError for one that may not read it.
+   */
+  authorize: (req: IncomingMessage, binId: string, clientAddress: string) => Promise<BinAccess>;
   /** Streams one client address may hold open (MAX_STREAMS_PER_IP); beyond it, 429. */
   maxPerClient?: number;
   /** Streams open at once across all clients (MAX_STREAMS); beyond it, 503. */
@@ -64,6 +68,12 @@ export class LiveStreams {
    * then continues live without a gap or a duplicate. A client already holding
    * `maxPerClient` streams gets 429, and any client 503 while `maxTotal` are open;
    * streams already open are not touched.
+   *
+   * A viewer's stream carries no `forward-attempt` (what was sent where, with which
+   * headers, and the target's answer are the owner's, as `/forwards` is). A stream lasts
+   * as long as the grant it was opened with: it is cut off when that grant is revoked
+   * (a `grant-revoked` event on the bus, so it works wherever the revocation was made)
+   * or expires.
    */
   async serve(req: IncomingMessage, res: ServerResponse, binId: string, after: string | null, clientAddress: string): Promise<void> {
     let resumeFrom: string | undefined;
@@ -76,6 +86,15 @@ export class LiveStreams {
       sendProblem(res, error, { Connection: "close" });
       return;
     }
+    // Listening from before the grant is looked up: a revocation that lands between the
+    // lookup and the stream's start is heard and refuses the stream. Until the stream
+    // starts nothing else is kept, as before it there is nobody to send it to.
+    const revokedMeanwhile = new Set<string>();
+    let onEvent = (event: BinEvent) => {
+      if (event.type === "grant-revoked") revokedMeanwhile.add(event.grantId);
+    };
+    const unsubscribe = this.bus.subscribe(binId, (event) => onEvent(event));
+    let access: BinAccess;
     try {
       const lastEventId = req.headers["last-event-id"];
       const requested = typeof lastEventId === "string" && lastEventId !== "" ? lastEventId : after;
@@ -86,9 +105,10 @@ export class LiveStreams {
         replay = true;
         resumeFrom = requested === fromTheStart ? undefined : requested;
       }
-      await this.authorize(req, binId, clientAddress);
-      if (!(await binExists(binId))) throw binNotFound(binId);
+      access = await this.authorize(req, binId, clientAddress);
+      if (!(await binExists(binId)) || revokedMeanwhile.has(access.grantId) || hasExpired(access)) throw binNotFound(binId);
     } catch (error) {
+      unsubscribe();
       release();
       sendProblem(res, error);
       return;
@@ -98,16 +118,18 @@ export class LiveStreams {
 
     const stream = takeOverSocket(res);
     if (!stream) {
+      unsubscribe();
       release();
       return;
     }
     this.write(stream, "retry: 2000\nevent: ready\ndata: {}\n\n");
 
-    // Subscribe before reading the backlog so nothing committed in between is missed;
-    // live events wait in `held` until the backlog is out.
-    let held: BinEvent[] | null = replay ? [] : null;
+    // Live events are taken before the backlog is read so nothing committed in between
+    // is missed; they wait in `held` until the backlog is out.
+    let held: StreamedBinEvent[] | null = replay ? [] : null;
     let lastSentId = resumeFrom ?? "";
-    const send = (event: BinEvent) => {
+    const send = (event: StreamedBinEvent) => {
+      if (event.type === "forward-attempt" && access.role !== "owner") return;
       if (event.type === "request") {
         if (event.request.id <= lastSentId) return;
         lastSentId = event.request.id;
@@ -115,9 +137,20 @@ export class LiveStreams {
       this.write(stream, formatEvent(event));
       if (event.type === "bin-deleted") stream.end();
     };
-    const unsubscribe = this.bus.subscribe(binId, (event) => (held ? held.push(event) : send(event)));
+    onEvent = (event) => {
+      if (event.type === "grant-revoked") {
+        // Destroyed, not ended: not even what is still queued goes to someone who may no
+        // longer read the bin. Other streams hear nothing of it, not even the grant's id.
+        if (event.grantId === access.grantId) stream.destroy();
+        return;
+      }
+      if (held) held.push(event);
+      else send(event);
+    };
     this.open.add(stream);
+    const expiry = access.expiresAt === null ? null : runAt(access.expiresAt, () => stream.destroy());
     stream.on("close", () => {
+      expiry?.cancel();
       unsubscribe();
       this.open.delete(stream);
       release();
@@ -192,6 +225,32 @@ export class LiveStreams {
     }
     socket.write(chunk);
   }
+}
+
+function hasExpired(access: BinAccess, now = Date.now()): boolean {
+  return access.expiresAt !== null && access.expiresAt <= now;
+}
+
+/** The longest delay a Node timer takes; a grant may live for a year. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * Runs `task` once at `when` (ms since the epoch), re-arming for delays past what one
+ * timer can wait. Unref'd: a pending expiry never keeps the process alive.
+ */
+function runAt(when: number, task: () => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const wait = when - Date.now();
+    if (wait <= 0) {
+      task();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(wait, maxTimerMs));
+    timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 function drainedOrClosed(socket: Socket): Promise<void> {
@@ -301,7 +360,7 @@ function endOwnSide(this: Socket): void {
   this.end();
 }
 
-export function formatEvent(event: BinEvent): string {
+export function formatEvent(event: StreamedBinEvent): string {
   switch (event.type) {
     case "request":
       return `event: request\nid: ${event.request.id}\ndata: ${JSON.stringify(event.request)}\n\n`;

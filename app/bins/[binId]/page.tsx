@@ -11,7 +11,7 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
 import { authorizeBin, type BinAccess } from "@/lib/server/access/authorize";
 import { credentialsFrom } from "@/lib/server/access/credentials";
-import { captureBaseUrl, captureUrl, requestClientIp } from "@/lib/server/api";
+import { binAsSeenBy, captureBaseUrl, captureUrl, requestClientIp } from "@/lib/server/api";
 import { findBin, markBinVisited } from "@/lib/server/bins";
 import { AppError } from "@/lib/server/errors";
 import { isBinId, isRequestId } from "@/lib/server/ids";
@@ -26,8 +26,11 @@ export default async function BinPage({ params, searchParams }: Props) {
   // The page opens with the bin's cookie only (see access/cookies.ts); without it, it is
   // the same "not found" as for a bin that does not exist, and an alias never leads to the id.
   const access = isBinId(binId) ? await pageAccess(binId) : null;
-  const bin = access ? await findBin(binId) : null;
-  if (!bin || !access) notFound();
+  const found = access ? await findBin(binId) : null;
+  if (!found || !access) notFound();
+  // Everything handed to the client component is serialised into the page: a viewer's
+  // must hold no secret hints, forwarding target or response templates.
+  const bin = binAsSeenBy(found, access.role);
   const readOnly = access.role !== "owner";
 
   const [firstPage, requestHeaders, query] = await Promise.all([

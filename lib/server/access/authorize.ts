@@ -13,7 +13,14 @@ import { looksLikeToken } from "./tokens.ts";
  */
 export type AccessNeed = "read" | "owner" | "write";
 
-export type BinAccess = { binId: string; role: GrantRole; grantId: string; via: "bearer" | "cookie" };
+export type BinAccess = {
+  binId: string;
+  role: GrantRole;
+  grantId: string;
+  /** When the grant stops opening the bin (ms since the epoch); null: until revoked. */
+  expiresAt: number | null;
+  via: "bearer" | "cookie";
+};
 
 /** What a request carries that can prove access, whichever listener received it. */
 export type Credentials = {
@@ -86,7 +93,7 @@ export async function authorizeBin(binId: string, need: AccessNeed, credentials:
     if (!looksLikeToken(token)) continue;
     const grant = await findGrant(token);
     if (grant && grant.binId === binId) {
-      access = { binId, role: grant.role, grantId: grant.id, via: bearer !== null ? "bearer" : "cookie" };
+      access = { binId, role: grant.role, grantId: grant.id, expiresAt: grant.expiresAt, via: bearer !== null ? "bearer" : "cookie" };
       break;
     }
   }

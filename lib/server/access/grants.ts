@@ -54,6 +54,11 @@ export async function listGrants(binId: string, now: number = Date.now()): Promi
   return rows.map(toGrant);
 }
 
+/** How many of the bin's grants open it now (revoked and expired ones are gone or left out). */
+export async function countLiveGrants(binId: string, now: number = Date.now()): Promise<number> {
+  return getDb().binGrant.count({ where: { binId, OR: [{ expiresAt: null }, { expiresAt: { gt: BigInt(now) } }] } });
+}
+
 /** Revokes one of the bin's grants; every browser and client holding its token loses access at once. Returns false when there was none. */
 export async function revokeGrant(binId: string, grantId: string): Promise<boolean> {
   const { count } = await getDb().binGrant.deleteMany({ where: { id: grantId, binId } });

@@ -10,7 +10,7 @@ export const GET = withApi(async (request: Request, { params }: Context) => {
 });
 
 export const POST = withApi(async (request: Request, { params }: Context) => {
-  const { binId } = await authorizedParams(request, binParamsSchema, params, "write");
+  const { access } = await authorizedParams(request, binParamsSchema, params, "write");
   const input = createLinkSchema.parse(await readJson(request));
-  return Response.json(await createLink(binId, input, publicBaseUrl(request.headers)), { status: 201, headers: { "Cache-Control": "no-store" } });
+  return Response.json(await createLink(access, input, publicBaseUrl(request.headers)), { status: 201, headers: { "Cache-Control": "no-store" } });
 });
