@@ -26,7 +26,7 @@ describe("with CAPTURE_URL", () => {
     expect(((await api(server.baseUrl, `/api/bins/${bin.id}`)).json as BinDto).url).toBe(`http://${captureHost}/b/${bin.id}`);
     const renamed = (await patchBin(server.baseUrl, bin.id, { alias: "origin-test" })).json as BinDto;
     expect(renamed.url).toBe(`http://${captureHost}/b/origin-test`);
-    const page = await api(server.baseUrl, `/bins/${bin.id}`);
+    const page = await api(server.baseUrl, `/bins/${bin.id}`, { headers: { Cookie: `hookyard_bin=${bin.token}` } });
     expect(page.status).toBe(200);
     expect(page.text).toContain(`http://${captureHost}/b/origin-test`);
   });

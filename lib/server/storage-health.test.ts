@@ -33,6 +33,9 @@ describe("storageStatus", () => {
     });
     try {
       markStorageFull("full", 1_000);
+      // Not within the first interval: a small trial write may fit where the failed one did not.
+      expect(await storageStatus(1_500)).toMatchObject({ ok: false });
+      expect(trials).toBe(0);
       expect(await storageStatus(5_000)).toEqual({ ok: false, storage: "full", since: 1_000 });
       expect(await storageStatus(5_500)).toMatchObject({ ok: false });
       expect(trials).toBe(1);

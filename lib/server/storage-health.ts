@@ -74,7 +74,12 @@ export class StorageFullError extends AppError {
 
 export function markStorageFull(reason: string, now: number = Date.now()): void {
   const current = state();
-  if (!current.full) console.error(`[storage] writes are failing (${reason}); captures answer 507 until a write succeeds`);
+  if (!current.full) {
+    console.error(`[storage] writes are failing (${reason}); captures answer 507 until a write succeeds`);
+    // The first trial write waits a full interval: a small one may still fit where the
+    // write that failed did not, and health would say "ok" the moment after a 507.
+    current.lastProbeAt = now;
+  }
   current.full ??= { since: now, reason };
 }
 
