@@ -286,7 +286,8 @@ describe("the forwarding address policy", () => {
     expect(load({ HOST: "127.0.0.1" })).toMatchObject({ localOnly: true, forward: { allowAddresses: laptop } });
     expect(load({ HOST: "127.0.0.1", PUBLIC_URL: "http://localhost:3000" })).toMatchObject({ localOnly: true, forward: { allowAddresses: laptop } });
     // nginx, a tunnel or a cloud proxy in front: visitors reach the API through loopback.
-    for (const env of [{ TRUST_PROXY: "loopback" }, { PUBLIC_URL: "https://hooks.example.com" }, { CAPTURE_URL: "https://in.hooks-capture.example.net" }]) {
+    const exposed: Record<string, string>[] = [{ TRUST_PROXY: "loopback" }, { PUBLIC_URL: "https://hooks.example.com" }, { CAPTURE_URL: "https://in.hooks-capture.example.net" }];
+    for (const env of exposed) {
       expect(load({ HOST: "127.0.0.1", ...env }), JSON.stringify(env)).toMatchObject({ localOnly: false, forward: { allowAddresses: publicOnly } });
     }
     expect(load({ HOST: "0.0.0.0" }).localOnly).toBe(false);
