@@ -195,7 +195,7 @@ describe("paths that try to climb out", () => {
       expect(answer.status).toBe(200);
       const detail = await getRequest(baseUrl, bin.id, (answer.json as { id: string }).id);
       expect(detail).toMatchObject({ binId: bin.id, path: subPath, query: "file=../../etc/passwd" });
-      expect(detail.url).toBe(`http://test/b/${bin.id}${subPath}?file=../../etc/passwd`);
+      expect(detail.url).toBe(`http://localhost/b/${bin.id}${subPath}?file=../../etc/passwd`);
       expect(Buffer.from(detail.bodyBase64, "base64").toString()).not.toContain("root:");
     },
   );

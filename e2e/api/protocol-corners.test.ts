@@ -365,8 +365,8 @@ describe("behind a trusted proxy (TRUST_PROXY=loopback), and the database file",
 
   it("ignores X-Forwarded-* from a peer that is no trusted proxy (TRUST_PROXY unset)", async () => {
     const forwarded = { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.9" };
-    const bin = await createBin(baseUrl, forwarded);
-    expect(bin.url).toBe(`${baseUrl}/b/${bin.id}`);
+    // The API of this local-only instance refuses such a request outright (local-only.test.ts); captures are for anyone.
+    const bin = await createBin(baseUrl);
     const id = await captureOk(baseUrl, bin.id, { path: "/signed", headers: forwarded });
     const detail = await getRequest(baseUrl, bin.id, id);
     expect(detail.url).toBe(`${baseUrl}/b/${bin.id}/signed`);
