@@ -26,6 +26,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       databaseFile: path.resolve("data/hookyard.db"),
       publicUrl: undefined,
+      localOnly: true,
       captureUrl: undefined,
       captureHost: null,
       maxBodyBytes: 10 * 1024 * 1024,
@@ -108,6 +109,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       databaseFile: "/var/lib/hookyard/db.sqlite",
       publicUrl: "https://hooks.example.com",
+      localOnly: false,
       captureUrl: "https://In.Hooks-Capture.example.net",
       captureHost: "in.hooks-capture.example.net",
       maxBodyBytes: 1024,
@@ -278,6 +280,17 @@ describe("the forwarding address policy", () => {
     ["app.localhost", publicOnly],
   ])("HOST=%s without FORWARD_ALLOW_ADDRESSES allows %j", (host, rules) => {
     expect(load(host === undefined ? {} : { HOST: host }).forward.allowAddresses).toEqual(rules);
+  });
+
+  it("treats a loopback listener as public once a proxy or a public address is in play", () => {
+    expect(load({ HOST: "127.0.0.1" })).toMatchObject({ localOnly: true, forward: { allowAddresses: laptop } });
+    expect(load({ HOST: "127.0.0.1", PUBLIC_URL: "http://localhost:3000" })).toMatchObject({ localOnly: true, forward: { allowAddresses: laptop } });
+    // nginx, a tunnel or a cloud proxy in front: visitors reach the API through loopback.
+    const exposed: Record<string, string>[] = [{ TRUST_PROXY: "loopback" }, { PUBLIC_URL: "https://hooks.example.com" }, { CAPTURE_URL: "https://in.hooks-capture.example.net" }];
+    for (const env of exposed) {
+      expect(load({ HOST: "127.0.0.1", ...env }), JSON.stringify(env)).toMatchObject({ localOnly: false, forward: { allowAddresses: publicOnly } });
+    }
+    expect(load({ HOST: "0.0.0.0" }).localOnly).toBe(false);
   });
 
   it("lets an explicit FORWARD_ALLOW_ADDRESSES win over what HOST implies, both ways", () => {

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { binAliasSchema } from "./aliases.ts";
 import { maxRules, type ResponseRule, type ResponseSpec } from "./responses.ts";
 import { type AddressRule, isLoopbackListener, parseAddressAllowList } from "./server/forward-policy.ts";
+import { namesThisMachine } from "./server/local-only.ts";
 import { binIdForAlias, binIdPattern } from "./server/ids.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
 import { parseTrustProxy, type TrustProxy } from "./server/trust-proxy.ts";
@@ -243,6 +244,12 @@ export type Config = {
   /** Absolute path of the SQLite file. */
   databaseFile: string;
   publicUrl: string | undefined;
+  /**
+   * Listening on loopback, trusting no proxy, and with no PUBLIC_URL or CAPTURE_URL naming
+   * another machine: the dashboard and API serve this machine only (see local-only.ts),
+   * and forwarding may reach loopback and private addresses by default.
+   */
+  localOnly: boolean;
   /** CAPTURE_URL: where capture URLs point when captures have an origin of their own. */
   captureUrl: string | undefined;
   /** CAPTURE_URL's host name, lowercased; null without CAPTURE_URL. */
@@ -292,13 +299,14 @@ export type ForwardConfig = {
 };
 
 /**
- * FORWARD_ALLOW_ADDRESSES when it is unset. Listening on loopback, only this machine can
- * ask for a forward, so its developer may reach `localhost:3000` and the LAN; listening
- * on anything else (`0.0.0.0`, `::`, a LAN or public address, a host name), visitors can,
- * so forwarding reaches public addresses only. An explicit value always wins.
+ * FORWARD_ALLOW_ADDRESSES when it is unset. A local-only instance (`localOnly`: on
+ * loopback, no proxy, no public address; its dashboard refuses anything but this
+ * machine) serves its developer, who may reach `localhost:3000` and the LAN; any other
+ * (`0.0.0.0`, `::`, a LAN or public address, TRUST_PROXY, a PUBLIC_URL elsewhere) may be
+ * asked by visitors, so forwarding reaches public addresses only. An explicit value always wins.
  */
-export function defaultAllowAddresses(host: string): AddressRule[] {
-  const text = isLoopbackListener(host) ? "loopback,private,public" : "public";
+export function defaultAllowAddresses(localOnly: boolean): AddressRule[] {
+  const text = localOnly ? "loopback,private,public" : "public";
   const parsed = parseAddressAllowList(text);
   if ("problem" in parsed) throw new Error(parsed.problem);
   return parsed.rules;
@@ -321,6 +329,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError("Invalid configuration:\n  MAX_BUFFERED_BODY_BYTES: must be at least MAX_BODY_BYTES, or no body of the maximum size could be accepted");
   }
   const captureHost = values.CAPTURE_URL ? new URL(values.CAPTURE_URL).hostname.toLowerCase() : null;
+  const servesOthers = (url: string | undefined) => url !== undefined && !namesThisMachine(new URL(url).host);
+  const localOnly = isLoopbackListener(values.HOST) && values.TRUST_PROXY.mode === "off" && !servesOthers(values.PUBLIC_URL) && !servesOthers(values.CAPTURE_URL);
   // Cookies ignore ports: the same host name on another port is the same origin to them.
   if (captureHost !== null && values.PUBLIC_URL && new URL(values.PUBLIC_URL).hostname.toLowerCase() === captureHost) {
     throw new ConfigError("Invalid configuration:\n  CAPTURE_URL: must be on another host name than PUBLIC_URL (a port of its own is not a separate origin for cookies)");
@@ -334,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: values.HOST,
     databaseFile: path.resolve(values.DATABASE_URL.slice("file:".length)),
     publicUrl: values.PUBLIC_URL,
+    localOnly,
     captureUrl: values.CAPTURE_URL,
     captureHost,
     maxBodyBytes: values.MAX_BODY_BYTES,
@@ -359,7 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     forward: {
       timeoutMs: values.FORWARD_TIMEOUT_MS,
       maxResponseBytes: values.FORWARD_MAX_RESPONSE_BYTES,
-      allowAddresses: values.FORWARD_ALLOW_ADDRESSES ?? defaultAllowAddresses(values.HOST),
+      allowAddresses: values.FORWARD_ALLOW_ADDRESSES ?? defaultAllowAddresses(localOnly),
       allowHosts: values.FORWARD_ALLOW_HOSTS,
       retryBaseMs: values.FORWARD_RETRY_BASE_MS,
       retryMaxMs: values.FORWARD_RETRY_MAX_MS,

@@ -336,27 +336,61 @@ describe("links", () => {
 });
 
 describe("guessing", () => {
-  it("failed attempts are limited per client: tokens, bins and aliases, while captures by id go on", async () => {
+  it("tokens that open nothing are limited per client; requests without one, and captures, are not counted", async () => {
     const limited = await startTestServer({ env: { AUTH_FAILURES_PER_MINUTE: "5" } });
     try {
       const bin = await createBin(limited.baseUrl);
       expect((await patchBin(limited.baseUrl, bin.id, { alias: "guess-me" })).status).toBe(200);
+      // Without a token every bin answers the same 404, real or not: nothing to guess, nothing counted,
+      // so no page elsewhere can spend a visitor's allowance (it cannot attach a token).
+      for (let i = 0; i < 10; i++) expect((await api(limited.baseUrl, `/api/bins/${bin.id}`, { headers: { Authorization: "" } })).status).toBe(404);
+      // Nor are captures to names that do not exist: pointing a sender at one must not get it refused elsewhere.
+      for (let i = 0; i < 10; i++) expect((await capture(limited.baseUrl, `no-such-alias-${i}`)).status).toBe(404);
+      expect((await api(limited.baseUrl, `/api/bins/${bin.id}`)).status).toBe(200);
+
       const wrong = { Authorization: "Bearer hyk_wrong-wrong-wrong-wrong-wrong-wrong-wrong00" };
       for (let i = 0; i < 4; i++) expect((await api(limited.baseUrl, `/api/bins/${bin.id}`, { headers: wrong })).status).toBe(404);
-      expect((await capture(limited.baseUrl, "no-such-alias")).status).toBe(404);
+      expect((await fetch(`${limited.baseUrl}/api/session`, { method: "POST", headers: wrong })).status).toBe(404);
       const refused = await api(limited.baseUrl, `/api/bins/${bin.id}`, { headers: wrong });
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-      // From this address even the right token waits, so a hit cannot be told from a miss.
+      // From this address any token now waits before it is looked up, so guessing goes no faster.
       expect((await api(limited.baseUrl, `/api/bins/${bin.id}`)).status).toBe(429);
-      expect((await capture(limited.baseUrl, "guess-me")).status).toBe(429);
       expect((await fetch(`${limited.baseUrl}/api/session`, { method: "POST", headers: wrong })).status).toBe(429);
-      // Webhook senders capture by id, and nobody's guessing holds them up.
+      // Captures go on, by id and by name.
       expect((await capture(limited.baseUrl, bin.id)).status).toBe(200);
+      expect((await capture(limited.baseUrl, "guess-me")).status).toBe(200);
     } finally {
       await limited.dispose();
     }
   }, 60_000);
+});
+
+describe("calls without a token", () => {
+  it("making a bin or opening a link cannot be done by another site through a visitor's browser", async () => {
+    const crossSites: Record<string, string>[] = [{ "Sec-Fetch-Site": "cross-site" }, { Origin: "http://evil.example" }];
+    for (const crossSite of crossSites) {
+      const made = await fetch(`${baseUrl}/api/bins`, { method: "POST", headers: crossSite });
+      expect(made.status, JSON.stringify(crossSite)).toBe(403);
+      expect(made.headers.getSetCookie()).toEqual([]);
+    }
+    const bin = await createBin(baseUrl);
+    const opened = await fetch(`${baseUrl}/api/session`, { method: "POST", headers: { Authorization: `Bearer ${bin.token}`, "Sec-Fetch-Site": "cross-site" } });
+    expect(opened.status).toBe(403);
+    expect(opened.headers.getSetCookie()).toEqual([]);
+    // The dashboard itself, and clients that are not browsers, may.
+    expect((await fetch(`${baseUrl}/api/bins`, { method: "POST", headers: { "Sec-Fetch-Site": "same-origin", Origin: baseUrl } })).status).toBe(201);
+    expect((await fetch(`${baseUrl}/api/session`, { method: "POST", headers: { Authorization: `Bearer ${bin.token}` } })).status).toBe(200);
+  });
+
+  it("answers of a bin's API are never kept by a shared cache", async () => {
+    const bin = await createBin(baseUrl);
+    for (const path of [`/api/bins/${bin.id}`, `/api/bins/${bin.id}/requests`, `/api/bins/${missingBin}`]) {
+      const answer = await api(baseUrl, path);
+      expect(answer.headers.get("cache-control"), path).toMatch(/no-store/);
+      expect(answer.headers.get("vary"), path).toMatch(/Authorization, Cookie/);
+    }
+  });
 });
 
 describe("declared bins", () => {

@@ -59,11 +59,14 @@ describe("health and bins", () => {
   });
 
   // Behind a trusted proxy they are believed: e2e/api/protocol-corners.test.ts.
-  it("builds the bin URL from Host, not from X-Forwarded-Proto/-Host a client that is no trusted proxy sent", async () => {
-    const bin = await createBin(baseUrl, { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "hooks.example.com, inner.proxy" });
+  it("builds the bin URL from Host, and on this local-only instance refuses a client that came through a proxy it does not trust", async () => {
+    const bin = await createBin(baseUrl);
     expect(bin.url).toBe(`${baseUrl}/b/${bin.id}`);
-    const fetched = await api(baseUrl, `/api/bins/${bin.id}`, { headers: { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "other.example.org" } });
-    expect((fetched.json as BinDto).url).toBe(`${baseUrl}/b/${bin.id}`);
+    const forwarded = { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "other.example.org" };
+    const made = await api(baseUrl, "/api/bins", { method: "POST", headers: forwarded });
+    expect(made.status).toBe(421);
+    expect(made.text).not.toContain("hyk_");
+    expect((await api(baseUrl, `/api/bins/${bin.id}`, { headers: forwarded })).status).toBe(421);
   });
 
   it("404s unknown and malformed bin ids on every bin route", async () => {

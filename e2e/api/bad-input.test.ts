@@ -45,7 +45,7 @@ async function exchange(bytes: string | Buffer, timeoutMs?: number): Promise<Ans
   return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, json };
 }
 
-const head = (target: string, lines: string[] = []) => [`POST ${target} HTTP/1.1`, "Host: test", ...lines, "Connection: close", "", ""].join("\r\n");
+const head = (target: string, lines: string[] = []) => [`POST ${target} HTTP/1.1`, "Host: localhost", ...lines, "Connection: close", "", ""].join("\r\n");
 
 describe("bodies that are too large or never complete", () => {
   it("413s a declared body over MAX_BODY_BYTES and stores nothing", async () => {
@@ -78,7 +78,7 @@ describe("bodies that are too large or never complete", () => {
 
   it("times out a request head that never finishes with 408", async () => {
     const bin = await createBin(baseUrl);
-    const answer = await exchange(`POST /b/${bin.id} HTTP/1.1\r\nHost: test\r\nX-Slow: `, 15_000);
+    const answer = await exchange(`POST /b/${bin.id} HTTP/1.1\r\nHost: localhost\r\nX-Slow: `, 15_000);
     expect(answer.status).toBe(408);
     expect(countCapturedRows(server.databaseFile, bin.id)).toBe(0);
   });
@@ -115,10 +115,10 @@ describe("heads the parser refuses", () => {
 
   it.each([
     ["not HTTP at all", "this is not http\r\n\r\n"],
-    ["a space inside the target", "GET /b/x y HTTP/1.1\r\nHost: test\r\n\r\n"],
-    ["an unknown HTTP version", "GET /api/health HTTP/7.1\r\nHost: test\r\n\r\n"],
-    ["a lowercase method", "get /api/health HTTP/1.1\r\nHost: test\r\n\r\n"],
-    ["a bare LF request line", "GET /api/health HTTP/1.1\nHost: test\n\n"],
+    ["a space inside the target", "GET /b/x y HTTP/1.1\r\nHost: localhost\r\n\r\n"],
+    ["an unknown HTTP version", "GET /api/health HTTP/7.1\r\nHost: localhost\r\n\r\n"],
+    ["a lowercase method", "get /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n"],
+    ["a bare LF request line", "GET /api/health HTTP/1.1\nHost: localhost\n\n"],
   ])("400s a malformed request line: %s", async (_name, bytes) => {
     const before = countCapturedRows(server.databaseFile);
     const answer = await exchange(bytes);
@@ -195,7 +195,7 @@ describe("paths that try to climb out", () => {
       expect(answer.status).toBe(200);
       const detail = await getRequest(baseUrl, bin.id, (answer.json as { id: string }).id);
       expect(detail).toMatchObject({ binId: bin.id, path: subPath, query: "file=../../etc/passwd" });
-      expect(detail.url).toBe(`http://test/b/${bin.id}${subPath}?file=../../etc/passwd`);
+      expect(detail.url).toBe(`http://localhost/b/${bin.id}${subPath}?file=../../etc/passwd`);
       expect(Buffer.from(detail.bodyBase64, "base64").toString()).not.toContain("root:");
     },
   );

@@ -38,7 +38,7 @@ describe("overload", () => {
   it("refuses bodies beyond the memory budget with 503 instead of buffering them all", async () => {
     const bin = await createBin(server.baseUrl);
     const size = 200 * 1024;
-    const head = `POST /b/${bin.id}/upload HTTP/1.1\r\nHost: test\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`;
+    const head = `POST /b/${bin.id}/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`;
     // Two uploads stop one byte short, so their 400 KB stay held against the 512 KB budget.
     const held = await Promise.all([connect(server.baseUrl), connect(server.baseUrl)]);
     for (const socket of held) socket.write(Buffer.concat([Buffer.from(head), Buffer.alloc(size - 1, 1)]));

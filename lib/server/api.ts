@@ -18,11 +18,16 @@ export function withApi<Context>(
   handler: (request: Request, context: Context) => Promise<Response>,
 ): (request: Request, context: Context) => Promise<Response> {
   return async (request, context) => {
+    let response: Response;
     try {
-      return await handler(request, context);
+      response = await handler(request, context);
     } catch (error) {
-      return problemResponse(error);
+      response = problemResponse(error);
     }
+    // What a bin's API answers depends on who asks: no shared cache may keep it.
+    if (!response.headers.has("cache-control")) response.headers.set("Cache-Control", "private, no-store");
+    response.headers.append("Vary", "Authorization, Cookie");
+    return response;
   };
 }
 

@@ -7,6 +7,8 @@ import type { Config } from "../config.ts";
 import { authorizeBin } from "./access/authorize.ts";
 import { credentialsFrom } from "./access/credentials.ts";
 import { AutoForwarder } from "./auto-forward.ts";
+import { clientKey } from "./client-key.ts";
+import { refuseUnlessLocal } from "./local-only.ts";
 import { applyConfiguredBins } from "./bins.ts";
 import { captureRequest, clientIp, parseCaptureTarget, peerIsTrustedProxy, refuseConnect } from "./capture.ts";
 import { createSqliteCaptureStore } from "./capture-store.ts";
@@ -145,12 +147,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
     const target = origin.target;
     req.url = target;
+    try {
+      refuseUnlessLocal(req, config);
+    } catch (error) {
+      sendProblem(res, error);
+      return;
+    }
     const ip = clientIp(req, config.trustProxy);
     const stream = req.method === "GET" ? streamRoute.exec(target) : null;
     if (stream) {
       if (expectsContinue) res.writeContinue();
       const after = new URLSearchParams(stream[2] ?? "").get("after");
-      void streams.serve(req, res, decodePathSegment(stream[1]!), after, ip);
+      void streams.serve(req, res, decodePathSegment(stream[1]!), after, clientKey(ip));
       return;
     }
     if (!limitBody(req, res, nextBodyLimit(target, config))) return;

@@ -11,6 +11,7 @@ import { AppError } from "./errors.ts";
 import { getEventBus } from "./events.ts";
 import { setConfiguredGrant } from "./access/grants.ts";
 import { hashToken, newGrantId, newToken } from "./access/tokens.ts";
+import { clientKey } from "./client-key.ts";
 import { isBinId, newBinId } from "./ids.ts";
 import { RateLimiter, retryAfterSeconds } from "./rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "./signature-checks.ts";
@@ -155,7 +156,7 @@ function creationLimiter(): RateLimiter | null {
  * @throws AppError too_many_requests (with Retry-After) beyond BINS_PER_IP_PER_HOUR
  */
 export async function createBin(clientIp: string): Promise<{ id: string; createdAt: Date; token: string }> {
-  const waitMs = creationLimiter()?.take(clientIp) ?? 0;
+  const waitMs = creationLimiter()?.take(clientKey(clientIp)) ?? 0;
   if (waitMs > 0) {
     throw new AppError("too_many_requests", `Too many bins created from this address; retry in ${retryAfterSeconds(waitMs)} s.`, {
       "Retry-After": retryAfterSeconds(waitMs),

@@ -7,8 +7,7 @@ import { AppError } from "./errors.ts";
 import { forwardLoopReason } from "./forward-loop.ts";
 import type { GroupCommitWriter } from "./group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
-import { isBinId, newRequestId } from "./ids.ts";
-import { recordFailedGuess, refuseWhileGuessing } from "./access/authorize.ts";
+import { newRequestId } from "./ids.ts";
 import type { LazyBytes } from "../responses.ts";
 import { answerCapture, captureCorsHeaders as corsHeaders } from "./responses.ts";
 import { answerOriginOf } from "./capture-origin.ts";
@@ -180,16 +179,11 @@ export type CaptureDeps = {
 export async function captureRequest(req: IncomingMessage, res: ServerResponse, target: CaptureTarget, deps: CaptureDeps, expectsContinue = false): Promise<void> {
   const receivedAt = Date.now();
   try {
-    // Ids are unguessable, so only a name (an alias) is worth guessing at: a client that
-    // keeps naming bins that do not exist is refused names for a while. Captures by id,
-    // which is what webhook senders use, are never held up by anyone's guessing.
-    const ip = clientIp(req, deps.config.trustProxy);
-    if (!isBinId(target.binId)) refuseWhileGuessing(ip);
+    // No guess limit here: a bin's name (id or alias) only lets one capture into it,
+    // which anyone may, and counting misses would let anyone who points a sender's
+    // webhooks at a made-up name get that sender refused everywhere (docs/decisions/008).
     const bin = await resolveBin(target.binId);
-    if (!bin) {
-      recordFailedGuess(ip);
-      throw binNotFound(target.binId);
-    }
+    if (!bin) throw binNotFound(target.binId);
     const { binId, settings } = bin;
     // Before the body is read: a refused capture costs no memory and no write.
     const waitMs = deps.rateLimiter?.take(binId, receivedAt) ?? 0;

@@ -11,6 +11,7 @@ export const statusByCode = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  misdirected_request: 421,
   validation_failed: 422,
   too_many_requests: 429,
   request_header_fields_too_large: 431,

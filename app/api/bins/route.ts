@@ -1,3 +1,5 @@
+import { refuseCrossSite } from "@/lib/server/access/authorize";
+import { credentialsFrom } from "@/lib/server/access/credentials";
 import { accessCookies } from "@/lib/server/access/cookies";
 import { captureBaseUrl, captureUrl, publicBaseUrl, requestClientIp, withApi } from "@/lib/server/api";
 import { createBin } from "@/lib/server/bins";
@@ -7,6 +9,7 @@ import { createBin } from "@/lib/server/bins";
  * bin's cookies, so the dashboard that made the bin opens it without handling the token.
  */
 export const POST = withApi(async (request: Request) => {
+  refuseCrossSite(credentialsFrom(request.headers, requestClientIp(request.headers)));
   const bin = await createBin(requestClientIp(request.headers));
   const secure = publicBaseUrl(request.headers).startsWith("https:");
   const headers = new Headers({ "Cache-Control": "no-store" });

@@ -5,6 +5,7 @@ import { RateLimiter, retryAfterSeconds } from "../rate-limit.ts";
 import { accessCookieName, readCookies } from "./cookies.ts";
 import { findGrant, type GrantRole } from "./grants.ts";
 import { looksLikeToken } from "./tokens.ts";
+import { clientKey } from "../client-key.ts";
 
 /**
  * read: captures, their bodies and the live stream (owners and viewers). owner: what only
@@ -39,9 +40,13 @@ const limiterKey = Symbol.for("hookyard.accessGuessLimiter");
 type WithLimiter = typeof globalThis & { [limiterKey]?: RateLimiter | null };
 
 /**
- * Failed attempts to open a bin (a wrong or missing token, a bin that does not exist, an
- * alias nobody has) per client IP, as a token bucket: AUTH_FAILURES_PER_MINUTE at once,
- * then one every 60/n s. Only failures take from it, so an owner's own traffic never does.
+ * Tokens tried that open nothing, per client, as a token bucket: AUTH_FAILURES_PER_MINUTE
+ * at once, then one every 60/n s. Only a request that presents a token counts: one
+ * without any gets the same 404 for every bin, real or not, so there is nothing to guess
+ * from it, and a browser never attaches a token to another site's request (the API's
+ * cookie is SameSite=Strict and a bearer header needs a CORS preflight we never grant),
+ * so no page elsewhere can spend a visitor's allowance. Clients are keyed by address,
+ * an IPv6 one by its /64 (see clientKey).
  */
 export function guessLimiter(): RateLimiter | null {
   const holder = globalThis as WithLimiter;
@@ -54,7 +59,7 @@ export function guessLimiter(): RateLimiter | null {
 
 /** @throws AppError too_many_requests while `clientIp` has used up its failures */
 export function refuseWhileGuessing(clientIp: string): void {
-  const waitMs = guessLimiter()?.wait(clientIp) ?? 0;
+  const waitMs = guessLimiter()?.wait(clientKey(clientIp)) ?? 0;
   if (waitMs > 0) {
     throw new AppError("too_many_requests", `Too many failed attempts to open a bin from this address; retry in ${retryAfterSeconds(waitMs)} s.`, {
       "Retry-After": retryAfterSeconds(waitMs),
@@ -64,7 +69,7 @@ export function refuseWhileGuessing(clientIp: string): void {
 
 /** Counts one failed attempt against `clientIp`. */
 export function recordFailedGuess(clientIp: string): void {
-  guessLimiter()?.take(clientIp);
+  guessLimiter()?.take(clientKey(clientIp));
 }
 
 export function bearerToken(header: string | null | undefined): string | null {
@@ -82,12 +87,15 @@ export function bearerToken(header: string | null | undefined): string | null {
  * request comes from (`Sec-Fetch-Site`, `Origin`), and another site, even a sibling
  * subdomain that SameSite counts as the same site, is refused. A bearer token is
  * never sent by a browser on its own, so it needs no such check.
+ * A token that opens nothing counts against the client (guessLimiter).
  * @throws AppError too_many_requests, not_found, forbidden (a viewer asking to write, a cross-site change)
  */
 export async function authorizeBin(binId: string, need: AccessNeed, credentials: Credentials): Promise<BinAccess> {
-  refuseWhileGuessing(credentials.clientIp);
   const bearer = bearerToken(credentials.authorization);
   const candidates = bearer !== null ? [bearer] : readCookies(credentials.cookie, accessCookieName);
+  if (candidates.length === 0) throw binNotFound(binId);
+  // Refused before the lookup, so a client over its allowance learns nothing more.
+  refuseWhileGuessing(credentials.clientIp);
   let access: BinAccess | null = null;
   for (const token of candidates.slice(0, 4)) {
     if (!looksLikeToken(token)) continue;
@@ -110,7 +118,17 @@ export async function authorizeBin(binId: string, need: AccessNeed, credentials:
   return access;
 }
 
-function fromOwnPages(credentials: Credentials): boolean {
+/**
+ * For calls that need no token but must not be made by another site through a visitor's
+ * browser (making a bin spends the visitor's BINS_PER_IP_PER_HOUR; opening a link puts
+ * someone else's bin in their dashboard). Clients other than browsers send neither header.
+ * @throws AppError forbidden
+ */
+export function refuseCrossSite(credentials: Pick<Credentials, "origin" | "fetchSite" | "selfOrigins">): void {
+  if (!fromOwnPages(credentials)) throw new AppError("forbidden", "This call must come from the dashboard itself, not from another site.");
+}
+
+function fromOwnPages(credentials: Pick<Credentials, "origin" | "fetchSite" | "selfOrigins">): boolean {
   const site = credentials.fetchSite?.toLowerCase();
   if (site && site !== "same-origin" && site !== "none") return false;
   if (credentials.origin && credentials.origin !== "null") {

@@ -10,11 +10,16 @@ import { looksLikeToken } from "./tokens.ts";
  * @throws AppError too_many_requests, not_found for a token that opens nothing
  */
 export async function openSession(token: string | null, clientIp: string, secure: boolean): Promise<{ binId: string; role: GrantRole; cookies: string[] }> {
+  if (token === null) throw opensNothing();
   refuseWhileGuessing(clientIp);
-  const grant = token !== null && looksLikeToken(token) ? await findGrant(token) : null;
-  if (!grant || token === null) {
+  const grant = looksLikeToken(token) ? await findGrant(token) : null;
+  if (!grant) {
     recordFailedGuess(clientIp);
-    throw new AppError("not_found", "This link opens nothing: it was revoked, has expired, or was copied incompletely.");
+    throw opensNothing();
   }
   return { binId: grant.binId, role: grant.role, cookies: accessCookies(grant.binId, token, { secure, expiresAt: grant.expiresAt }) };
+}
+
+function opensNothing(): AppError {
+  return new AppError("not_found", "This link opens nothing: it was revoked, has expired, or was copied incompletely.");
 }
