@@ -1,6 +1,6 @@
 import { ConfigError, getConfig } from "./lib/config.ts";
 import { startServer } from "./lib/server/app-server.ts";
-import { describeAllowList } from "./lib/server/forward-policy.ts";
+import { describeAllowList } from "./lib/server/forwarding/forward-policy.ts";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 

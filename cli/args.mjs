@@ -72,7 +72,7 @@ export class UsageError extends Error {}
  *   where the default state file goes (the process's own when not given)
  */
 
-/** Bin ids are 22 base64url characters (lib/server/ids.ts). */
+/** Bin ids are 22 base64url characters (lib/server/bins/ids.ts). */
 const binIdPattern = /^[A-Za-z0-9_-]{22}$/;
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { binAliasSchema, isBinAlias } from "@/lib/aliases";
-import { binIdForAlias, isBinId } from "@/lib/server/ids";
+import { binIdForAlias, isBinId } from "@/lib/server/bins/ids";
 
 describe("bin aliases", () => {
   it.each(["abc", "stripe-dev", "a1-b2-c3", "0xdeadbeef", "a".repeat(21), "a".repeat(23), "a".repeat(64)])("accepts %s", (alias) => {

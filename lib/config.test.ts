@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.ts";
-import { binIdForAlias } from "./server/ids.ts";
+import { binIdForAlias } from "./server/bins/ids.ts";
 
 /** Next's types make NODE_ENV required in ProcessEnv; the loader must cope without it. */
 const load = (env: Record<string, string>) => loadConfig(env as NodeJS.ProcessEnv);

@@ -3,11 +3,11 @@ import path from "node:path";
 import { z } from "zod";
 import { binAliasSchema } from "./aliases.ts";
 import { maxRules, type ResponseRule, type ResponseSpec } from "./responses.ts";
-import { type AddressRule, isLoopbackListener, parseAddressAllowList } from "./server/forward-policy.ts";
-import { namesThisMachine } from "./server/local-only.ts";
-import { binIdForAlias, binIdPattern } from "./server/ids.ts";
+import { type AddressRule, isLoopbackListener, parseAddressAllowList } from "./server/forwarding/forward-policy.ts";
+import { namesThisMachine } from "./server/http/local-only.ts";
+import { binIdForAlias, binIdPattern } from "./server/bins/ids.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./server/signatures/index.ts";
-import { parseTrustProxy, type TrustProxy } from "./server/trust-proxy.ts";
+import { parseTrustProxy, type TrustProxy } from "./server/http/trust-proxy.ts";
 import { binMaxCapturesSchema } from "./validations/bins.ts";
 import { responseRuleSchema, responseSettingsProblems, responseSpecSchema } from "./validations/responses.ts";
 

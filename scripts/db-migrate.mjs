@@ -9,7 +9,7 @@
 // compiled to WebAssembly (@prisma/schema-engine-wasm), driven through a driver adapter
 // instead of its own database drivers, so we run it here against throw-away in-memory
 // SQLite databases. Nothing touches data/ or any real database: the app applies the
-// migrations itself at start-up (lib/server/migrate.ts), and users with the real CLI
+// migrations itself at start-up (lib/server/storage/migrate.ts), and users with the real CLI
 // can run `prisma migrate deploy` on the same folder.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";

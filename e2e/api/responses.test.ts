@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binIdForAlias } from "@/lib/server/ids";
+import { binIdForAlias } from "@/lib/server/bins/ids";
 import type { BinDto } from "@/lib/types";
 import { api, capture, captureOk, createBin, eventually, getRequest, listRequests, patchBin, rememberToken, request } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";

@@ -6,23 +6,23 @@ import next from "next";
 import type { Config } from "../config.ts";
 import { authorizeBin } from "./access/authorize.ts";
 import { credentialsFrom } from "./access/credentials.ts";
-import { AutoForwarder } from "./auto-forward.ts";
-import { clientKey } from "./client-key.ts";
-import { refuseUnlessLocal } from "./local-only.ts";
-import { applyConfiguredBins } from "./bins.ts";
-import { captureRequest, clientIp, parseCaptureTarget, peerIsTrustedProxy, refuseConnect } from "./capture.ts";
-import { createSqliteCaptureStore } from "./capture-store.ts";
-import { closeDb, configureConnection } from "./db.ts";
-import { getEventBus } from "./events.ts";
-import { GroupCommitWriter } from "./group-commit.ts";
-import { LiveStreams } from "./live-stream.ts";
-import { MemoryBudget } from "./memory-budget.ts";
-import { applyMigrations } from "./migrate.ts";
-import { answerClientError, clientIpHeader, sendProblem } from "./node-http.ts";
-import { onCaptureHost } from "./capture-origin.ts";
+import { AutoForwarder } from "./forwarding/auto-forward.ts";
+import { clientKey } from "./http/client-key.ts";
+import { refuseUnlessLocal } from "./http/local-only.ts";
+import { applyConfiguredBins } from "./bins/bins.ts";
+import { captureRequest, clientIp, parseCaptureTarget, peerIsTrustedProxy, refuseConnect } from "./capture/capture.ts";
+import { createSqliteCaptureStore } from "./storage/capture-store.ts";
+import { closeDb, configureConnection } from "./storage/db.ts";
+import { getEventBus } from "./live/events.ts";
+import { GroupCommitWriter } from "./storage/group-commit.ts";
+import { LiveStreams } from "./live/live-stream.ts";
+import { MemoryBudget } from "./capture/memory-budget.ts";
+import { applyMigrations } from "./storage/migrate.ts";
+import { answerClientError, clientIpHeader, sendProblem } from "./http/node-http.ts";
+import { onCaptureHost } from "./capture/capture-origin.ts";
 import { AppError } from "./errors.ts";
-import { RateLimiter } from "./rate-limit.ts";
-import { toSummary } from "./requests.ts";
+import { RateLimiter } from "./http/rate-limit.ts";
+import { toSummary } from "./storage/requests.ts";
 import {
   answerAsteriskTarget,
   dropForwardingHeaders,
@@ -31,8 +31,8 @@ import {
   nextBodyLimit,
   originFormTarget,
   refuseUpgrade,
-} from "./request-guards.ts";
-import { RetentionSweeper, publishPruned } from "./retention.ts";
+} from "./http/request-guards.ts";
+import { RetentionSweeper, publishPruned } from "./storage/retention.ts";
 
 const streamRoute = /^\/api\/bins\/([^/?]+)\/stream(?:\?(.*))?$/;
 

@@ -3,7 +3,7 @@ import { binAliasSchema } from "../aliases.ts";
 import { httpTokenPattern } from "../forward-headers.ts";
 import { maxRules } from "../responses.ts";
 import { providerIds } from "../signature-providers.ts";
-import { binIdPattern, requestIdPattern } from "../server/ids.ts";
+import { binIdPattern, requestIdPattern } from "../server/bins/ids.ts";
 import { maxCapturesCeiling } from "../types.ts";
 import { signatureConfigSchema } from "../server/signatures/index.ts";
 import { responseRuleSchema, responseSpecSchema } from "./responses.ts";

@@ -1,8 +1,8 @@
 import { refuseCrossSite } from "@/lib/server/access/authorize";
 import { credentialsFrom } from "@/lib/server/access/credentials";
 import { accessCookies } from "@/lib/server/access/cookies";
-import { captureBaseUrl, captureUrl, publicBaseUrl, requestClientIp, withApi } from "@/lib/server/api";
-import { createBin } from "@/lib/server/bins";
+import { captureBaseUrl, captureUrl, publicBaseUrl, requestClientIp, withApi } from "@/lib/server/http/api";
+import { createBin } from "@/lib/server/bins/bins";
 
 /**
  * Answers the bin with its owner token, once. A browser also gets the token as the

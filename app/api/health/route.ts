@@ -1,5 +1,5 @@
-import { withApi } from "@/lib/server/api";
-import { checkHealth } from "@/lib/server/health";
+import { withApi } from "@/lib/server/http/api";
+import { checkHealth } from "@/lib/server/storage/health";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { bearerToken, refuseCrossSite } from "@/lib/server/access/authorize";
 import { credentialsFrom } from "@/lib/server/access/credentials";
 import { openSession } from "@/lib/server/access/session";
-import { publicBaseUrl, requestClientIp, withApi } from "@/lib/server/api";
+import { publicBaseUrl, requestClientIp, withApi } from "@/lib/server/http/api";
 
 /**
  * POST /api/session with `Authorization: Bearer <token>`: this browser keeps the token

@@ -11,11 +11,11 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { sampleCurl } from "@/lib/curl";
 import { authorizeBin, type BinAccess } from "@/lib/server/access/authorize";
 import { credentialsFrom } from "@/lib/server/access/credentials";
-import { binAsSeenBy, captureBaseUrl, captureUrl, requestClientIp } from "@/lib/server/api";
-import { findBin, markBinVisited } from "@/lib/server/bins";
+import { binAsSeenBy, captureBaseUrl, captureUrl, requestClientIp } from "@/lib/server/http/api";
+import { findBin, markBinVisited } from "@/lib/server/bins/bins";
 import { AppError } from "@/lib/server/errors";
-import { isBinId, isRequestId } from "@/lib/server/ids";
-import { listRequests } from "@/lib/server/requests";
+import { isBinId, isRequestId } from "@/lib/server/bins/ids";
+import { listRequests } from "@/lib/server/storage/requests";
 
 export const metadata: Metadata = { title: "Bin · Hookyard" };
 

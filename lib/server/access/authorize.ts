@@ -1,11 +1,11 @@
 import { getConfig } from "../../config.ts";
-import { binNotFound } from "../bins.ts";
+import { binNotFound } from "../bins/bins.ts";
 import { AppError } from "../errors.ts";
-import { RateLimiter, retryAfterSeconds } from "../rate-limit.ts";
+import { RateLimiter, retryAfterSeconds } from "../http/rate-limit.ts";
 import { accessCookieName, readCookies } from "./cookies.ts";
 import { findGrant, type GrantRole } from "./grants.ts";
 import { looksLikeToken } from "./tokens.ts";
-import { clientKey } from "../client-key.ts";
+import { clientKey } from "../http/client-key.ts";
 
 /**
  * read: captures, their bodies and the live stream (owners and viewers). owner: what only

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { getConfig } from "../../config.ts";
-import { requestOrigin } from "../node-http.ts";
+import { requestOrigin } from "../http/node-http.ts";
 import type { Credentials } from "./authorize.ts";
 
 /**

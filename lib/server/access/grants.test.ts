@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createBin } from "../bins.ts";
-import { getDb } from "../db.ts";
-import { useTestDatabase } from "../test-database.ts";
+import { createBin } from "../bins/bins.ts";
+import { getDb } from "../storage/db.ts";
+import { useTestDatabase } from "../storage/test-database.ts";
 import { createGrant, findGrant, listGrants, revokeGrant, setConfiguredGrant } from "./grants.ts";
 import { hashToken } from "./tokens.ts";
 

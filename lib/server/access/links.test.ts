@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { BinEvent } from "../../types.ts";
-import { createBin } from "../bins.ts";
+import { createBin } from "../bins/bins.ts";
 import { AppError } from "../errors.ts";
-import { getEventBus } from "../events.ts";
-import { useTestDatabase } from "../test-database.ts";
+import { getEventBus } from "../live/events.ts";
+import { useTestDatabase } from "../storage/test-database.ts";
 import type { BinAccess } from "./authorize.ts";
 import { countLiveGrants, findGrant } from "./grants.ts";
 import { createLink, maxLiveGrantsPerBin, revokeLink } from "./links.ts";

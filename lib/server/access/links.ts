@@ -1,7 +1,7 @@
 import type { BinLinkDto } from "../../types.ts";
-import { binNotFound, binExists } from "../bins.ts";
+import { binNotFound, binExists } from "../bins/bins.ts";
 import { AppError } from "../errors.ts";
-import { getEventBus } from "../events.ts";
+import { getEventBus } from "../live/events.ts";
 import type { BinAccess } from "./authorize.ts";
 import { countLiveGrants, createGrant, type Grant, type GrantRole, listGrants, revokeGrant } from "./grants.ts";
 

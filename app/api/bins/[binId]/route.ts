@@ -1,5 +1,5 @@
-import { authorizedParams, captureBaseUrl, readJson, toBinDto, withApi } from "@/lib/server/api";
-import { deleteBin, getBinOrThrow, updateBin } from "@/lib/server/bins";
+import { authorizedParams, captureBaseUrl, readJson, toBinDto, withApi } from "@/lib/server/http/api";
+import { deleteBin, getBinOrThrow, updateBin } from "@/lib/server/bins/bins";
 import { binParamsSchema, updateBinSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string }> };

@@ -1,4 +1,4 @@
-import { authorizedParams, publicBaseUrl, readJson, withApi } from "@/lib/server/api";
+import { authorizedParams, publicBaseUrl, readJson, withApi } from "@/lib/server/http/api";
 import { createLink, listLinks } from "@/lib/server/access/links";
 import { binParamsSchema, createLinkSchema } from "@/lib/validations/bins";
 

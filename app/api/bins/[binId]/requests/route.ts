@@ -1,5 +1,5 @@
-import { authorizedParams, parseQuery, withApi } from "@/lib/server/api";
-import { clearRequests, listRequests } from "@/lib/server/requests";
+import { authorizedParams, parseQuery, withApi } from "@/lib/server/http/api";
+import { clearRequests, listRequests } from "@/lib/server/storage/requests";
 import { binParamsSchema, listRequestsQuerySchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string }> };

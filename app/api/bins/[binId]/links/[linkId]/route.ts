@@ -1,4 +1,4 @@
-import { authorizedParams, withApi } from "@/lib/server/api";
+import { authorizedParams, withApi } from "@/lib/server/http/api";
 import { revokeLink } from "@/lib/server/access/links";
 import { grantParamsSchema } from "@/lib/validations/bins";
 

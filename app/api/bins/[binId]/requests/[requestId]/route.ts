@@ -1,5 +1,5 @@
-import { authorizedParams, withApi } from "@/lib/server/api";
-import { deleteRequest, getRequestOrThrow } from "@/lib/server/requests";
+import { authorizedParams, withApi } from "@/lib/server/http/api";
+import { deleteRequest, getRequestOrThrow } from "@/lib/server/storage/requests";
 import { requestParamsSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string; requestId: string }> };

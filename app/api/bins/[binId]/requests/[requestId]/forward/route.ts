@@ -1,5 +1,5 @@
-import { authorizedParams, readJson, withApi } from "@/lib/server/api";
-import { forwardCapture } from "@/lib/server/forwarding";
+import { authorizedParams, readJson, withApi } from "@/lib/server/http/api";
+import { forwardCapture } from "@/lib/server/forwarding/forwarding";
 import { forwardSchema, requestParamsSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string; requestId: string }> };

@@ -1,5 +1,5 @@
-import { authorizedParams, withApi } from "@/lib/server/api";
-import { listForwards } from "@/lib/server/forwarding";
+import { authorizedParams, withApi } from "@/lib/server/http/api";
+import { listForwards } from "@/lib/server/forwarding/forwarding";
 import { requestParamsSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string; requestId: string }> };

@@ -1,6 +1,6 @@
 import { downloadExtension } from "@/lib/body";
-import { authorizedParams, parseQuery, withApi } from "@/lib/server/api";
-import { getRequestBodyOrThrow } from "@/lib/server/requests";
+import { authorizedParams, parseQuery, withApi } from "@/lib/server/http/api";
+import { getRequestBodyOrThrow } from "@/lib/server/storage/requests";
 import { rawBodyQuerySchema, requestParamsSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string; requestId: string }> };

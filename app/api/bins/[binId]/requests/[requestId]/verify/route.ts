@@ -1,5 +1,5 @@
-import { authorizedParams, readJson, withApi } from "@/lib/server/api";
-import { verifyCaptureOnce } from "@/lib/server/signature-checks";
+import { authorizedParams, readJson, withApi } from "@/lib/server/http/api";
+import { verifyCaptureOnce } from "@/lib/server/signatures/signature-checks";
 import { requestParamsSchema, verifyOnceSchema } from "@/lib/validations/bins";
 
 type Context = { params: Promise<{ binId: string; requestId: string }> };

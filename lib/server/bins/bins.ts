@@ -1,0 +1,418 @@
+import type { ConfiguredBin } from "../../config.ts";
+import { getConfig } from "../../config.ts";
+import { isBinAlias } from "../../aliases.ts";
+import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec } from "../../responses.ts";
+import type { BinForwardDto, BinSignatureDto, ForwardJobState } from "../../types.ts";
+import { type BinForwardInput, defaultForwardMaxAttempts } from "../../validations/bins.ts";
+import { responseHeaderProblems, responseSettingsSchema, responseSettingsSizeProblem } from "../../validations/responses.ts";
+import { captureCounts, forgetCaptureCount } from "../storage/capture-counts.ts";
+import { getDb } from "../storage/db.ts";
+import { AppError } from "../errors.ts";
+import { getEventBus } from "../live/events.ts";
+import { setConfiguredGrant } from "../access/grants.ts";
+import { hashToken, newGrantId, newToken } from "../access/tokens.ts";
+import { clientKey } from "../http/client-key.ts";
+import { isBinId, newBinId } from "./ids.ts";
+import { RateLimiter, retryAfterSeconds } from "../http/rate-limit.ts";
+import { rejudgeBin, toSignatureDto } from "../signatures/signature-checks.ts";
+import { type SignatureConfig, signatureConfigSchema } from "../signatures/index.ts";
+
+/** How a job ends when auto-forward is turned off before it is delivered. */
+export const endedByTurningOff = { state: "failed" satisfies ForwardJobState, lastError: "auto-forward was turned off before it was delivered" };
+
+/** Where each new capture is sent on its own; null while auto-forward is off. */
+export type AutoForwardSetting = { url: string; maxAttempts: number };
+
+/** What the capture path needs to know about a bin, kept in memory. */
+export type BinSettings = {
+  signature: SignatureConfig | null;
+  alias: string | null;
+  responses: ResponseSettings;
+  autoForward: AutoForwardSetting | null;
+  /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
+  maxCaptures: number | null;
+};
+
+export type BinRecord = {
+  id: string;
+  createdAt: Date;
+  requestCount: number;
+  /** How many captures the bin keeps (its own limit, else MAX_CAPTURES_PER_BIN); older ones are pruned. */
+  captureLimit: number;
+  signature: BinSignatureDto | null;
+  forward: BinForwardDto | null;
+  alias: string | null;
+  responses: ResponseSettings;
+};
+
+// Settings of bins known to exist (and which bin each alias names), so the capture hot
+// path does not read the bin per request. Shared through globalThis because changes
+// arrive through Next's bundle while captures run in the custom server's copy of this module.
+const settingsKey = Symbol.for("hookyard.binSettings");
+const aliasesKey = Symbol.for("hookyard.binAliases");
+type WithSettings = typeof globalThis & { [settingsKey]?: Map<string, BinSettings>; [aliasesKey]?: Map<string, string> };
+
+function settingsCache(): Map<string, BinSettings> {
+  const holder = globalThis as WithSettings;
+  holder[settingsKey] ??= new Map();
+  return holder[settingsKey];
+}
+
+function aliasCache(): Map<string, string> {
+  const holder = globalThis as WithSettings;
+  holder[aliasesKey] ??= new Map();
+  return holder[aliasesKey];
+}
+
+type SignatureColumns = { signatureProvider: string | null; signatureSecrets: string | null; signatureOptions: string | null };
+type ResponseColumns = { response: string | null; rules: string } | null;
+
+const settingsColumns = {
+  signatureProvider: true,
+  signatureSecrets: true,
+  signatureOptions: true,
+  maxCaptures: true,
+  alias: { select: { alias: true } },
+  response: { select: { response: true, rules: true } },
+  autoForward: { select: { url: true, enabled: true, maxAttempts: true } },
+} as const;
+
+type AutoForwardRow = { url: string; enabled: boolean; maxAttempts: number } | null;
+
+type SettingsColumns = SignatureColumns & { maxCaptures: number | null; alias: { alias: string } | null; response: ResponseColumns; autoForward: AutoForwardRow };
+
+function readAutoForward(row: AutoForwardRow): AutoForwardSetting | null {
+  return row?.enabled ? { url: row.url, maxAttempts: row.maxAttempts } : null;
+}
+
+function readSignature(binId: string, columns: SignatureColumns): SignatureConfig | null {
+  if (!columns.signatureProvider) return null;
+  const parsed = signatureConfigSchema.safeParse({
+    provider: columns.signatureProvider,
+    secrets: JSON.parse(columns.signatureSecrets ?? "[]"),
+    options: JSON.parse(columns.signatureOptions ?? "{}"),
+  });
+  if (!parsed.success) {
+    // Written through the same schema, so this means a hand-edited database.
+    console.error(`[bins] ignoring the unreadable signature check of bin ${binId}`);
+    return null;
+  }
+  return parsed.data;
+}
+
+function readResponses(binId: string, columns: ResponseColumns): ResponseSettings {
+  if (!columns) return noResponseSettings;
+  const parsed = responseSettingsSchema.safeParse({ response: JSON.parse(columns.response ?? "null"), rules: JSON.parse(columns.rules) });
+  if (!parsed.success) {
+    // Written through the same schema, so this means a hand-edited database.
+    console.error(`[bins] ignoring the unreadable responses of bin ${binId}`);
+    return noResponseSettings;
+  }
+  return parsed.data;
+}
+
+function readSettings(binId: string, columns: SettingsColumns): BinSettings {
+  return {
+    signature: readSignature(binId, columns),
+    alias: columns.alias?.alias ?? null,
+    responses: readResponses(binId, columns.response),
+    autoForward: readAutoForward(columns.autoForward),
+    maxCaptures: columns.maxCaptures,
+  };
+}
+
+/** Puts fresh settings in the cache and keeps the alias map in step with them. */
+function remember(binId: string, settings: BinSettings): BinSettings {
+  const previous = settingsCache().get(binId);
+  if (previous?.alias && previous.alias !== settings.alias) aliasCache().delete(previous.alias);
+  settingsCache().set(binId, settings);
+  if (settings.alias) aliasCache().set(settings.alias, binId);
+  return settings;
+}
+
+async function loadSettings(binId: string): Promise<BinSettings | null> {
+  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: settingsColumns });
+  return bin ? remember(binId, readSettings(binId, bin)) : null;
+}
+
+// Per-process state shared by Next's bundles and the custom server, as above.
+const creationLimiterKey = Symbol.for("hookyard.binCreationLimiter");
+const visitsKey = Symbol.for("hookyard.binVisits");
+type WithBinState = typeof globalThis & { [creationLimiterKey]?: RateLimiter | null; [visitsKey]?: Map<string, number> };
+
+/** BINS_PER_IP_PER_HOUR as a token bucket: the whole hour's allowance at once, then one every 3600/n s. */
+function creationLimiter(): RateLimiter | null {
+  const holder = globalThis as WithBinState;
+  if (holder[creationLimiterKey] === undefined) {
+    const perHour = getConfig().binsPerIpPerHour;
+    holder[creationLimiterKey] = perHour > 0 ? new RateLimiter(perHour / 3_600, perHour) : null;
+  }
+  return holder[creationLimiterKey];
+}
+
+/**
+ * Creates a bin for the client at `clientIp`, with its owner token: returned here once,
+ * only its hash is kept.
+ * @throws AppError too_many_requests (with Retry-After) beyond BINS_PER_IP_PER_HOUR
+ */
+export async function createBin(clientIp: string): Promise<{ id: string; createdAt: Date; token: string }> {
+  const waitMs = creationLimiter()?.take(clientKey(clientIp)) ?? 0;
+  if (waitMs > 0) {
+    throw new AppError("too_many_requests", `Too many bins created from this address; retry in ${retryAfterSeconds(waitMs)} s.`, {
+      "Retry-After": retryAfterSeconds(waitMs),
+    });
+  }
+  const token = newToken();
+  const bin = await getDb().bin.create({
+    data: { id: newBinId(), lastUsedAt: BigInt(Date.now()), grants: { create: { id: newGrantId(), tokenHash: hashToken(token), role: "owner", kind: "creator" } } },
+  });
+  remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null });
+  return { id: bin.id, createdAt: bin.createdAt, token };
+}
+
+/**
+ * Records a dashboard visit, which keeps the bin from being swept as idle. Written at
+ * most once per bin per tenth of BIN_IDLE_TTL (and per hour), so reloads cost nothing.
+ */
+export async function markBinVisited(binId: string, now: number = Date.now()): Promise<void> {
+  const { binIdleTtlMs } = getConfig();
+  if (binIdleTtlMs === 0) return;
+  const holder = globalThis as WithBinState;
+  const visits = (holder[visitsKey] ??= new Map());
+  const last = visits.get(binId);
+  if (last !== undefined && now - last < Math.min(3_600_000, binIdleTtlMs / 10)) return;
+  visits.set(binId, now);
+  await getDb().bin.updateMany({ where: { id: binId }, data: { lastUsedAt: BigInt(now) } });
+}
+
+/** The bin's settings, or null when it does not exist. Never throws for a missing bin. */
+export async function getBinSettings(binId: string): Promise<BinSettings | null> {
+  return settingsCache().get(binId) ?? (await loadSettings(binId));
+}
+
+/**
+ * The bin named by the first segment of `/b/{segment}`: a bin id or an alias.
+ * Null when it names no bin. Never throws for a missing bin.
+ */
+export async function resolveBin(segment: string): Promise<{ binId: string; settings: BinSettings } | null> {
+  let binId: string | undefined = segment;
+  if (!isBinId(segment)) {
+    if (!isBinAlias(segment)) return null;
+    binId = aliasCache().get(segment);
+    if (!binId) {
+      const row = await getDb().binAlias.findUnique({ where: { alias: segment }, select: { binId: true } });
+      if (!row) return null;
+      binId = row.binId;
+    }
+  }
+  const settings = await getBinSettings(binId);
+  return settings ? { binId, settings } : null;
+}
+
+export async function binExists(binId: string): Promise<boolean> {
+  return (await getBinSettings(binId)) !== null;
+}
+
+export async function findBin(binId: string): Promise<BinRecord | null> {
+  const db = getDb();
+  const bin = await db.bin.findUnique({
+    where: { id: binId },
+    select: { id: true, createdAt: true, forwardUrl: true, ...settingsColumns },
+  });
+  if (!bin) return null;
+  const settings = readSettings(binId, bin);
+  return {
+    id: bin.id,
+    createdAt: bin.createdAt,
+    // Counting a 100,000-capture bin walks its index for ~8 ms with the event loop
+    // blocked, on every bin page and settings read: the capture writer's count is exact
+    // once it has seen the bin, and only a bin it has not seen since start-up is counted.
+    requestCount: captureCounts().get(binId) ?? (await db.capturedRequest.count({ where: { binId } })),
+    captureLimit: settings.maxCaptures ?? getConfig().maxCapturesPerBin,
+    signature: toSignatureDto(settings.signature),
+    forward: toForwardDto(bin.forwardUrl, bin.autoForward),
+    alias: settings.alias,
+    responses: settings.responses,
+  };
+}
+
+/** While auto-forward is on, its target; while off, the target last used by hand (the remembered one). */
+function toForwardDto(rememberedUrl: string | null, auto: AutoForwardRow): BinForwardDto | null {
+  const url = auto?.enabled ? auto.url : (rememberedUrl ?? auto?.url);
+  if (!url) return null;
+  return { url, enabled: auto?.enabled ?? false, maxAttempts: auto?.maxAttempts ?? defaultForwardMaxAttempts };
+}
+
+/** @throws AppError not_found */
+export async function getBinOrThrow(binId: string): Promise<BinRecord> {
+  const bin = await findBin(binId);
+  if (!bin) throw binNotFound(binId);
+  return bin;
+}
+
+/** What PATCH may change; an absent field stays as it is. */
+export type BinChanges = {
+  signature?: SignatureConfig | null;
+  alias?: string | null;
+  response?: ResponseSpec | null;
+  rules?: ResponseRule[];
+  /** The forwarding target; `enabled` and `maxAttempts` keep their values when left out. */
+  forward?: BinForwardInput | null;
+  /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
+  maxCaptures?: number | null;
+};
+
+/**
+ * Applies the changes together (the alias first, as the only one that can be refused),
+ * refreshes the in-memory settings and, when the signature check changed, judges the
+ * bin's captures again so every verdict follows the current secret. A lower capture
+ * limit prunes the bin down to it at once.
+ * @throws AppError not_found, AppError conflict when another bin has the alias
+ */
+export async function updateBin(binId: string, changes: BinChanges): Promise<BinRecord> {
+  const db = getDb();
+  const current = await getBinSettings(binId);
+  if (!current) throw binNotFound(binId);
+  if (changes.response !== undefined || changes.rules !== undefined) assertResponsesAllowed(changes, current.responses);
+  await db.$transaction(async (tx) => {
+    if (changes.alias !== undefined) {
+      if (changes.alias === null) {
+        await tx.binAlias.deleteMany({ where: { binId } });
+      } else {
+        const holder = await tx.binAlias.findUnique({ where: { alias: changes.alias } });
+        if (holder && holder.binId !== binId) throw new AppError("conflict", `The alias ${changes.alias} is already taken by another bin.`);
+        await tx.binAlias.upsert({ where: { binId }, create: { binId, alias: changes.alias }, update: { alias: changes.alias } });
+      }
+    }
+    if (changes.response !== undefined || changes.rules !== undefined) {
+      const response = changes.response === undefined ? current.responses.response : changes.response;
+      const rules = changes.rules ?? current.responses.rules;
+      const columns = { response: response ? JSON.stringify(response) : null, rules: JSON.stringify(rules) };
+      await tx.binResponse.upsert({ where: { binId }, create: { binId, ...columns }, update: columns });
+    }
+    if (changes.signature !== undefined) {
+      await tx.bin.update({ where: { id: binId }, data: signatureColumns(changes.signature) });
+    }
+    if (changes.maxCaptures !== undefined) {
+      await tx.bin.update({ where: { id: binId }, data: { maxCaptures: changes.maxCaptures } });
+    }
+    if (changes.forward !== undefined) {
+      const forward = changes.forward;
+      await tx.bin.update({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
+      let enabled = false;
+      if (forward) {
+        const saved = await tx.autoForward.findUnique({ where: { binId } });
+        enabled = forward.enabled ?? saved?.enabled ?? false;
+        const maxAttempts = forward.maxAttempts ?? saved?.maxAttempts ?? defaultForwardMaxAttempts;
+        await tx.autoForward.upsert({ where: { binId }, create: { binId, url: forward.url, enabled, maxAttempts }, update: { url: forward.url, enabled, maxAttempts } });
+      } else {
+        await tx.autoForward.deleteMany({ where: { binId } });
+      }
+      // Turning auto-forward off stops the retries still waiting too, not only new
+      // captures. An attempt in flight finishes, but is not retried (the worker only
+      // updates jobs still running).
+      if (!enabled) {
+        await tx.forwardJob.updateMany({
+          where: { binId, state: { in: ["pending", "running"] satisfies ForwardJobState[] } },
+          data: endedByTurningOff,
+        });
+      }
+    }
+  });
+  // Captures from now on follow the new settings; the ones before are judged below.
+  const settings = await loadSettings(binId);
+  if (!settings) throw binNotFound(binId);
+  if (changes.signature !== undefined) await rejudgeBin(binId, settings.signature);
+  if (changes.maxCaptures !== undefined) await pruneToLimit(binId, settings.maxCaptures ?? getConfig().maxCapturesPerBin);
+  getEventBus().publish(binId, { type: "bin-updated", binId });
+  return getBinOrThrow(binId);
+}
+
+/**
+ * What PATCH sets must be sendable from where captures are answered (the dashboard's
+ * origin unless CAPTURE_URL gives them their own), and the result must fit in memory.
+ * Only the parts given are checked for headers: a row saved before keeps working
+ * (filtered at answer time) until it is edited.
+ * @throws AppError validation_failed naming the header or the size
+ */
+function assertResponsesAllowed(changes: BinChanges, current: ResponseSettings): void {
+  const problems = responseHeaderProblems({ response: changes.response, rules: changes.rules }, getConfig().captureHost ? "capture" : "dashboard");
+  const size = responseSettingsSizeProblem({
+    response: changes.response === undefined ? current.response : changes.response,
+    rules: changes.rules ?? current.rules,
+  });
+  if (size) problems.push(size);
+  if (problems.length > 0) throw new AppError("validation_failed", problems.slice(0, 5).join("; "));
+}
+
+/**
+ * Deletes the bin's captures beyond its newest `limit` and tells open dashboards. The
+ * capture writer would do it at the next capture; doing it now makes a lowered limit
+ * true at once. Its remembered count is forgotten, so the next capture counts again.
+ */
+async function pruneToLimit(binId: string, limit: number): Promise<void> {
+  const db = getDb();
+  const [newestGone] = await db.capturedRequest.findMany({ where: { binId }, orderBy: { id: "desc" }, skip: limit, take: 1, select: { id: true } });
+  if (!newestGone) return;
+  const { count } = await db.capturedRequest.deleteMany({ where: { binId, id: { lte: newestGone.id } } });
+  forgetCaptureCount(binId);
+  if (count > 0) getEventBus().publish(binId, { type: "requests-pruned", binId, throughId: newestGone.id, removed: count });
+}
+
+function signatureColumns(signature: SignatureConfig | null): SignatureColumns {
+  return signature
+    ? { signatureProvider: signature.provider, signatureSecrets: JSON.stringify(signature.secrets), signatureOptions: JSON.stringify(signature.options) }
+    : { signatureProvider: null, signatureSecrets: null, signatureOptions: null };
+}
+
+/**
+ * Makes each configured bin exist with exactly its configured settings; an alias held
+ * by another bin moves to the configured one. Captures are judged again only when the
+ * signature check differs from the stored one. Run at start-up, before listening.
+ */
+export async function applyConfiguredBins(bins: readonly ConfiguredBin[]): Promise<void> {
+  const db = getDb();
+  for (const bin of bins) {
+    const before = await getBinSettings(bin.id);
+    await db.$transaction(async (tx) => {
+      const binColumns = { ...signatureColumns(bin.signature), maxCaptures: bin.maxCaptures };
+      await tx.bin.upsert({ where: { id: bin.id }, create: { id: bin.id, ...binColumns }, update: binColumns });
+      await tx.binAlias.deleteMany({ where: bin.alias ? { OR: [{ binId: bin.id }, { alias: bin.alias }] } : { binId: bin.id } });
+      if (bin.alias) await tx.binAlias.create({ data: { binId: bin.id, alias: bin.alias } });
+      const columns = { response: bin.response ? JSON.stringify(bin.response) : null, rules: JSON.stringify(bin.rules) };
+      await tx.binResponse.upsert({ where: { binId: bin.id }, create: { binId: bin.id, ...columns }, update: columns });
+    });
+    // The alias may have come from another bin whose cached settings still name it.
+    if (bin.alias) {
+      const previousHolder = aliasCache().get(bin.alias);
+      if (previousHolder && previousHolder !== bin.id) settingsCache().delete(previousHolder);
+    }
+    await setConfiguredGrant(bin.id, bin.token);
+    const settings = await loadSettings(bin.id);
+    if (before && settings && JSON.stringify(before.signature) !== JSON.stringify(settings.signature)) {
+      await rejudgeBin(bin.id, settings.signature);
+    }
+  }
+}
+
+/** Deletes the bin and, by cascade, its captures. @throws AppError not_found */
+export async function deleteBin(binId: string): Promise<void> {
+  // Forget it first: from here on new captures to it are refused.
+  forgetBin(binId);
+  const { count } = await getDb().bin.deleteMany({ where: { id: binId } });
+  if (count === 0) throw binNotFound(binId);
+  getEventBus().publish(binId, { type: "bin-deleted", binId });
+}
+
+/** Drops everything kept in memory about a bin that is being deleted. */
+export function forgetBin(binId: string): void {
+  const previous = settingsCache().get(binId);
+  if (previous?.alias) aliasCache().delete(previous.alias);
+  settingsCache().delete(binId);
+  forgetCaptureCount(binId);
+  (globalThis as WithBinState)[visitsKey]?.delete(binId);
+}
+
+export function binNotFound(binId: string): AppError {
+  return new AppError("not_found", `No bin with id ${binId}.`);
+}

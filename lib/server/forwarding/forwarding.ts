@@ -1,0 +1,364 @@
+import { lookup as dnsLookup } from "node:dns/promises";
+import http from "node:http";
+import https from "node:https";
+import { isIP } from "node:net";
+import { type ForwardConfig, getConfig } from "../../config.ts";
+import type { ForwardAttemptDto, ForwardJobDto, ForwardJobState, ForwardList, HeaderPair } from "../../types.ts";
+import type { ForwardInput } from "../../validations/bins.ts";
+import { getBinSettings } from "../bins/bins.ts";
+import { capturedBody, storedBodyColumns } from "../storage/bodies.ts";
+import { getDb } from "../storage/db.ts";
+import { AppError } from "../errors.ts";
+import { viaHeader } from "./forward-loop.ts";
+import { categorize, checkAddress, checkHost, isLocalhostName, literalAddress, normalizeAddress } from "./forward-policy.ts";
+import { describeNetworkError, joinTargetUrl, wireHeaders } from "../../forward-message.mjs";
+import { newRequestId } from "../bins/ids.ts";
+import { hideSignatures, resignRequest } from "../signatures/resign.ts";
+
+/** What came back from one exchange: an answer, or a failure in words. */
+export type Exchange =
+  | { kind: "answer"; status: number; headers: HeaderPair[]; body: Buffer; truncated: boolean; durationMs: number }
+  | { kind: "error"; error: string; durationMs: number };
+
+type Resolved = { address: string; family: 4 | 6 } | { error: string };
+
+/** How forwarding asks for a name's addresses: `dns.promises.lookup`'s shape, so tests can hand in their own. */
+export type LookupAll = (host: string, options: { all: true; verbatim: true }) => Promise<{ address: string; family: number }[]>;
+
+const loopbackFallback = [
+  { address: "127.0.0.1", family: 4 },
+  { address: "::1", family: 6 },
+];
+
+/**
+ * Resolves the target's host once and picks the first address the policy allows. The
+ * exchange then connects to exactly that address, so a second lookup cannot hand out
+ * another one (DNS rebinding). An address in any spelling (`127.1`, `0x7f000001`,
+ * `[::ffff:127.0.0.1]`) is judged as the address it is; `localhost` names (trailing dot
+ * and subdomains included) only ever mean loopback, whatever a resolver's search
+ * domains make of them.
+ * @throws AppError forbidden when the host or every address it resolves to is not allowed
+ */
+export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allowAddresses" | "allowHosts">, lookup: LookupAll = dnsLookup): Promise<Resolved> {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const hostDecision = checkHost(host, policy.allowHosts);
+  if (!hostDecision.allowed) throw refused(url, hostDecision.reason);
+  const literal = literalAddress(host);
+  if (literal) {
+    const decision = checkAddress(literal.address, policy.allowAddresses);
+    if (!decision.allowed) throw refused(url, decision.reason);
+    return literal;
+  }
+  const localhost = isLocalhostName(host);
+  let addresses: { address: string; family: number }[];
+  try {
+    addresses = await lookup(localhost ? "localhost" : host, { all: true, verbatim: true });
+  } catch (error) {
+    if (!localhost) return { error: describeNetworkError(error, { host: url.host, timeoutMs: 0 }) };
+    addresses = loopbackFallback;
+  }
+  if (localhost) {
+    const loopback = addresses.filter((entry) => normalizeAddress(entry.address) && categorize(entry.address) === "loopback");
+    addresses = loopback.length > 0 ? loopback : loopbackFallback;
+  }
+  const decisions = addresses.map((entry) => ({ entry, decision: checkAddress(entry.address, policy.allowAddresses) }));
+  const chosen = decisions.find(({ decision }) => decision.allowed);
+  if (!chosen) {
+    const first = decisions[0]?.decision;
+    const listed = addresses.map((entry) => entry.address).join(", ");
+    throw refused(url, first && !first.allowed ? `${host} resolves to ${listed}; ${first.reason}` : `${host} resolves to no address`);
+  }
+  // The address goes to the socket exactly as the resolver gave it, the one that was checked.
+  return { address: chosen.entry.address, family: isIP(chosen.entry.address) === 6 ? 6 : 4 };
+}
+
+function refused(url: URL, reason: string): AppError {
+  return new AppError("forbidden", `Forwarding to ${url.host} is not allowed: ${reason}. The policy is set by FORWARD_ALLOW_ADDRESSES and FORWARD_ALLOW_HOSTS.`);
+}
+
+/**
+ * One HTTP/1.1 exchange with `address` (already checked), sending `headers` exactly
+ * (order, case, duplicates) and the body bytes as they are. Never throws: network
+ * failures, timeouts and TLS problems come back as `{ kind: "error" }`.
+ * Keeps at most `maxResponseBytes` of the answer's body.
+ */
+export function exchange(
+  url: URL,
+  address: { address: string; family: 4 | 6 },
+  /** `path`: the request target to send as is; by default the URL's path and query. */
+  request: { method: string; headers: HeaderPair[]; body: Uint8Array; path?: string },
+  limits: { timeoutMs: number; maxResponseBytes: number },
+): Promise<Exchange> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const transport = url.protocol === "https:" ? https : http;
+  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  return new Promise((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (result: Exchange) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const fail = (error: unknown) => finish({ kind: "error", error: describeNetworkError(error, { host: url.host, timeoutMs: limits.timeoutMs }), durationMs: elapsed() });
+
+    let req: http.ClientRequest;
+    try {
+      req = transport.request(
+        {
+          // The socket goes to the address that was checked, never to a fresh resolution
+          // of the name (the name still goes in Host and, for TLS, in SNI and the
+          // certificate check).
+          host: address.address,
+          family: address.family,
+          port: url.port || (url.protocol === "https:" ? 443 : 80),
+          method: request.method,
+          path: request.path ?? `${url.pathname}${url.search}`,
+          // The flat [name, value, ...] form keeps order, case and duplicates; Host is in it.
+          headers: request.headers.flat(),
+          setHost: false,
+          agent: false,
+          // Belt and braces: should Node ever resolve, it gets the checked address too.
+          lookup: (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+            if (options.all) callback(null, [{ address: address.address, family: address.family }]);
+            else callback(null, address.address, address.family);
+          },
+          ...(url.protocol === "https:" && !isIP(hostname) ? { servername: hostname } : {}),
+        } as http.RequestOptions,
+        (res) => {
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          let truncated = false;
+          const headers: HeaderPair[] = [];
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+          const done = () =>
+            finish({ kind: "answer", status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), truncated, durationMs: elapsed() });
+          res.on("data", (chunk: Buffer) => {
+            if (truncated) return;
+            const room = limits.maxResponseBytes - kept;
+            if (chunk.length > room) {
+              chunks.push(chunk.subarray(0, room));
+              kept += room;
+              truncated = true;
+              // Enough kept: stop reading and answer now rather than download the rest.
+              done();
+              res.destroy();
+              return;
+            }
+            chunks.push(chunk);
+            kept += chunk.length;
+          });
+          res.on("end", done);
+          res.on("error", fail);
+          res.on("aborted", () => fail(Object.assign(new Error("aborted"), { code: "ECONNRESET" })));
+        },
+      );
+    } catch (error) {
+      // Node refuses some messages before any connection (a header value it cannot encode).
+      fail(error);
+      return;
+    }
+    timer = setTimeout(() => {
+      const error = Object.assign(new Error("timeout"), { code: "FORWARD_TIMEOUT" });
+      fail(error);
+      req.destroy(error);
+    }, limits.timeoutMs);
+    req.on("error", fail);
+    req.end(Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength));
+  });
+}
+
+/**
+ * Sends capture `requestId` to `input.url`, as captured or edited, re-signed when asked,
+ * records the attempt and remembers the target for the bin.
+ * @returns the attempt, whose `error` says in words why no answer came
+ * @throws AppError not_found (bin or capture), bad_request (re-signing impossible),
+ *   forbidden (target outside the forwarding policy; nothing is sent or recorded)
+ */
+export async function forwardCapture(binId: string, requestId: string, input: ForwardInput): Promise<ForwardAttemptDto> {
+  const config = getConfig().forward;
+  const db = getDb();
+  const row = await db.capturedRequest.findFirst({
+    where: { id: requestId, binId },
+    select: { method: true, path: true, query: true, headers: true, ...storedBodyColumns },
+  });
+  if (!row) throw captureNotFound(requestId);
+
+  const { url, path } = captureDestination(input.url, row, input.appendPath);
+  const method = input.method ?? row.method;
+  const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : await capturedBody(row);
+  const given: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
+  const { headers, signatureHeaders } = input.resign ? await resign(binId, given, body) : { headers: given, signatureHeaders: [] };
+
+  const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, signatureHeaders, automatic: false }, config);
+  await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
+  return attempt;
+}
+
+/** Where a capture goes: the URL to connect to, and the request target exactly as it is sent. */
+export function captureDestination(target: string, capture: { path: string; query: string }, appendPath: boolean): { url: URL; path: string } {
+  const href = appendPath ? joinTargetUrl(target, capture.path, capture.query) : target;
+  const url = new URL(href);
+  // The captured sub-path and query go out exactly as received: URL's serialisation would
+  // resolve dot segments and percent-encode quotes, changing what a signature covers.
+  return { url, path: appendPath ? href.slice(url.origin.length) : `${url.pathname}${url.search}` };
+}
+
+/** One message to send for a capture, already built (joined URL, edited or re-signed headers). */
+export type Outgoing = {
+  requestId: string;
+  /** The target as given. */
+  target: string;
+  url: URL;
+  /** The request target exactly as it goes on the wire. */
+  path: string;
+  method: string;
+  headers: HeaderPair[];
+  body: Uint8Array;
+  resigned: boolean;
+  /** Headers holding signatures Hookyard computed: sent, but kept and answered as `(re-signed)`. */
+  signatureHeaders: string[];
+  /** Sent by the auto-forward worker: a target outside the policy is recorded as a failed attempt. */
+  automatic: boolean;
+};
+
+/**
+ * Checks the target against the policy, sends the message once and records the attempt.
+ * `refused` says the policy ruled the target out (recorded only when automatic).
+ * @throws AppError forbidden when a target sent by hand is outside the forwarding policy
+ */
+export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promise<{ attempt: ForwardAttemptDto; result: Exchange; refused: boolean }> {
+  const { url, path, method, body } = outgoing;
+  let refused = false;
+  let target: Resolved;
+  try {
+    target = await resolveTarget(url, config);
+  } catch (error) {
+    // Nobody is there to be answered 403: the worker keeps the reason with the capture.
+    if (!outgoing.automatic || !(error instanceof AppError && error.code === "forbidden")) throw error;
+    refused = true;
+    target = { error: error.message };
+  }
+  // Via marks the request as ours, so a capture of it here is not auto-forwarded again (forward-loop.ts).
+  const sent = wireHeaders(url, method, outgoing.headers, body.length, [viaHeader()]);
+  const result: Exchange =
+    "error" in target ? { kind: "error", error: target.error, durationMs: 0 } : await exchange(url, target, { method, headers: sent, body, path }, config);
+
+  const shown = hideSignatures(sent, outgoing.signatureHeaders, result.kind === "answer" ? { headers: result.headers, body: result.body } : null);
+  const answer = result.kind === "answer" ? { ...result, ...shown.answer } : result;
+  const attempt = await getDb().forwardAttempt.create({
+    data: {
+      id: newRequestId(),
+      requestId: outgoing.requestId,
+      target: outgoing.target,
+      url: `${url.origin}${path}`,
+      method,
+      requestHeaders: JSON.stringify(shown.sent),
+      requestSize: body.length,
+      resigned: outgoing.resigned,
+      automatic: outgoing.automatic,
+      durationMs: result.durationMs,
+      ...(answer.kind === "answer"
+        ? { status: answer.status, responseHeaders: JSON.stringify(answer.headers), responseBody: new Uint8Array(answer.body), responseTruncated: answer.truncated }
+        : { error: answer.error }),
+    },
+  });
+  return { attempt: toAttemptDto(attempt), result, refused };
+}
+
+async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<{ headers: HeaderPair[]; signatureHeaders: string[] }> {
+  const check = (await getBinSettings(binId))?.signature;
+  const secret = check?.secrets[0];
+  if (!check || !secret) throw new AppError("bad_request", "This bin has no signature secret to re-sign with: set up its signature check first.");
+  const signed = resignRequest(check.provider, { headers, body, secret, nowSeconds: Math.floor(Date.now() / 1000) });
+  if ("problem" in signed) throw new AppError("bad_request", `Cannot re-sign: ${signed.problem}.`);
+  return signed;
+}
+
+/**
+ * Every attempt for the capture, oldest first, with the bin's remembered target and its
+ * recent targets for the form.
+ * @throws AppError not_found
+ */
+export async function listForwards(binId: string, requestId: string): Promise<ForwardList> {
+  const db = getDb();
+  const capture = await db.capturedRequest.findFirst({ where: { id: requestId, binId }, select: { id: true, bin: { select: { forwardUrl: true } } } });
+  if (!capture) throw captureNotFound(requestId);
+  const [attempts, recent, job] = await Promise.all([
+    db.forwardAttempt.findMany({ where: { requestId }, orderBy: { id: "asc" } }),
+    db.forwardAttempt.groupBy({
+      by: ["target"],
+      where: { request: { binId } },
+      _max: { id: true },
+      orderBy: { _max: { id: "desc" } },
+      take: 10,
+    }),
+    db.forwardJob.findFirst({ where: { requestId } }),
+  ]);
+  return {
+    attempts: attempts.map(toAttemptDto),
+    rememberedUrl: capture.bin.forwardUrl,
+    recentUrls: recent.map((entry) => entry.target),
+    job: job ? toJobDto(job) : null,
+  };
+}
+
+type AttemptRow = {
+  id: string;
+  requestId: string;
+  target: string;
+  url: string;
+  method: string;
+  requestHeaders: string;
+  requestSize: number;
+  resigned: boolean;
+  status: number | null;
+  error: string | null;
+  responseHeaders: string | null;
+  responseBody: Uint8Array | null;
+  responseTruncated: boolean;
+  durationMs: number;
+  createdAt: Date;
+  automatic: boolean;
+};
+
+function toAttemptDto(row: AttemptRow): ForwardAttemptDto {
+  return {
+    id: row.id,
+    requestId: row.requestId,
+    createdAt: row.createdAt.getTime(),
+    target: row.target,
+    url: row.url,
+    method: row.method,
+    requestHeaders: JSON.parse(row.requestHeaders) as HeaderPair[],
+    requestSize: row.requestSize,
+    resigned: row.resigned,
+    durationMs: row.durationMs,
+    status: row.status,
+    headers: row.responseHeaders ? (JSON.parse(row.responseHeaders) as HeaderPair[]) : [],
+    bodyBase64: row.responseBody ? Buffer.from(row.responseBody).toString("base64") : "",
+    bodyTruncated: row.responseTruncated,
+    error: row.error,
+    automatic: row.automatic,
+  };
+}
+
+type JobRow = { state: string; target: string; attempts: number; maxAttempts: number; nextAttemptAt: bigint; lastError: string | null };
+
+export function toJobDto(row: JobRow): ForwardJobDto {
+  const state = row.state as ForwardJobState;
+  return {
+    state,
+    target: row.target,
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    nextAttemptAt: state === "pending" || state === "running" ? Number(row.nextAttemptAt) : null,
+    lastError: row.lastError,
+  };
+}
+
+function captureNotFound(requestId: string): AppError {
+  return new AppError("not_found", `No capture with id ${requestId} in this bin.`);
+}

@@ -1,0 +1,96 @@
+import type { BinSignatureDto, HeaderPair, SignatureStatus, SignatureVerdict } from "../../types.ts";
+import { type StoredBody, capturedBody, capturedBodyIfStored, storedBodyColumns } from "../storage/bodies.ts";
+import { getDb } from "../storage/db.ts";
+import { AppError } from "../errors.ts";
+import { type SignatureConfig, type SignedRequest, maskSecret, verifySignature } from "./index.ts";
+
+/** The verdict columns stored with each capture. */
+export type StoredVerdict = {
+  signatureProvider: string | null;
+  signatureStatus: string | null;
+  signatureReason: string | null;
+};
+
+/** The verdict of a bin without a signature check. */
+export const noCheck: StoredVerdict = { signatureProvider: null, signatureStatus: null, signatureReason: null };
+
+/** Judges a capture under the bin's check; a bin without one stores no verdict. */
+export function judge(request: SignedRequest, config: SignatureConfig | null): StoredVerdict {
+  if (!config) return noCheck;
+  const verdict = verifySignature(config.provider, request, config.secrets, config.options);
+  return { signatureProvider: verdict.provider, signatureStatus: verdict.status, signatureReason: verdict.reason };
+}
+
+export function toVerdict(row: StoredVerdict): SignatureVerdict {
+  if (!row.signatureProvider || !row.signatureStatus) {
+    return { provider: null, status: "unchecked", reason: "no signature check configured for this bin" };
+  }
+  return {
+    provider: row.signatureProvider as SignatureVerdict["provider"],
+    status: row.signatureStatus as SignatureStatus,
+    reason: row.signatureReason,
+  };
+}
+
+export function toSignatureDto(config: SignatureConfig | null): BinSignatureDto | null {
+  if (!config) return null;
+  return { provider: config.provider, secretHints: config.secrets.map(maskSecret), options: config.options as Record<string, unknown> };
+}
+
+type StoredRequest = StoredBody & { method: string; url: string; headers: string; receivedAt: bigint };
+
+const signedRequestColumns = { method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
+
+function toSignedRequest(row: StoredRequest, body: Uint8Array): SignedRequest {
+  return { method: row.method, url: row.url, headers: JSON.parse(row.headers) as HeaderPair[], body, receivedAt: Number(row.receivedAt) };
+}
+
+const rejudgePageSize = 500;
+
+/**
+ * Judges every capture of the bin again under `config` (null clears the verdicts),
+ * a page at a time so a big bin never holds all bodies in memory.
+ * @returns how many captures were judged
+ */
+export async function rejudgeBin(binId: string, config: SignatureConfig | null): Promise<number> {
+  const db = getDb();
+  if (!config) {
+    const { count } = await db.capturedRequest.updateMany({ where: { binId }, data: noCheck });
+    return count;
+  }
+  let judged = 0;
+  let after: string | undefined;
+  for (;;) {
+    const rows = await db.capturedRequest.findMany({
+      where: { binId, ...(after ? { id: { gt: after } } : {}) },
+      orderBy: { id: "asc" },
+      take: rejudgePageSize,
+      select: signedRequestColumns,
+    });
+    if (rows.length === 0) return judged;
+    const updates = [];
+    for (const row of rows) {
+      // One large body joined at a time, never a page of them.
+      const body = await capturedBodyIfStored(row);
+      if (!body) continue; // deleted since the page was read: nothing left to judge
+      const verdict = judge(toSignedRequest(row, body), config);
+      updates.push(db.$executeRaw`UPDATE "CapturedRequest" SET "signatureProvider" = ${verdict.signatureProvider}, "signatureStatus" = ${verdict.signatureStatus}, "signatureReason" = ${verdict.signatureReason} WHERE "id" = ${row.id}`);
+    }
+    await db.$transaction(updates);
+    judged += rows.length;
+    after = rows.at(-1)!.id;
+  }
+}
+
+/**
+ * Checks one capture against a provider and secret typed in once; nothing is saved.
+ * @throws AppError not_found
+ */
+export async function verifyCaptureOnce(binId: string, requestId: string, check: SignatureConfig): Promise<SignatureVerdict> {
+  const row = await getDb().capturedRequest.findFirst({
+    where: { id: requestId, binId },
+    select: signedRequestColumns,
+  });
+  if (!row) throw new AppError("not_found", `No capture with id ${requestId} in this bin.`);
+  return toVerdict(judge(toSignedRequest(row, await capturedBody(row)), check));
+}

@@ -1,0 +1,266 @@
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RequestDetail } from "../../types.ts";
+import { createBin } from "../bins/bins.ts";
+import { captureBytes, forgetCaptureCount } from "./capture-counts.ts";
+import { StorageFullError, storageStatus } from "./storage-health.ts";
+import { createSqliteCaptureStore, type CaptureRow, type CaptureStore, type RetentionStore } from "./capture-store.ts";
+import { captureRow as buildCaptureRow } from "./test-builders.ts";
+import { getDb } from "./db.ts";
+import { getRequestOrThrow, listRequestsAfter } from "./requests.ts";
+import { useTestDatabase } from "./test-database.ts";
+
+/**
+ * The capture path writes with its own SQLite connection and raw SQL; Prisma never
+ * checks that SQL against the schema. These tests write through the store into a real SQLite file
+ * and read back through the normal Prisma client.
+ */
+const database = useTestDatabase();
+let databaseFile: string;
+let store: CaptureStore & RetentionStore;
+let binId: string;
+
+beforeAll(async () => {
+  databaseFile = database.file;
+  store = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000_000 });
+  binId = (await createBin("127.0.0.1")).id;
+});
+
+afterAll(() => {
+  store.close();
+});
+
+const captureRow = (overrides: Partial<CaptureRow> = {}) => buildCaptureRow({ binId, ...overrides });
+
+function expectedDetail(row: CaptureRow): RequestDetail {
+  return {
+    id: row.id,
+    binId: row.binId,
+    method: row.method,
+    path: row.path,
+    query: row.query,
+    url: row.url,
+    headers: JSON.parse(row.headers) as RequestDetail["headers"],
+    contentType: row.contentType,
+    size: row.size,
+    ip: row.ip,
+    receivedAt: row.receivedAt,
+    bodyBase64: Buffer.concat(Buffer.isBuffer(row.body) ? [row.body] : row.body).toString("base64"),
+    signature: { provider: null, status: "unchecked", reason: "no signature check configured for this bin" },
+    suggestedProvider: null,
+  };
+}
+
+function countRows(): number {
+  const db = new Database(databaseFile, { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM "CapturedRequest"`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe("createPrismaCaptureStore", () => {
+  it("writes a group that reads back byte-exact through the Prisma client", async () => {
+    const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const rows = [
+      captureRow({
+        method: "PROPFIND",
+        path: "/a%20b/caf%C3%A9",
+        query: "x=%2F&y",
+        headers: JSON.stringify([
+          ["X-Dup", "1"],
+          ["x-dup", "2"],
+          ["X-Unicode", "héllo ✓"],
+          ["X-Quote", `"'\\`],
+        ]),
+        contentType: "application/octet-stream",
+        body: Buffer.concat([allBytes, Buffer.from([0xc3, 0x28, 0xff])]),
+        ip: "::1",
+      }),
+      captureRow({ method: "GET", path: "", query: "", contentType: null, body: Buffer.alloc(0) }),
+      // Far beyond 32 bits: receivedAt must survive as a 64-bit integer.
+      captureRow({ receivedAt: 8_640_000_000_000_000 }),
+    ];
+
+    await store.insertAll(rows);
+
+    for (const row of rows) {
+      expect(await getRequestOrThrow(binId, row.id)).toEqual(expectedDetail(row));
+    }
+    const stored = await getDb().capturedRequest.findUnique({ where: { id: rows[0]!.id } });
+    expect(typeof stored!.receivedAt).toBe("bigint");
+    expect(stored!.receivedAt).toBe(BigInt(rows[0]!.receivedAt));
+    expect(Buffer.from(stored!.body).equals(rows[0]!.body as Buffer)).toBe(true);
+    expect((await getDb().capturedRequest.findUnique({ where: { id: rows[2]!.id } }))!.receivedAt).toBe(8_640_000_000_000_000n);
+  });
+
+  it("stores an empty body as an empty blob, not NULL", async () => {
+    const row = captureRow({ body: Buffer.alloc(0), size: 0 });
+    await store.insertAll([row]);
+    const db = new Database(databaseFile, { readonly: true });
+    try {
+      const raw = db.prepare(`SELECT typeof("body") AS type, length("body") AS length FROM "CapturedRequest" WHERE id = ?`).get(row.id);
+      expect(raw).toEqual({ type: "blob", length: 0 });
+    } finally {
+      db.close();
+    }
+    expect((await getRequestOrThrow(binId, row.id)).bodyBase64).toBe("");
+  });
+
+  it("writes all rows or none: one bad row (unknown bin, duplicate id) fails the whole group", async () => {
+    const before = countRows();
+    await expect(store.insertAll([captureRow(), captureRow({ binId: "NoSuchBinNoSuchBin0000" })])).rejects.toThrow();
+    const existing = captureRow();
+    await store.insertAll([existing]);
+    await expect(store.insertAll([captureRow(), { ...existing }])).rejects.toThrow();
+    expect(countRows()).toBe(before + 1);
+  });
+
+  it("writes an auto-forward job pending, or already failed with its reason when it is not to be sent", async () => {
+    const sent = captureRow({ forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3 } });
+    const notSent = captureRow({ forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3, notSent: "not forwarded: a loop" } });
+    await store.insertAll([sent, notSent]);
+    const jobs = await getDb().forwardJob.findMany({ where: { requestId: { in: [sent.id, notSent.id] } }, orderBy: { id: "asc" }, select: { state: true, attempts: true, lastError: true } });
+    expect(jobs).toEqual([
+      { state: "pending", attempts: 0, lastError: null },
+      { state: "failed", attempts: 0, lastError: "not forwarded: a loop" },
+    ]);
+  });
+
+  it("accepts an empty group without touching the database", async () => {
+    const before = countRows();
+    await store.insertAll([]);
+    expect(countRows()).toBe(before);
+  });
+
+  it("writes a group of 1,000 rows, readable in id order", async () => {
+    const rows = Array.from({ length: 1_000 }, () => captureRow());
+    await store.insertAll(rows);
+    const after = await listRequestsAfter(binId, rows[0]!.id, 2_000);
+    expect(after.map((r) => r.id)).toEqual(rows.slice(1).map((r) => r.id));
+  });
+
+  it("waits for a write lock held elsewhere without blocking the event loop, then commits", async () => {
+    const other = new Database(databaseFile);
+    other.prepare("BEGIN IMMEDIATE").run();
+    const row = captureRow();
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    const writing = store.insertAll([row]);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(ticks).toBeGreaterThan(5);
+    other.prepare("COMMIT").run();
+    other.close();
+    await writing;
+    clearInterval(ticker);
+    expect((await getRequestOrThrow(binId, row.id)).id).toBe(row.id);
+  });
+});
+
+function binRows(bin: string): { id: string; size: number }[] {
+  const db = new Database(databaseFile, { readonly: true });
+  try {
+    return db.prepare(`SELECT "id", "size" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id"`).all(bin) as { id: string; size: number }[];
+  } finally {
+    db.close();
+  }
+}
+
+describe("MAX_BIN_BYTES", () => {
+  it("prunes the oldest captures in the insert's transaction so a bin's bodies stay within its bytes, without summing per capture", async () => {
+    const bounded = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000, maxBinBytes: 10_000 });
+    try {
+      const bin = (await createBin("127.0.0.1")).id;
+      const body = (size: number) => Buffer.alloc(size, 0x61);
+      const ids: string[] = [];
+      const pruned = [];
+      for (let i = 0; i < 3; i++) {
+        const row = captureRow({ binId: bin, body: body(3_000) });
+        ids.push(row.id);
+        pruned.push(...(await bounded.insertAll([row])));
+      }
+      expect(pruned).toEqual([]);
+      expect(captureBytes().get(bin)).toBe(9_000);
+
+      // 12,000 bytes would be over: the oldest one goes, in the same transaction.
+      const fourth = captureRow({ binId: bin, body: body(3_000) });
+      expect(await bounded.insertAll([fourth])).toEqual([{ binId: bin, throughId: ids[0], removed: 1 }]);
+      expect(binRows(bin).map((row) => row.id)).toEqual([ids[1], ids[2], fourth.id]);
+
+      // A group of two larger ones cuts as many of the oldest as it takes, and no more.
+      const group = [captureRow({ binId: bin, body: body(4_000) }), captureRow({ binId: bin, body: body(5_000) })];
+      expect(await bounded.insertAll(group)).toEqual([{ binId: bin, throughId: fourth.id, removed: 3 }]);
+      expect(binRows(bin)).toEqual(group.map((row) => ({ id: row.id, size: row.size })));
+      expect(captureBytes().get(bin)).toBe(9_000);
+
+      // A body of exactly the limit fits (alone).
+      const whole = captureRow({ binId: bin, body: body(10_000) });
+      await bounded.insertAll([whole]);
+      expect(binRows(bin)).toEqual([{ id: whole.id, size: 10_000 }]);
+    } finally {
+      bounded.close();
+    }
+  });
+
+  it("measures a bin it has not seen (after a restart, or a deletion elsewhere) once, then keeps the figure itself", async () => {
+    const bin = (await createBin("127.0.0.1")).id;
+    await store.insertAll([captureRow({ binId: bin, body: Buffer.alloc(6_000) }), captureRow({ binId: bin, body: Buffer.alloc(6_000) })]);
+    forgetCaptureCount(bin);
+    const bounded = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000, maxBinBytes: 10_000 });
+    try {
+      const [first] = binRows(bin);
+      const next = captureRow({ binId: bin, body: Buffer.alloc(1_000) });
+      // 13,000 held, measured from the table: the oldest must go to get within 10,000.
+      expect(await bounded.insertAll([next])).toEqual([{ binId: bin, throughId: first!.id, removed: 1 }]);
+      expect(captureBytes().get(bin)).toBe(7_000);
+      // The sweep's expiry keeps the figure too.
+      await bounded.expireCaptures(`${next.id}~`, 100_000);
+      expect(binRows(bin)).toEqual([]);
+      expect(captureBytes().get(bin)).toBe(0);
+    } finally {
+      bounded.close();
+    }
+  });
+});
+
+describe("a full database", () => {
+  it("refuses the whole group with StorageFullError, reports it to health, and recovers once space is freed", async () => {
+    const pageSize = 4096;
+    const reader = new Database(databaseFile, { readonly: true });
+    const pages = (reader.pragma("page_count", { simple: true }) as number) + 8;
+    // Pages freed by earlier tests are reused before the file may grow.
+    const roomBytes = (8 + (reader.pragma("freelist_count", { simple: true }) as number)) * pageSize;
+    reader.close();
+    const capped = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000_000, maxDatabaseBytes: pages * pageSize });
+    try {
+      const bin = (await createBin("127.0.0.1")).id;
+      expect(await storageStatus()).toEqual({ ok: true });
+      let refused: unknown;
+      // A 16 KiB body at a time fills the room left within a bounded number of tries.
+      for (let i = 0; i < Math.ceil(roomBytes / (16 * 1024)) + 5 && refused === undefined; i++) {
+        const group = [captureRow({ binId: bin, body: Buffer.alloc(16 * 1024, i) }), captureRow({ binId: bin, body: Buffer.from("small") })];
+        const before = binRows(bin).length;
+        try {
+          await capped.insertAll(group);
+        } catch (error) {
+          refused = error;
+          expect(binRows(bin).length, "nothing of the refused group is stored").toBe(before);
+        }
+      }
+      expect(refused).toBeInstanceOf(StorageFullError);
+      expect(refused).toMatchObject({ code: "insufficient_storage", status: 507, reason: "full" });
+      expect(await storageStatus()).toMatchObject({ ok: false, storage: "full" });
+
+      // Space freed elsewhere (the API deletes through Prisma): health's trial write finds it.
+      await getDb().capturedRequest.deleteMany({ where: { binId: bin } });
+      forgetCaptureCount(bin);
+      await new Promise((resolve) => setTimeout(resolve, 1_050)); // trial writes are at most once a second
+      expect(await storageStatus()).toEqual({ ok: true });
+      await capped.insertAll([captureRow({ binId: bin, body: Buffer.alloc(8 * 1024) })]);
+      expect(binRows(bin)).toHaveLength(1);
+    } finally {
+      capped.close();
+    }
+  });
+});

@@ -1,0 +1,397 @@
+import Database from "better-sqlite3";
+import { captureBytes, captureCounts } from "./capture-counts.ts";
+import { StorageFullError, isStorageFull, markStorageFull, markStorageWritable, registerStorageProbe } from "./storage-health.ts";
+import type { StoredVerdict } from "../signatures/signature-checks.ts";
+
+/** One captured request as it is written: the row of `CapturedRequest`. */
+export type CaptureRow = {
+  id: string;
+  binId: string;
+  method: string;
+  path: string;
+  query: string;
+  url: string;
+  /** JSON of the ordered [name, value] pairs. */
+  headers: string;
+  contentType: string | null;
+  /**
+   * The body, whole or as the pieces it arrived in (socket chunks, never concatenated
+   * on the capture path); `size` is their total length.
+   */
+  body: Buffer | readonly Buffer[];
+  size: number;
+  ip: string;
+  receivedAt: number;
+  /** The bin's own limit on the captures it keeps, when it has one (else `maxCapturesPerBin`). */
+  maxCaptures?: number;
+  /**
+   * Set when the bin auto-forwards: its job is written in the capture's own transaction.
+   * With `notSent`, the job is written already failed, with that reason (a forwarding loop).
+   */
+  forwardJob?: { target: string; maxAttempts: number; notSent?: string };
+} & StoredVerdict;
+
+/** Captures removed from one bin: every capture of it up to `throughId`, `removed` of them. */
+export type Pruned = { binId: string; throughId: string; removed: number };
+
+/** Where captures are written, all rows or none. The seam a PostgreSQL backend would fill. */
+export type CaptureStore = {
+  /**
+   * Inserts the rows and, in the same transaction, prunes each bin they went to down
+   * to its newest `maxCaptures` (as its last row in the group says) or else
+   * `maxCapturesPerBin`, and to at most `maxBinBytes` of bodies; answers what was pruned.
+   * @throws StorageFullError when SQLite cannot grow the file (disk full, I/O error,
+   *   MAX_DATABASE_BYTES): nothing of the group was written
+   */
+  insertAll(rows: readonly CaptureRow[]): Promise<readonly Pruned[]>;
+  close(): void;
+};
+
+/** What the background retention sweep needs; each call is one short transaction. */
+export type RetentionStore = {
+  /**
+   * Deletes up to `limit` of the oldest captures with an id below `beforeId`, and
+   * records on each bin the time of the newest one removed as a use of the bin.
+   */
+  expireCaptures(beforeId: string, limit: number): Promise<readonly Pruned[]>;
+  /** Gives bins that never had `lastUsedAt` (made before it existed) `now`. */
+  stampUnusedBins(now: number): Promise<void>;
+  /** Up to `limit` bins last used before `usedBefore`, least recently used first, with their newest capture's id. */
+  idleBinCandidates(usedBefore: number, limit: number): Promise<readonly { binId: string; newestId: string | null }[]>;
+  /** Records a use of the bin at `usedAt` (when it is later than the one recorded). */
+  markBinUsed(binId: string, usedAt: number): Promise<void>;
+  /**
+   * Deletes the bin (and its captures) if it is still idle: last used before
+   * `usedBefore` and no capture since. Answers whether it was deleted.
+   */
+  deleteIdleBin(binId: string, usedBefore: number, beforeId: string): Promise<boolean>;
+};
+
+export type CaptureStoreOptions = {
+  maxCapturesPerBin: number;
+  /** Body bytes each bin keeps (MAX_BIN_BYTES); 0 or absent: no byte limit. */
+  maxBinBytes?: number;
+  /** MAX_DATABASE_BYTES as SQLite's max_page_count on this connection; 0 or absent: no cap. */
+  maxDatabaseBytes?: number;
+  /** Bodies up to this many bytes stay inline in the capture row; larger ones go to BodyChunk rows. */
+  inlineBodyBytes?: number;
+  /** The largest BodyChunk row; a bigger piece is split (as views, without copying). */
+  bodyChunkBytes?: number;
+};
+
+/**
+ * Large bodies are stored as rows of at most 256 KiB: SQLite copies a bound blob and
+ * assembles the whole record before splitting it into overflow pages, so one 10 MiB
+ * row costs two extra 10 MiB copies, while a chunk row costs two copies of its own
+ * size. Small bodies stay inline so the common capture is one row, as before.
+ */
+export const defaultInlineBodyBytes = 256 * 1024;
+export const defaultBodyChunkBytes = 256 * 1024;
+
+const emptyBody = Buffer.alloc(0);
+
+/** The body in one buffer; one piece (the usual small body) is used as it is. */
+function wholeBody(body: CaptureRow["body"], size: number): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (body.length === 0) return emptyBody;
+  return body.length === 1 ? body[0]! : Buffer.concat(body, size);
+}
+
+/** The body as pieces of at most `maxBytes`, each a view of the bytes received (no copy). */
+export function bodyPieces(body: CaptureRow["body"], maxBytes: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (const part of Buffer.isBuffer(body) ? [body] : body) {
+    for (let start = 0; start < part.length; start += maxBytes) pieces.push(part.subarray(start, start + maxBytes));
+  }
+  return pieces;
+}
+
+const columns = [
+  "id",
+  "binId",
+  "method",
+  "path",
+  "query",
+  "url",
+  "headers",
+  "contentType",
+  "body",
+  "size",
+  "ip",
+  "receivedAt",
+  "signatureProvider",
+  "signatureStatus",
+  "signatureReason",
+] as const satisfies readonly (keyof CaptureRow)[];
+
+/** The writer connection's page cache, in KiB (SQLite's own default). */
+const writerCacheKiB = 2_000;
+
+/** How long a group waits for the write lock (held by a Prisma transaction, say) before it fails. */
+const lockWaitMs = 10_000;
+
+/**
+ * Writes captures through a connection of their own to the same SQLite file, with one
+ * prepared INSERT run per row inside one synchronous transaction per group.
+ *
+ * Why not through Prisma: its raw-query path turns every bound Buffer into base64
+ * text and keeps each distinct query, bodies included, in its query-plan cache, so
+ * large bodies cost several copies and stay in memory. Everything else goes through
+ * Prisma; the capture tests read rows written here back through the Prisma client.
+ *
+ * The connection never waits for the lock inside SQLite (that would block the event
+ * loop, and with it the Prisma transaction holding the lock): a busy database is
+ * retried after a short asynchronous pause.
+ */
+export function createSqliteCaptureStore(databaseFile: string, options: CaptureStoreOptions): CaptureStore & RetentionStore {
+  const db = new Database(databaseFile, { timeout: 0 });
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  // better-sqlite3 builds SQLite with a 16 MiB page cache per connection. This one only
+  // appends and prunes (a small working set), and with a large default every 10 MiB body
+  // stayed cached after its commit: measured, a 2 MiB cache took the large-body
+  // benchmark's RSS growth down by about one body's size.
+  db.pragma(`cache_size = -${writerCacheKiB}`);
+  if (options.maxDatabaseBytes) applyMaxDatabaseBytes(db, options.maxDatabaseBytes);
+  const counts = captureCounts();
+  const bytes = captureBytes();
+  const maxBinBytes = options.maxBinBytes ?? 0;
+  const insert = db.prepare(
+    `INSERT INTO "CapturedRequest" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+  );
+  // The job's id is the capture's; it is due at once.
+  const insertJob = db.prepare(
+    `INSERT INTO "ForwardJob" ("id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt") VALUES (?, ?, ?, ?, ?, 0, 'pending', ?)`,
+  );
+  const insertEndedJob = db.prepare(
+    `INSERT INTO "ForwardJob" ("id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt", "lastError") VALUES (?, ?, ?, ?, ?, 0, 'failed', ?, ?)`,
+  );
+  const insertChunk = db.prepare<[string, number, Buffer]>(`INSERT INTO "BodyChunk" ("requestId", "seq", "data") VALUES (?, ?, ?)`);
+  const inlineBodyBytes = options.inlineBodyBytes ?? defaultInlineBodyBytes;
+  const bodyChunkBytes = options.bodyChunkBytes ?? defaultBodyChunkBytes;
+
+  /** The capture row, then its body's chunk rows when it is too large to sit inline. */
+  const insertCapture = (row: CaptureRow) => {
+    const pieces = row.size > inlineBodyBytes ? bodyPieces(row.body, bodyChunkBytes) : null;
+    const inline = pieces ? emptyBody : wholeBody(row.body, row.size);
+    const stored = pieces ? pieces.reduce((total, piece) => total + piece.length, 0) : inline.length;
+    // Readers tell a chunked body by its inline column being shorter than `size`.
+    if (stored !== row.size) throw new Error(`capture ${row.id}: body has ${stored} bytes but size says ${row.size}`);
+    insert.run(columns.map((column) => (column === "body" ? inline : row[column])));
+    pieces?.forEach((piece, seq) => insertChunk.run(row.id, seq, piece));
+  };
+  const countBin = db.prepare<[string], number>(`SELECT count(*) FROM "CapturedRequest" WHERE "binId" = ?`).pluck();
+  const sumBin = db.prepare<[string], number>(`SELECT coalesce(sum("size"), 0) FROM "CapturedRequest" WHERE "binId" = ?`).pluck();
+  // These walk the (binId, id) index only as far as the rows they remove: no count or sum per capture.
+  const nthOldest = db.prepare<[string, number], string>(`SELECT "id" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id" LIMIT 1 OFFSET ?`).pluck();
+  const oldestFirst = db.prepare<[string], { id: string; size: number }>(`SELECT "id", "size" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id"`);
+  const deleteThrough = db.prepare<[string, string]>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "id" <= ?`);
+  const deleteThroughSized = db.prepare<[string, string], number>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "id" <= ? RETURNING "size"`).pluck();
+
+  type Held = { count: number; bytes: number };
+
+  /**
+   * The newest capture to remove so the bin holds at most `limit` captures and
+   * `maxBinBytes` body bytes, walking from its oldest; undefined when the bin holds
+   * fewer rows than `held` says (a deletion elsewhere raced the remembered figures).
+   */
+  const cutFor = (binId: string, held: Held, limit: number): string | undefined => {
+    if (maxBinBytes === 0 || held.bytes <= maxBinBytes) return nthOldest.get(binId, held.count - limit - 1);
+    const excessRows = held.count - limit;
+    const excessBytes = held.bytes - maxBinBytes;
+    let rows = 0;
+    let freed = 0;
+    for (const row of oldestFirst.iterate(binId)) {
+      rows += 1;
+      freed += row.size;
+      if (rows >= excessRows && freed >= excessBytes) return row.id;
+    }
+    return undefined;
+  };
+
+  /** Brings the bin down to `limit` captures and maxBinBytes; `held` is what it holds now. Answers what it holds after, and what went. */
+  const prune = (binId: string, held: Held, limit: number): { held: Held; pruned: Pruned | null } => {
+    if (held.count <= limit && (maxBinBytes === 0 || held.bytes <= maxBinBytes)) return { held, pruned: null };
+    const throughId = cutFor(binId, held, limit);
+    if (throughId === undefined) {
+      // The remembered figures were too high (a deletion raced them): count once and retry.
+      return prune(binId, measure(binId), limit);
+    }
+    if (maxBinBytes === 0) {
+      const { changes } = deleteThrough.run(binId, throughId);
+      return { held: { count: held.count - changes, bytes: 0 }, pruned: { binId, throughId, removed: changes } };
+    }
+    const sizes = deleteThroughSized.all(binId, throughId);
+    const freed = sizes.reduce((total, size) => total + size, 0);
+    return { held: { count: held.count - sizes.length, bytes: held.bytes - freed }, pruned: { binId, throughId, removed: sizes.length } };
+  };
+
+  const measure = (binId: string): Held => ({ count: countBin.get(binId) ?? 0, bytes: maxBinBytes === 0 ? 0 : (sumBin.get(binId) ?? 0) });
+
+  const insertGroup = db.transaction((rows: readonly CaptureRow[]) => {
+    const added = new Map<string, Held>();
+    // The bin's settings as its newest capture in the group saw them.
+    const limits = new Map<string, number>();
+    for (const row of rows) {
+      insertCapture(row);
+      const job = row.forwardJob;
+      if (job?.notSent !== undefined) insertEndedJob.run(row.id, row.id, row.binId, job.target, job.maxAttempts, row.receivedAt, job.notSent);
+      else if (job) insertJob.run(row.id, row.id, row.binId, job.target, job.maxAttempts, row.receivedAt);
+      const sum = added.get(row.binId) ?? { count: 0, bytes: 0 };
+      added.set(row.binId, { count: sum.count + 1, bytes: sum.bytes + row.size });
+      limits.set(row.binId, row.maxCaptures ?? options.maxCapturesPerBin);
+    }
+    const newHeld = new Map<string, Held>();
+    const pruned: Pruned[] = [];
+    for (const [binId, inserted] of added) {
+      const knownCount = counts.get(binId);
+      const knownBytes = maxBinBytes === 0 ? 0 : bytes.get(binId);
+      // Both figures or neither: a bin seen first since start-up is measured once.
+      const held =
+        knownCount === undefined || knownBytes === undefined
+          ? measure(binId)
+          : { count: knownCount + inserted.count, bytes: maxBinBytes === 0 ? 0 : knownBytes + inserted.bytes };
+      const result = prune(binId, held, limits.get(binId) ?? options.maxCapturesPerBin);
+      newHeld.set(binId, result.held);
+      if (result.pruned) pruned.push(result.pruned);
+    }
+    return { newHeld, pruned };
+  });
+
+  const expireOldest = db.prepare<[string, number], { binId: string; id: string; receivedAt: number | bigint; size: number }>(
+    `DELETE FROM "CapturedRequest" WHERE "id" IN (SELECT "id" FROM "CapturedRequest" WHERE "id" < ? ORDER BY "id" LIMIT ?) RETURNING "binId", "id", "receivedAt", "size"`,
+  );
+  const bumpLastUsed = db.prepare<[number, string, number]>(
+    `UPDATE "Bin" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)`,
+  );
+  const expireGroup = db.transaction((beforeId: string, limit: number) => {
+    const byBin = new Map<string, { throughId: string; removed: number; freed: number; newestAt: number }>();
+    for (const row of expireOldest.all(beforeId, limit)) {
+      const seen = byBin.get(row.binId);
+      const receivedAt = Number(row.receivedAt);
+      if (!seen) byBin.set(row.binId, { throughId: row.id, removed: 1, freed: row.size, newestAt: receivedAt });
+      else {
+        seen.removed += 1;
+        seen.freed += row.size;
+        if (row.id > seen.throughId) seen.throughId = row.id;
+        seen.newestAt = Math.max(seen.newestAt, receivedAt);
+      }
+    }
+    for (const [binId, { newestAt }] of byBin) bumpLastUsed.run(newestAt, binId, newestAt);
+    return byBin;
+  });
+  const stampUnused = db.prepare<[number]>(`UPDATE "Bin" SET "lastUsedAt" = ? WHERE "lastUsedAt" IS NULL`);
+  const idleCandidates = db.prepare<[number, number], { binId: string; newestId: string | null }>(
+    `SELECT "id" AS "binId", (SELECT max("id") FROM "CapturedRequest" WHERE "binId" = "Bin"."id") AS "newestId"
+       FROM "Bin" WHERE "lastUsedAt" < ? ORDER BY "lastUsedAt" LIMIT ?`,
+  );
+  const deleteIdle = db.prepare<[string, number, string, string]>(
+    `DELETE FROM "Bin" WHERE "id" = ? AND "lastUsedAt" < ?
+       AND NOT EXISTS (SELECT 1 FROM "CapturedRequest" WHERE "binId" = ? AND "id" >= ?)`,
+  );
+
+  /**
+   * Runs `write` inside a write transaction. The connection never waits for the lock
+   * inside SQLite (that would block the event loop): a busy database is retried after
+   * a short asynchronous pause.
+   */
+  const withWriteLock = async <Result>(write: () => Result): Promise<Result> => {
+    const deadline = Date.now() + lockWaitMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      try {
+        const result = write();
+        markStorageWritable();
+        return result;
+      } catch (error) {
+        if (isStorageFull(error)) {
+          const refused = new StorageFullError(error);
+          markStorageFull(refused.reason);
+          throw refused;
+        }
+        if (!isBusy(error) || Date.now() > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  };
+
+  // A trial write for /api/health while storage is full: a row large enough to need
+  // fresh pages, committed and gone in one transaction (no reader ever sees it), so it
+  // succeeds only once a capture could be stored again.
+  const probeId = `~storage-probe~${"x".repeat(2 * (db.pragma("page_size", { simple: true }) as number))}`;
+  const insertProbe = db.prepare<[string]>(`INSERT INTO "Bin" ("id") VALUES (?)`);
+  const deleteProbe = db.prepare<[string]>(`DELETE FROM "Bin" WHERE "id" = ?`);
+  const probeWrite = db.transaction(() => {
+    insertProbe.run(probeId);
+    deleteProbe.run(probeId);
+  });
+  registerStorageProbe(async () => {
+    try {
+      await withWriteLock(() => probeWrite.immediate());
+      return true;
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) console.error("[storage] trial write failed", error);
+      return false;
+    }
+  });
+
+  return {
+    async insertAll(rows) {
+      if (rows.length === 0) return [];
+      const { newHeld, pruned } = await withWriteLock(() => insertGroup.immediate(rows));
+      // Only once committed: a rolled-back group changed nothing.
+      for (const [binId, held] of newHeld) {
+        counts.set(binId, held.count);
+        if (maxBinBytes > 0) bytes.set(binId, held.bytes);
+      }
+      return pruned;
+    },
+    async expireCaptures(beforeId, limit) {
+      const byBin = await withWriteLock(() => expireGroup.immediate(beforeId, limit));
+      const pruned: Pruned[] = [];
+      for (const [binId, { throughId, removed, freed }] of byBin) {
+        const known = counts.get(binId);
+        if (known !== undefined) counts.set(binId, Math.max(0, known - removed));
+        const knownBytes = bytes.get(binId);
+        if (knownBytes !== undefined) bytes.set(binId, Math.max(0, knownBytes - freed));
+        pruned.push({ binId, throughId, removed });
+      }
+      return pruned;
+    },
+    async stampUnusedBins(now) {
+      await withWriteLock(() => stampUnused.run(now));
+    },
+    async idleBinCandidates(usedBefore, limit) {
+      return idleCandidates.all(usedBefore, limit);
+    },
+    async markBinUsed(binId, usedAt) {
+      await withWriteLock(() => bumpLastUsed.run(usedAt, binId, usedAt));
+    },
+    async deleteIdleBin(binId, usedBefore, beforeId) {
+      const { changes } = await withWriteLock(() => deleteIdle.run(binId, usedBefore, binId, beforeId));
+      if (changes > 0) {
+        counts.delete(binId);
+        bytes.delete(binId);
+      }
+      return changes > 0;
+    },
+    close() {
+      registerStorageProbe(null);
+      db.close();
+    },
+  };
+}
+
+/**
+ * Caps the file through this connection (max_page_count is per connection; Prisma's
+ * gets the same in db.ts). SQLite then answers SQLITE_FULL past it, as on a full disk.
+ * A file already larger keeps its size as the cap: SQLite never sets it lower.
+ */
+export function applyMaxDatabaseBytes(db: Database.Database, maxBytes: number): void {
+  const pageSize = db.pragma("page_size", { simple: true }) as number;
+  db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`);
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && (error.code === "SQLITE_BUSY" || error.code === "SQLITE_LOCKED");
+}
