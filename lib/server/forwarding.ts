@@ -9,6 +9,7 @@ import { getBinSettings } from "./bins.ts";
 import { capturedBody, storedBodyColumns } from "./bodies.ts";
 import { getDb } from "./db.ts";
 import { AppError } from "./errors.ts";
+import type { Prisma } from "./generated/prisma/client.ts";
 import { viaHeader } from "./forward-loop.ts";
 import { categorize, checkAddress, checkHost, isLocalhostName, literalAddress, normalizeAddress } from "./forward-policy.ts";
 import { describeNetworkError, joinTargetUrl, wireHeaders } from "../forward-message.mjs";
@@ -248,24 +249,45 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
 
   const shown = hideSignatures(sent, outgoing.signatureHeaders, result.kind === "answer" ? { headers: result.headers, body: result.body } : null);
   const answer = result.kind === "answer" ? { ...result, ...shown.answer } : result;
-  const attempt = await getDb().forwardAttempt.create({
-    data: {
-      id: newRequestId(),
-      requestId: outgoing.requestId,
-      target: outgoing.target,
-      url: `${url.origin}${path}`,
-      method,
-      requestHeaders: JSON.stringify(shown.sent),
-      requestSize: body.length,
-      resigned: outgoing.resigned,
-      automatic: outgoing.automatic,
-      durationMs: result.durationMs,
-      ...(answer.kind === "answer"
-        ? { status: answer.status, responseHeaders: JSON.stringify(answer.headers), responseBody: new Uint8Array(answer.body), responseTruncated: answer.truncated }
-        : { error: answer.error }),
-    },
+  const attempt = await keepAttempt({
+    id: newRequestId(),
+    requestId: outgoing.requestId,
+    target: outgoing.target,
+    url: `${url.origin}${path}`,
+    method,
+    requestHeaders: JSON.stringify(shown.sent),
+    requestSize: body.length,
+    resigned: outgoing.resigned,
+    automatic: outgoing.automatic,
+    durationMs: result.durationMs,
+    ...(answer.kind === "answer"
+      ? { status: answer.status, responseHeaders: JSON.stringify(answer.headers), responseBody: new Uint8Array(answer.body), responseTruncated: answer.truncated }
+      : { error: answer.error }),
   });
   return { attempt: toAttemptDto(attempt), result, refused };
+}
+
+/**
+ * Attempts kept per capture, the newest. Each may hold FORWARD_MAX_RESPONSE_BYTES of the
+ * target's answer, which MAX_BIN_BYTES does not count: without a cap, forwarding one
+ * capture again and again would grow the database without end.
+ */
+export const attemptsKeptPerCapture = 50;
+
+/** Stores the attempt and, in the same transaction, deletes the capture's attempts beyond the newest `attemptsKeptPerCapture`. */
+async function keepAttempt(data: Prisma.ForwardAttemptUncheckedCreateInput): Promise<AttemptRow> {
+  return getDb().$transaction(async (tx) => {
+    const created = await tx.forwardAttempt.create({ data });
+    const [newestGone] = await tx.forwardAttempt.findMany({
+      where: { requestId: data.requestId },
+      orderBy: { id: "desc" },
+      skip: attemptsKeptPerCapture,
+      take: 1,
+      select: { id: true },
+    });
+    if (newestGone) await tx.forwardAttempt.deleteMany({ where: { requestId: data.requestId, id: { lte: newestGone.id } } });
+    return created;
+  });
 }
 
 async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<{ headers: HeaderPair[]; signatureHeaders: string[] }> {
