@@ -14,7 +14,7 @@ import { closeDb, configureConnection } from "./db.ts";
 import { getEventBus } from "./events.ts";
 import { GroupCommitWriter } from "./group-commit.ts";
 import { LiveStreams } from "./live-stream.ts";
-import { MemoryBudget } from "./memory-budget.ts";
+import { sharedMemoryBudget } from "./memory-budget.ts";
 import { applyMigrations } from "./migrate.ts";
 import { answerClientError, clientIpHeader, sendProblem } from "./node-http.ts";
 import { onCaptureHost } from "./capture-origin.ts";
@@ -72,7 +72,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
     onPruned: (pruned) => publishPruned(bus, pruned),
   });
-  const budget = new MemoryBudget(config.maxBufferedBodyBytes);
+  const budget = sharedMemoryBudget(config.maxBufferedBodyBytes);
   const rateLimiter = config.rateLimitPerSecond > 0 ? new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
   const streams = new LiveStreams(bus, {
     heartbeatMs: config.sseHeartbeatMs,
