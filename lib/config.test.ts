@@ -61,6 +61,8 @@ describe("loadConfig", () => {
         retryBaseMs: 1_000,
         retryMaxMs: 300_000,
         concurrency: 8,
+        manualConcurrency: 16,
+        manualConcurrencyPerBin: 4,
       },
       bins: [],
     });
@@ -102,6 +104,8 @@ describe("loadConfig", () => {
         FORWARD_RETRY_BASE_MS: "20",
         FORWARD_RETRY_MAX_MS: "400",
         FORWARD_CONCURRENCY: "2",
+        FORWARD_MANUAL_CONCURRENCY: "6",
+        FORWARD_MANUAL_CONCURRENCY_PER_BIN: "3",
       }),
     ).toEqual({
       env: "development",
@@ -143,6 +147,8 @@ describe("loadConfig", () => {
         retryBaseMs: 20,
         retryMaxMs: 400,
         concurrency: 2,
+        manualConcurrency: 6,
+        manualConcurrencyPerBin: 3,
       },
       bins: [],
     });
@@ -157,15 +163,47 @@ describe("loadConfig", () => {
   });
 
   it("refuses a CAPTURE_URL on the dashboard's host name, whatever the port", () => {
-    expect(() => load({ PUBLIC_URL: "https://hooks.example.com", CAPTURE_URL: "https://HOOKS.example.com:8443" })).toThrow(/CAPTURE_URL: must be on another host name/);
-    expect(load({ PUBLIC_URL: "https://hooks.example.com", CAPTURE_URL: "https://in.hooks.example.com" }).captureHost).toBe("in.hooks.example.com");
+    expect(configError({ PUBLIC_URL: "https://hooks.example.com", CAPTURE_URL: "https://HOOKS.example.com:8443" }).message).toMatch(
+      /CAPTURE_URL, PUBLIC_URL: CAPTURE_URL must be on another host name than PUBLIC_URL \(hooks\.example\.com; a port/,
+    );
+    expect(() => load({ PUBLIC_URL: "https://hooks.example.com.", CAPTURE_URL: "https://hooks.example.com" })).toThrow(/another host name/);
+    expect(() => load({ PUBLIC_URL: "http://127.0.0.1:3000", CAPTURE_URL: "http://127.0.0.1:3001" })).toThrow(/another host name/);
     expect(() => load({ CAPTURE_URL: "ftp://in.example.com" })).toThrow(/CAPTURE_URL/);
+  });
+
+  it("refuses a CAPTURE_URL whose cookies would reach the dashboard: a subdomain or a parent of PUBLIC_URL's host", () => {
+    // The README's old example: a page on in.hooks.example.com may set Domain=hooks.example.com.
+    expect(configError({ PUBLIC_URL: "https://hooks.example.com", CAPTURE_URL: "https://in.hooks.example.com" }).message).toBe(
+      "Invalid configuration:\n  CAPTURE_URL, PUBLIC_URL: CAPTURE_URL's host in.hooks.example.com is a subdomain of PUBLIC_URL's hooks.example.com, so a page there could set cookies the dashboard receives: give captures a registrable domain of their own, such as https://hooks-capture.example.net",
+    );
+    expect(() => load({ PUBLIC_URL: "https://Hooks.Example.com/inspect", CAPTURE_URL: "https://a.b.HOOKS.example.com." })).toThrow(/is a subdomain of PUBLIC_URL's/);
+    // And the other way round: a cookie for example.com is sent to app.example.com too.
+    expect(configError({ PUBLIC_URL: "https://app.example.com", CAPTURE_URL: "https://example.com" }).message).toMatch(
+      /CAPTURE_URL, PUBLIC_URL: PUBLIC_URL's host app\.example\.com is a subdomain of CAPTURE_URL's example\.com/,
+    );
+  });
+
+  it("accepts a capture host that only looks alike, on another domain, or an address", () => {
+    const accepted = [
+      ["https://hooks.example.com", "https://hooks-capture.example.net"],
+      ["https://hooks.example.com", "https://inhooks.example.com"],
+      ["https://hooks.example.com", "https://xhooks.example.com"],
+      ["https://example.com", "https://notexample.com"],
+      ["http://127.0.0.1:3000", "http://127.0.0.2:3000"],
+      ["http://10.0.0.1", "http://110.0.0.1"],
+      ["http://[::1]:3000", "http://localhost:3001"],
+    ] as const;
+    for (const [publicUrl, captureUrl] of accepted) {
+      expect(load({ PUBLIC_URL: publicUrl, CAPTURE_URL: captureUrl }).captureUrl, `${publicUrl} / ${captureUrl}`).toBe(captureUrl);
+    }
+    // Without PUBLIC_URL the dashboard's host is whatever clients use: nothing to compare at start-up.
+    expect(load({ CAPTURE_URL: "https://in.hooks.example.com" }).captureHost).toBe("in.hooks.example.com");
   });
 
   it("refuses declared responses with headers that would act on the dashboard's origin, unless captures have their own", () => {
     const bins = JSON.stringify([{ alias: "cookie-jar", response: { status: 200, headers: [["Set-Cookie", "a=1"]] } }]);
     expect(() => load({ HOOKYARD_BINS: bins })).toThrow(/HOOKYARD_BINS\[0\]\.response\.headers\.0: Set-Cookie would act on the dashboard's origin/);
-    expect(load({ HOOKYARD_BINS: bins, CAPTURE_URL: "https://in.hooks.example.com" }).bins[0]?.response?.headers).toEqual([["Set-Cookie", "a=1"]]);
+    expect(load({ HOOKYARD_BINS: bins, CAPTURE_URL: "https://hooks-capture.example.net" }).bins[0]?.response?.headers).toEqual([["Set-Cookie", "a=1"]]);
   });
 
   it("refuses a body memory budget smaller than one body", () => {

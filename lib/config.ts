@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { binAliasSchema } from "./aliases.ts";
@@ -50,7 +51,7 @@ const envSchema = z.object({
     .default("file:./data/hookyard.db"),
   PUBLIC_URL: baseUrl("https://hooks.example.com"),
   /** Base of the capture URLs handed out, on a host of their own that serves nothing but capture. */
-  CAPTURE_URL: baseUrl("https://in.hooks.example.com"),
+  CAPTURE_URL: baseUrl("https://hooks-capture.example.net"),
   MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
   /**
    * Body bytes of any request handed to the dashboard and API, refused with 413 while
@@ -109,6 +110,9 @@ const envSchema = z.object({
   FORWARD_RETRY_MAX_MS: positiveInt(5 * 60_000),
   /** Auto-forward deliveries in flight at once, across all bins. */
   FORWARD_CONCURRENCY: positiveInt(8),
+  /** Forwards by hand (POST …/forward) in flight at once across all bins, and per bin; beyond them 429. */
+  FORWARD_MANUAL_CONCURRENCY: positiveInt(16),
+  FORWARD_MANUAL_CONCURRENCY_PER_BIN: positiveInt(4),
   /** Address ranges forwarding may connect to: keywords and CIDRs, comma-separated; unset: derived from HOST. */
   FORWARD_ALLOW_ADDRESSES: z
     .string()
@@ -296,6 +300,9 @@ export type ForwardConfig = {
   retryBaseMs: number;
   retryMaxMs: number;
   concurrency: number;
+  /** Forwards by hand in flight at once, across all bins and per bin. */
+  manualConcurrency: number;
+  manualConcurrencyPerBin: number;
 };
 
 /**
@@ -310,6 +317,32 @@ export function defaultAllowAddresses(localOnly: boolean): AddressRule[] {
   const parsed = parseAddressAllowList(text);
   if ("problem" in parsed) throw new Error(parsed.problem);
   return parsed.rules;
+}
+
+/**
+ * Why CAPTURE_URL's host cannot serve captures beside PUBLIC_URL's, or null. A page on
+ * the capture origin may set cookies (its bin's owner chooses its headers and scripts),
+ * and a cookie reaches its own host and every subdomain of the domain it names: on the
+ * dashboard's host name (whatever the port: cookies ignore ports), on a subdomain of it
+ * (`Domain=` the dashboard's host) or on a parent of it, such a cookie is sent to the
+ * dashboard, where it can shadow or, by the thousand, evict the dashboard's own cookies
+ * (cookie tossing, cookie bombing). IP addresses have no subdomains.
+ */
+export function captureHostProblem(captureHost: string, publicHost: string): string | null {
+  const capture = captureHost.replace(/\.$/, "");
+  const dashboard = publicHost.replace(/\.$/, "");
+  const advice = "give captures a registrable domain of their own, such as https://hooks-capture.example.net";
+  if (capture === dashboard) {
+    return `CAPTURE_URL must be on another host name than PUBLIC_URL (${dashboard}; a port of its own is not a separate origin for cookies): ${advice}`;
+  }
+  if (isIP(capture.replace(/^\[|\]$/g, "")) || isIP(dashboard.replace(/^\[|\]$/g, ""))) return null;
+  if (capture.endsWith(`.${dashboard}`)) {
+    return `CAPTURE_URL's host ${capture} is a subdomain of PUBLIC_URL's ${dashboard}, so a page there could set cookies the dashboard receives: ${advice}`;
+  }
+  if (dashboard.endsWith(`.${capture}`)) {
+    return `PUBLIC_URL's host ${dashboard} is a subdomain of CAPTURE_URL's ${capture}, so a page there could set cookies the dashboard receives: ${advice}`;
+  }
+  return null;
 }
 
 export class ConfigError extends Error {
@@ -331,9 +364,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const captureHost = values.CAPTURE_URL ? new URL(values.CAPTURE_URL).hostname.toLowerCase() : null;
   const servesOthers = (url: string | undefined) => url !== undefined && !namesThisMachine(new URL(url).host);
   const localOnly = isLoopbackListener(values.HOST) && values.TRUST_PROXY.mode === "off" && !servesOthers(values.PUBLIC_URL) && !servesOthers(values.CAPTURE_URL);
-  // Cookies ignore ports: the same host name on another port is the same origin to them.
-  if (captureHost !== null && values.PUBLIC_URL && new URL(values.PUBLIC_URL).hostname.toLowerCase() === captureHost) {
-    throw new ConfigError("Invalid configuration:\n  CAPTURE_URL: must be on another host name than PUBLIC_URL (a port of its own is not a separate origin for cookies)");
+  if (captureHost !== null && values.PUBLIC_URL) {
+    const problem = captureHostProblem(captureHost, new URL(values.PUBLIC_URL).hostname.toLowerCase());
+    if (problem) throw new ConfigError(`Invalid configuration:\n  CAPTURE_URL, PUBLIC_URL: ${problem}`);
   }
   if (values.REQUEST_TIMEOUT_MS < values.HEADERS_TIMEOUT_MS) {
     throw new ConfigError("Invalid configuration:\n  REQUEST_TIMEOUT_MS: must be at least HEADERS_TIMEOUT_MS (the head is part of the request)");
@@ -375,6 +408,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: values.FORWARD_RETRY_BASE_MS,
       retryMaxMs: values.FORWARD_RETRY_MAX_MS,
       concurrency: values.FORWARD_CONCURRENCY,
+      manualConcurrency: values.FORWARD_MANUAL_CONCURRENCY,
+      manualConcurrencyPerBin: values.FORWARD_MANUAL_CONCURRENCY_PER_BIN,
     },
     bins: readConfiguredBins(values.HOOKYARD_BINS, values.HOOKYARD_BINS_FILE, captureHost !== null),
   };

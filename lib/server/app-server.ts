@@ -16,7 +16,7 @@ import { closeDb, configureConnection } from "./storage/db.ts";
 import { getEventBus } from "./live/events.ts";
 import { GroupCommitWriter } from "./storage/group-commit.ts";
 import { LiveStreams } from "./live/live-stream.ts";
-import { MemoryBudget } from "./capture/memory-budget.ts";
+import { sharedMemoryBudget } from "./capture/memory-budget.ts";
 import { applyMigrations } from "./storage/migrate.ts";
 import { answerClientError, clientIpHeader, sendProblem } from "./http/node-http.ts";
 import { onCaptureHost } from "./capture/capture-origin.ts";
@@ -74,7 +74,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
     onPruned: (pruned) => publishPruned(bus, pruned),
   });
-  const budget = new MemoryBudget(config.maxBufferedBodyBytes);
+  const budget = sharedMemoryBudget(config.maxBufferedBodyBytes);
   const rateLimiter = config.rateLimitPerSecond > 0 ? new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
   const streams = new LiveStreams(bus, {
     heartbeatMs: config.sseHeartbeatMs,

@@ -265,7 +265,8 @@ export type BinChanges = {
 /**
  * Applies the changes together (the alias first, as the only one that can be refused),
  * refreshes the in-memory settings and, when the signature check changed, judges the
- * bin's captures again so every verdict follows the current secret. A lower capture
+ * bin's captures again so every verdict follows the current secret (a newer change
+ * stops that re-judge and runs its own, see rejudgeBin). A lower capture
  * limit prunes the bin down to it at once.
  * @throws AppError not_found, AppError conflict when another bin has the alias
  */
@@ -322,10 +323,19 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
   // Captures from now on follow the new settings; the ones before are judged below.
   const settings = await loadSettings(binId);
   if (!settings) throw binNotFound(binId);
-  if (changes.signature !== undefined) await rejudgeBin(binId, settings.signature);
+  if (changes.signature !== undefined) await rejudgeBin(binId, () => currentSignature(binId));
   if (changes.maxCaptures !== undefined) await pruneToLimit(binId, settings.maxCaptures ?? getConfig().maxCapturesPerBin);
   getEventBus().publish(binId, { type: "bin-updated", binId });
   return getBinOrThrow(binId);
+}
+
+/**
+ * The bin's signature check as stored now, for a re-judge about to start. Read afresh
+ * (not from the in-memory settings, which two PATCHes racing may have left with the
+ * older check) and remembered, so captures from now on follow the same check.
+ */
+async function currentSignature(binId: string): Promise<SignatureConfig | null> {
+  return (await loadSettings(binId))?.signature ?? null;
 }
 
 /**
@@ -390,7 +400,7 @@ export async function applyConfiguredBins(bins: readonly ConfiguredBin[]): Promi
     await setConfiguredGrant(bin.id, bin.token);
     const settings = await loadSettings(bin.id);
     if (before && settings && JSON.stringify(before.signature) !== JSON.stringify(settings.signature)) {
-      await rejudgeBin(bin.id, settings.signature);
+      await rejudgeBin(bin.id, () => currentSignature(bin.id));
     }
   }
 }

@@ -8,8 +8,9 @@ export function newBinId(): string {
 
 /**
  * The id of a bin declared in configuration with only an alias: the same on every
- * start and every machine. Knowing the alias already opens the bin, so deriving the
- * id from it reveals nothing more.
+ * start and every machine. Anyone who knows the alias can work the id out, and that is
+ * harmless: a bin opens only with its access token, so its id, like its alias, names
+ * nothing but its capture URL, which the alias reaches already.
  */
 export function binIdForAlias(alias: string): string {
   return createHash("sha256").update(`hookyard-bin:${alias}`).digest().subarray(0, 16).toString("base64url");

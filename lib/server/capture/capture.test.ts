@@ -1,7 +1,14 @@
-import type { IncomingMessage } from "node:http";
+import http, { type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { clientIp, headerPairs, parseCaptureTarget } from "./capture.ts";
+import { createBin, deleteBin, updateBin } from "../bins/bins.ts";
+import { captureRequest, clientIp, headerPairs, parseCaptureTarget } from "./capture.ts";
+import type { GroupCommitWriter } from "../storage/group-commit.ts";
+import { MemoryBudget } from "./memory-budget.ts";
+import { useTestDatabase } from "../storage/test-database.ts";
 import { parseTrustProxy, type TrustProxy } from "../http/trust-proxy.ts";
+
+useTestDatabase();
 
 describe("parseCaptureTarget", () => {
   it.each([
@@ -83,5 +90,38 @@ describe("clientIp", () => {
     expect(clientIp(request("::ffff:10.0.0.1"), privateProxies)).toBe("10.0.0.1");
     expect(clientIp(request("10.0.0.1", ["X-Forwarded-For", ""]), privateProxies)).toBe("10.0.0.1");
     expect(clientIp(request("10.0.0.1", ["X-Forwarded-For", "not-an-address"]), privateProxies)).toBe("10.0.0.1");
+  });
+});
+
+describe("captureRequest", () => {
+  it("answers a capture by alias whose bin is deleted before its commit with the alias, never the id behind it", async () => {
+    const bin = await createBin("127.0.0.1");
+    await updateBin(bin.id, { alias: "deleted-mid-commit" });
+    // The writer meets a bin deleted a moment ago, as the real one does: its insert fails.
+    const writer = {
+      write: async () => {
+        await deleteBin(bin.id);
+        throw new Error("FOREIGN KEY constraint failed");
+      },
+    } as unknown as GroupCommitWriter;
+    const deps = {
+      config: { maxBodyBytes: 1024, maxBinBytes: 0, trustProxy: parseTrustProxy("false") as TrustProxy, port: 0, captureHost: null },
+      writer,
+      budget: new MemoryBudget(1024 * 1024),
+      rateLimiter: null,
+    };
+    const server = http.createServer((req, res) => void captureRequest(req, res, parseCaptureTarget(req.url ?? "/")!, deps));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/b/deleted-mid-commit/hook`, { method: "POST", body: "x", signal: AbortSignal.timeout(5_000) });
+      const text = await response.text();
+      expect(response.status).toBe(404);
+      expect(JSON.parse(text)).toEqual({ error: "not_found", message: "No bin with id deleted-mid-commit." });
+      expect(text).not.toContain(bin.id);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

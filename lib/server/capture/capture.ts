@@ -213,8 +213,9 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
       row = toCaptureRow(req, { ...target, binId }, headers, body, joined, receivedAt, deps.config, settings);
       await deps.writer.write(row);
     } catch (error) {
-      // The bin was deleted while this capture waited for its commit.
-      if (!(error instanceof AppError) && !(await binExists(binId))) throw binNotFound(binId);
+      // The bin was deleted while this capture waited for its commit. Answered with the
+      // name the sender used: an alias must not give away the id behind it.
+      if (!(error instanceof AppError) && !(await binExists(binId))) throw binNotFound(target.binId);
       throw error;
     } finally {
       deps.budget.release(reserved);

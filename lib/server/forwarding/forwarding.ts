@@ -9,10 +9,14 @@ import { getBinSettings } from "../bins/bins.ts";
 import { capturedBody, storedBodyColumns } from "../storage/bodies.ts";
 import { getDb } from "../storage/db.ts";
 import { AppError } from "../errors.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import { viaHeader } from "./forward-loop.ts";
 import { categorize, checkAddress, checkHost, isLocalhostName, literalAddress, normalizeAddress } from "./forward-policy.ts";
 import { describeNetworkError, joinTargetUrl, wireHeaders } from "../../forward-message.mjs";
 import { newRequestId } from "../bins/ids.ts";
+import { manualForwardSlots } from "./manual-forwards.ts";
+import { sharedMemoryBudget } from "../capture/memory-budget.ts";
+import { forwardBodyLimit } from "../http/request-guards.ts";
 import { hideSignatures, resignRequest } from "../signatures/resign.ts";
 
 /** What came back from one exchange: an answer, or a failure in words. */
@@ -171,30 +175,72 @@ export function exchange(
 }
 
 /**
- * Sends capture `requestId` to `input.url`, as captured or edited, re-signed when asked,
- * records the attempt and remembers the target for the bin.
- * @returns the attempt, whose `error` says in words why no answer came
- * @throws AppError not_found (bin or capture), bad_request (re-signing impossible),
- *   forbidden (target outside the forwarding policy; nothing is sent or recorded)
+ * A forward by hand as it arrives: its input is read only once the forward has a slot,
+ * since the JSON may carry an edited body of MAX_BODY_BYTES in base64.
  */
-export async function forwardCapture(binId: string, requestId: string, input: ForwardInput): Promise<ForwardAttemptDto> {
-  const config = getConfig().forward;
-  const db = getDb();
-  const row = await db.capturedRequest.findFirst({
-    where: { id: requestId, binId },
-    select: { method: true, path: true, query: true, headers: true, ...storedBodyColumns },
+export type ForwardRequest = {
+  /** The request's declared Content-Length; null when chunked. */
+  declaredBytes: number | null;
+  /** Reads and validates the JSON body. */
+  read(): Promise<ForwardInput>;
+};
+
+/**
+ * Sends capture `requestId` to `input.url`, as captured or edited, re-signed when asked,
+ * records the attempt and remembers the target for the bin. Holds one of the bin's and
+ * the server's slots for forwards by hand (FORWARD_MANUAL_CONCURRENCY, _PER_BIN) from
+ * before the input is read until the attempt is kept, and counts what it holds in
+ * memory (the request, the body it sends, room for the answer) against
+ * MAX_BUFFERED_BODY_BYTES, with the captures being received.
+ * @returns the attempt, whose `error` says in words why no answer came
+ * @throws AppError too_many_requests (no slot free, with Retry-After), service_unavailable
+ *   (memory budget spent), whatever `request.read` throws, not_found (bin or capture),
+ *   bad_request (re-signing impossible), forbidden (target outside the forwarding policy;
+ *   nothing is sent or recorded)
+ */
+export async function forwardCapture(binId: string, requestId: string, request: ForwardRequest): Promise<ForwardAttemptDto> {
+  const fullConfig = getConfig();
+  const config = fullConfig.forward;
+  const slot = manualForwardSlots().take(binId);
+  const budget = sharedMemoryBudget(fullConfig.maxBufferedBodyBytes);
+  let held = 0;
+  const hold = (bytes: number) => {
+    if (!budget.tryReserve(bytes)) throw bodiesOverBudget();
+    held += bytes;
+  };
+  try {
+    // A chunked request may be as large as the route takes; the answer kept may be as
+    // large as FORWARD_MAX_RESPONSE_BYTES.
+    hold((request.declaredBytes ?? forwardBodyLimit(fullConfig)) + config.maxResponseBytes);
+    const input = await request.read();
+    const db = getDb();
+    const row = await db.capturedRequest.findFirst({
+      where: { id: requestId, binId },
+      select: { method: true, path: true, query: true, headers: true, ...storedBodyColumns },
+    });
+    if (!row) throw captureNotFound(requestId);
+    // Reserved before the bytes exist: the decoded edit, or the stored body read back.
+    hold(input.bodyBase64 !== undefined ? Buffer.byteLength(input.bodyBase64, "base64") : row.size);
+
+    const { url, path } = captureDestination(input.url, row, input.appendPath);
+    const method = input.method ?? row.method;
+    const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : await capturedBody(row);
+    const given: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
+    const { headers, signatureHeaders } = input.resign ? await resign(binId, given, body) : { headers: given, signatureHeaders: [] };
+
+    const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, signatureHeaders, automatic: false }, config);
+    await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
+    return attempt;
+  } finally {
+    budget.release(held);
+    slot.release();
+  }
+}
+
+function bodiesOverBudget(): AppError {
+  return new AppError("service_unavailable", "Hookyard is holding too many request bodies (MAX_BUFFERED_BODY_BYTES) to take this forward now; retry shortly.", {
+    "Retry-After": "1",
   });
-  if (!row) throw captureNotFound(requestId);
-
-  const { url, path } = captureDestination(input.url, row, input.appendPath);
-  const method = input.method ?? row.method;
-  const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : await capturedBody(row);
-  const given: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
-  const { headers, signatureHeaders } = input.resign ? await resign(binId, given, body) : { headers: given, signatureHeaders: [] };
-
-  const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, signatureHeaders, automatic: false }, config);
-  await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
-  return attempt;
 }
 
 /** Where a capture goes: the URL to connect to, and the request target exactly as it is sent. */
@@ -248,24 +294,45 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
 
   const shown = hideSignatures(sent, outgoing.signatureHeaders, result.kind === "answer" ? { headers: result.headers, body: result.body } : null);
   const answer = result.kind === "answer" ? { ...result, ...shown.answer } : result;
-  const attempt = await getDb().forwardAttempt.create({
-    data: {
-      id: newRequestId(),
-      requestId: outgoing.requestId,
-      target: outgoing.target,
-      url: `${url.origin}${path}`,
-      method,
-      requestHeaders: JSON.stringify(shown.sent),
-      requestSize: body.length,
-      resigned: outgoing.resigned,
-      automatic: outgoing.automatic,
-      durationMs: result.durationMs,
-      ...(answer.kind === "answer"
-        ? { status: answer.status, responseHeaders: JSON.stringify(answer.headers), responseBody: new Uint8Array(answer.body), responseTruncated: answer.truncated }
-        : { error: answer.error }),
-    },
+  const attempt = await keepAttempt({
+    id: newRequestId(),
+    requestId: outgoing.requestId,
+    target: outgoing.target,
+    url: `${url.origin}${path}`,
+    method,
+    requestHeaders: JSON.stringify(shown.sent),
+    requestSize: body.length,
+    resigned: outgoing.resigned,
+    automatic: outgoing.automatic,
+    durationMs: result.durationMs,
+    ...(answer.kind === "answer"
+      ? { status: answer.status, responseHeaders: JSON.stringify(answer.headers), responseBody: new Uint8Array(answer.body), responseTruncated: answer.truncated }
+      : { error: answer.error }),
   });
   return { attempt: toAttemptDto(attempt), result, refused };
+}
+
+/**
+ * Attempts kept per capture, the newest. Each may hold FORWARD_MAX_RESPONSE_BYTES of the
+ * target's answer, which MAX_BIN_BYTES does not count: without a cap, forwarding one
+ * capture again and again would grow the database without end.
+ */
+export const attemptsKeptPerCapture = 50;
+
+/** Stores the attempt and, in the same transaction, deletes the capture's attempts beyond the newest `attemptsKeptPerCapture`. */
+async function keepAttempt(data: Prisma.ForwardAttemptUncheckedCreateInput): Promise<AttemptRow> {
+  return getDb().$transaction(async (tx) => {
+    const created = await tx.forwardAttempt.create({ data });
+    const [newestGone] = await tx.forwardAttempt.findMany({
+      where: { requestId: data.requestId },
+      orderBy: { id: "desc" },
+      skip: attemptsKeptPerCapture,
+      take: 1,
+      select: { id: true },
+    });
+    if (newestGone) await tx.forwardAttempt.deleteMany({ where: { requestId: data.requestId, id: { lte: newestGone.id } } });
+    return created;
+  });
 }
 
 async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<{ headers: HeaderPair[]; signatureHeaders: string[] }> {

@@ -59,7 +59,11 @@ const forwardRoute = /^\/api\/bins\/[^/?]+\/requests\/[^/?]+\/forward(?:\?|$)/;
  * room an edited body of MAX_BODY_BYTES takes in base64 on top (it is sent as `bodyBase64`).
  */
 export function nextBodyLimit(target: string, limits: { apiMaxBodyBytes: number; maxBodyBytes: number }): number {
-  if (!forwardRoute.test(target)) return limits.apiMaxBodyBytes;
+  return forwardRoute.test(target) ? forwardBodyLimit(limits) : limits.apiMaxBodyBytes;
+}
+
+/** The largest body of a POST …/forward: API_MAX_BODY_BYTES and MAX_BODY_BYTES in base64. */
+export function forwardBodyLimit(limits: { apiMaxBodyBytes: number; maxBodyBytes: number }): number {
   return limits.apiMaxBodyBytes + Math.ceil(limits.maxBodyBytes / 3) * 4;
 }
 

@@ -47,13 +47,56 @@ function toSignedRequest(row: StoredRequest, body: Uint8Array): SignedRequest {
 
 const rejudgePageSize = 500;
 
+/** A re-judge of one bin: asked to stop once a newer one is wanted. */
+type Rejudge = { superseded: boolean; ended: Promise<void> };
+
+// At most one re-judge per bin at a time, across the module's copies: PATCH arrives
+// through Next's bundle, declared bins are applied by the custom server's copy.
+const rejudgesKey = Symbol.for("hookyard.rejudges");
+type WithRejudges = typeof globalThis & { [rejudgesKey]?: Map<string, Rejudge> };
+
+function rejudges(): Map<string, Rejudge> {
+  const holder = globalThis as WithRejudges;
+  holder[rejudgesKey] ??= new Map();
+  return holder[rejudgesKey];
+}
+
 /**
- * Judges every capture of the bin again under `config` (null clears the verdicts),
- * a page at a time so a big bin never holds all bodies in memory.
- * @returns how many captures were judged
+ * Judges every capture of the bin again under its signature check as `currentCheck`
+ * reads it (null clears the verdicts), a page at a time so a big bin never holds all
+ * bodies in memory. One re-judge per bin runs at a time: a newer call supersedes the
+ * one in progress, which stops at its next capture without writing the page it was
+ * on, and starts once that one has stopped. The check is read only then, so the last
+ * re-judge to run follows the check committed last, whatever order the callers
+ * (concurrent PATCHes) reached here in; the older calls return without waiting for it.
+ * @returns how many captures were judged, or null when a newer call superseded this one
  */
-export async function rejudgeBin(binId: string, config: SignatureConfig | null): Promise<number> {
+export async function rejudgeBin(binId: string, currentCheck: () => Promise<SignatureConfig | null>): Promise<number | null> {
+  const running = rejudges();
+  const previous = running.get(binId);
+  if (previous) previous.superseded = true;
+  const own: Rejudge = { superseded: false, ended: Promise.resolve() };
+  running.set(binId, own);
+  const work = (async () => {
+    await previous?.ended;
+    if (own.superseded) return null;
+    return judgeAll(binId, await currentCheck(), () => own.superseded);
+  })();
+  // Only for ordering the next re-judge; this call's own caller still gets any error.
+  own.ended = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    return await work;
+  } finally {
+    if (running.get(binId) === own) running.delete(binId);
+  }
+}
+
+async function judgeAll(binId: string, config: SignatureConfig | null, superseded: () => boolean): Promise<number | null> {
   const db = getDb();
+  if (superseded()) return null;
   if (!config) {
     const { count } = await db.capturedRequest.updateMany({ where: { binId }, data: noCheck });
     return count;
@@ -70,12 +113,15 @@ export async function rejudgeBin(binId: string, config: SignatureConfig | null):
     if (rows.length === 0) return judged;
     const updates = [];
     for (const row of rows) {
+      // The newer re-judge rewrites every verdict anyway: stop judging for nothing.
+      if (superseded()) return null;
       // One large body joined at a time, never a page of them.
       const body = await capturedBodyIfStored(row);
       if (!body) continue; // deleted since the page was read: nothing left to judge
       const verdict = judge(toSignedRequest(row, body), config);
       updates.push(db.$executeRaw`UPDATE "CapturedRequest" SET "signatureProvider" = ${verdict.signatureProvider}, "signatureStatus" = ${verdict.signatureStatus}, "signatureReason" = ${verdict.signatureReason} WHERE "id" = ${row.id}`);
     }
+    if (superseded()) return null;
     await db.$transaction(updates);
     judged += rows.length;
     after = rows.at(-1)!.id;
