@@ -90,7 +90,9 @@ export async function applyPostgresMigrations(
               "repair the database, then mark it with `prisma migrate resolve --applied` or `--rolled-back`.",
           );
         }
-        const startedAt = new Date();
+        // The database's clock for both ends, and clock_timestamp() rather than now(),
+        // which stays at the transaction's start.
+        const { rows: [started] } = await client.query<{ at: Date }>("SELECT clock_timestamp() AS at");
         try {
           await client.query(migration.sql);
         } catch (error) {
@@ -98,8 +100,8 @@ export async function applyPostgresMigrations(
         }
         await client.query(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
-           VALUES ($1, $2, now(), $3, NULL, $4, 1)`,
-          [randomUUID(), migration.checksum, migration.name, startedAt],
+           VALUES ($1, $2, clock_timestamp(), $3, NULL, $4, 1)`,
+          [randomUUID(), migration.checksum, migration.name, started?.at],
         );
         return true;
       });
