@@ -2,27 +2,35 @@
 // `npm run db:migrate -- --name add_x`: the offline equivalent of
 // `prisma migrate dev --create-only`. `npm run db:migrate -- --check`: fails when
 // prisma/schema.prisma and prisma/migrations disagree (the equivalent of
-// `prisma migrate diff --from-migrations ... --to-schema ... --exit-code`).
+// `prisma migrate diff --from-migrations ... --to-schema ... --exit-code`). Add `--postgres`
+// for PostgreSQL's schema and migrations (prisma/postgres/, see docs/migrations.md).
 //
 // Prisma's CLI needs its native schema engine for these, and that binary is downloaded
 // at install time, which cannot happen without internet. The same engine also ships
 // compiled to WebAssembly (@prisma/schema-engine-wasm), driven through a driver adapter
 // instead of its own database drivers, so we run it here against throw-away in-memory
-// SQLite databases. Nothing touches data/ or any real database: the app applies the
+// SQLite databases, or for PostgreSQL against scratch databases on a throwaway cluster
+// (scripts/postgres-cluster.mjs) or on the server --database-url names. Nothing touches
+// data/ or any database that holds data: the app applies the
 // migrations itself at start-up (lib/server/storage/migrate.ts), and users with the real CLI
 // can run `prisma migrate deploy` on the same folder.
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as engineBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
+import pg from "pg";
+import { startCluster, stopCluster } from "./postgres-cluster.mjs";
+import { postgresSchemaPath, writePostgresSchema } from "./postgres-schema.mjs";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 // Same paths as prisma.config.ts, which Node 20 cannot import (it is TypeScript).
-const defaultSchemaPath = path.join(root, "prisma", "schema.prisma");
-const migrationsDir = path.join(root, "prisma", "migrations");
+const sqlite = { schemaPath: path.join(root, "prisma", "schema.prisma"), migrationsDir: path.join(root, "prisma", "migrations") };
+const postgres = { schemaPath: postgresSchemaPath, migrationsDir: path.join(root, "prisma", "postgres", "migrations") };
 const lockfileName = "migration_lock.toml";
 const noFilters = { externalTables: [], externalEnums: [] };
 
@@ -30,7 +38,12 @@ const usage = `Usage:
   npm run db:migrate -- --name <change>   write prisma/migrations/<timestamp>_<change>/migration.sql
   npm run db:migrate -- --check           exit 1 and print the missing SQL if the schema and migrations disagree
 Options:
-  --schema <file>   diff this schema instead of prisma/schema.prisma`;
+  --postgres             PostgreSQL's schema and migrations (prisma/postgres/) instead of SQLite's;
+                         prisma/postgres/schema.prisma is rewritten from prisma/schema.prisma first
+  --database-url <url>   with --postgres: a server where this role may create databases (the
+                         engine's scratch and shadow databases, dropped afterwards); without it
+                         a throwaway cluster is started (needs Debian's postgresql package)
+  --schema <file>        diff this schema instead of the provider's`;
 
 async function main() {
   const { values } = parseArgs({
@@ -38,6 +51,8 @@ async function main() {
       name: { type: "string" },
       check: { type: "boolean", default: false },
       schema: { type: "string" },
+      postgres: { type: "boolean", default: false },
+      "database-url": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -46,21 +61,28 @@ async function main() {
     return 0;
   }
 
-  const schemaPath = values.schema ? path.resolve(values.schema) : defaultSchemaPath;
+  const provider = values.postgres ? postgres : sqlite;
+  if (values.postgres && !values.schema) writePostgresSchema();
+  const schemaPath = values.schema ? path.resolve(values.schema) : provider.schemaPath;
   const schema = { files: [{ path: schemaPath, content: readFileSync(schemaPath, "utf8") }] };
-  ensureLockfile(schema.files[0].content);
-  const migrationsList = readMigrationsList();
+  ensureLockfile(schema.files[0].content, provider.migrationsDir);
+  const migrationsList = readMigrationsList(provider.migrationsDir);
 
-  const engine = await startEngine(schema);
+  const database = values.postgres ? await scratchPostgres(values["database-url"]) : { adapterFactory: inMemorySqlite(), dispose: async () => {} };
   try {
-    if (values.check) return await check(engine, migrationsList, schema);
-    return await createMigration(engine, migrationsList, schema, values.name);
+    const engine = await startEngine(schema, database.adapterFactory);
+    try {
+      if (values.check) return await check(engine, migrationsList, schema, provider.migrationsDir);
+      return await createMigration(engine, migrationsList, schema, values.name, provider.migrationsDir);
+    } finally {
+      engine.free();
+    }
   } finally {
-    engine.free();
+    await database.dispose();
   }
 }
 
-async function check(engine, migrationsList, schema) {
+async function check(engine, migrationsList, schema, migrationsDir) {
   const { exitCode, stdout } = await engine.diff({
     from: { tag: "migrations", ...migrationsList },
     to: { tag: "schemaDatamodel", ...schema },
@@ -74,14 +96,14 @@ async function check(engine, migrationsList, schema) {
     return 0;
   }
   console.error(
-    `${path.relative(root, schema.files[0].path)} and prisma/migrations disagree. ` +
-      "Create a migration with `npm run db:migrate -- --name <change>`. The missing SQL:\n",
+    `${path.relative(root, schema.files[0].path)} and ${path.relative(root, migrationsDir)} disagree. ` +
+      `Create a migration with \`npm run db:migrate -- ${migrationsDir === postgres.migrationsDir ? "--postgres " : ""}--name <change>\`. The missing SQL:\n`,
   );
   console.log(stdout ?? "");
   return 1;
 }
 
-async function createMigration(engine, migrationsList, schema, name) {
+async function createMigration(engine, migrationsList, schema, name, migrationsDir) {
   // The engine's createMigration reads the migrated schema from a cache that only
   // devDiagnostic fills, and devDiagnostic insists on a database that holds the
   // history: the same sequence `prisma migrate dev` runs, against an empty database.
@@ -120,7 +142,7 @@ async function createMigration(engine, migrationsList, schema, name) {
   return 0;
 }
 
-async function startEngine(schema) {
+async function startEngine(schema, adapterFactoryWithoutErrors) {
   // The engine's panic hook reports through this global; without it a Rust panic
   // surfaces only as "unreachable".
   globalThis.PRISMA_WASM_PANIC_REGISTRY = {
@@ -138,7 +160,7 @@ async function startEngine(schema) {
   engineBindings.__wbg_set_wasm(instance.exports);
   instance.exports.__wbindgen_start();
 
-  const adapterFactory = bindMigrationAwareSqlAdapterFactory(inMemorySqlite());
+  const adapterFactory = bindMigrationAwareSqlAdapterFactory(adapterFactoryWithoutErrors);
   try {
     const engine = await engineBindings.SchemaEngine.new(
       { datamodels: schema.files.map((file) => [file.path, file.content]) },
@@ -201,6 +223,70 @@ function isMultiStatementError(error) {
   return error instanceof RangeError && error.message.includes("more than one statement");
 }
 
+// PostgreSQL has no in-memory database: the engine's "main" database (which
+// createMigration needs to hold the history) is a new empty database, and each shadow
+// database another, on a throwaway cluster or the server the caller named, all dropped
+// when done.
+async function scratchPostgres(serverUrl) {
+  const cluster = serverUrl ? undefined : await startCluster();
+  const created = [];
+  try {
+    const baseUrl = serverUrl ?? `postgres://${cluster.user}:${cluster.password}@${cluster.host}:${cluster.port}/postgres`;
+    const createScratch = async (purpose) => {
+      const name = `hookyard_${purpose}_${randomBytes(6).toString("hex")}`;
+      await onServer(baseUrl, `CREATE DATABASE "${name}"`);
+      created.push(name);
+      const url = new URL(baseUrl);
+      url.pathname = `/${name}`;
+      return url.href;
+    };
+    const adapterFor = (url) => new PrismaPg(new CatalogReadingPool({ connectionString: url, max: 4 }), { disposeExternalPool: true });
+    const main = adapterFor(await createScratch("migrate"));
+    const adapterFactory = {
+      provider: main.provider,
+      adapterName: main.adapterName,
+      connect: () => main.connect(),
+      // Not PrismaPg's own: it makes its shadow pool from the URL, without CatalogReadingPool.
+      connectToShadowDb: async () => adapterFor(await createScratch("shadow")).connect(),
+    };
+    return {
+      adapterFactory,
+      async dispose() {
+        if (cluster) return stopCluster(cluster);
+        // FORCE: the engine does not always dispose of the connections it opened.
+        for (const name of created) await onServer(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      },
+    };
+  } catch (error) {
+    if (cluster) stopCluster(cluster);
+    throw error;
+  }
+}
+
+async function onServer(url, sql) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+// The engine reads PostgreSQL's catalogs, whose flag columns (relkind, contype...) have
+// the internal one-byte type "char" (OID 18). @prisma/adapter-pg 7.10 maps no column type
+// to it and the engine fails with "Column type 'char' could not be deserialized from the
+// database". pg already hands such values over as strings, so they are reported as text.
+class CatalogReadingPool extends pg.Pool {
+  async query(...args) {
+    const result = await super.query(...args);
+    for (const resultSet of Array.isArray(result) ? result : [result]) {
+      for (const field of resultSet?.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    }
+    return result;
+  }
+}
+
 // Engine errors about the database say only "External error id#N"; the driver's own
 // error (e.g. the SQLite syntax error in a hand-edited migration) sits in the registry.
 function withReadableErrors(engine, errorRegistry) {
@@ -239,7 +325,7 @@ function readableError(error, errorRegistry) {
 
 // The engine rejects a migrations folder without a lockfile naming the provider, and
 // `prisma migrate deploy` checks it too.
-function ensureLockfile(schemaText) {
+function ensureLockfile(schemaText, migrationsDir) {
   const lockfile = path.join(migrationsDir, lockfileName);
   if (existsSync(lockfile)) return;
   const provider = /datasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*"([^"]+)"/.exec(schemaText)?.[1];
@@ -251,7 +337,7 @@ function ensureLockfile(schemaText) {
   );
 }
 
-function readMigrationsList() {
+function readMigrationsList(migrationsDir) {
   const names = readdirSync(migrationsDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)

@@ -101,9 +101,10 @@ function createPrivately(databaseFile: string): void {
   }
 }
 
-type Migration = { name: string; sql: string; checksum: string };
+export type Migration = { name: string; sql: string; checksum: string };
 
-function readMigrations(migrationsDir: string): Migration[] {
+/** The `<name>/migration.sql` files of a migrations folder, in the order they apply. */
+export function readMigrations(migrationsDir: string): Migration[] {
   if (!existsSync(migrationsDir)) throw new Error(`Migrations folder not found: ${migrationsDir}`);
   return readdirSync(migrationsDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(path.join(migrationsDir, entry.name, "migration.sql")))

@@ -1,0 +1,4 @@
+export const sqliteSchemaPath: string;
+export const postgresSchemaPath: string;
+export function postgresSchemaFrom(sqliteSchema: string): string;
+export function writePostgresSchema(): boolean;
