@@ -9,7 +9,7 @@ import { credentialsFrom } from "./access/credentials.ts";
 import { AutoForwarder } from "./forwarding/auto-forward.ts";
 import { clientKey } from "./http/client-key.ts";
 import { refuseUnlessLocal } from "./http/local-only.ts";
-import { applyConfiguredBins } from "./bins/bins.ts";
+import { applyConfiguredBins } from "./bins/declared.ts";
 import { captureRequest, clientIp, parseCaptureTarget, peerIsTrustedProxy, refuseConnect } from "./capture/capture.ts";
 import { createSqliteCaptureStore } from "./storage/capture-store.ts";
 import { closeDb, configureConnection } from "./storage/db.ts";

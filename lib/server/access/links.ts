@@ -1,5 +1,6 @@
 import type { BinLinkDto } from "../../types.ts";
-import { binNotFound, binExists } from "../bins/bins.ts";
+import { binNotFound } from "../bins/bins.ts";
+import { binExists } from "../bins/settings.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
 import type { BinAccess } from "./authorize.ts";

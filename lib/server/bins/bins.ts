@@ -1,37 +1,23 @@
-import type { ConfiguredBin } from "../../config.ts";
 import { getConfig } from "../../config.ts";
-import { isBinAlias } from "../../aliases.ts";
 import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec } from "../../responses.ts";
 import type { BinForwardDto, BinSignatureDto, ForwardJobState } from "../../types.ts";
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../../validations/bins.ts";
-import { responseHeaderProblems, responseSettingsSchema, responseSettingsSizeProblem } from "../../validations/responses.ts";
+import { responseHeaderProblems, responseSettingsSizeProblem } from "../../validations/responses.ts";
 import { captureCounts, forgetCaptureCount } from "../storage/capture-counts.ts";
 import { getDb } from "../storage/db.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
-import { setConfiguredGrant } from "../access/grants.ts";
 import { hashToken, newGrantId, newToken } from "../access/tokens.ts";
 import { clientKey } from "../http/client-key.ts";
-import { isBinId, newBinId } from "./ids.ts";
+import { newBinId } from "./ids.ts";
+import { type AutoForwardRow, currentSignature, forgetSettings, getBinSettings, loadSettings, readSettings, remember, settingsColumns, signatureColumns } from "./settings.ts";
+import { forgetVisit } from "./visits.ts";
 import { RateLimiter, retryAfterSeconds } from "../http/rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "../signatures/signature-checks.ts";
-import { type SignatureConfig, signatureConfigSchema } from "../signatures/index.ts";
+import type { SignatureConfig } from "../signatures/index.ts";
 
 /** How a job ends when auto-forward is turned off before it is delivered. */
 export const endedByTurningOff = { state: "failed" satisfies ForwardJobState, lastError: "auto-forward was turned off before it was delivered" };
-
-/** Where each new capture is sent on its own; null while auto-forward is off. */
-export type AutoForwardSetting = { url: string; maxAttempts: number };
-
-/** What the capture path needs to know about a bin, kept in memory. */
-export type BinSettings = {
-  signature: SignatureConfig | null;
-  alias: string | null;
-  responses: ResponseSettings;
-  autoForward: AutoForwardSetting | null;
-  /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
-  maxCaptures: number | null;
-};
 
 export type BinRecord = {
   id: string;
@@ -45,100 +31,9 @@ export type BinRecord = {
   responses: ResponseSettings;
 };
 
-// Settings of bins known to exist (and which bin each alias names), so the capture hot
-// path does not read the bin per request. Shared through globalThis because changes
-// arrive through Next's bundle while captures run in the custom server's copy of this module.
-const settingsKey = Symbol.for("hookyard.binSettings");
-const aliasesKey = Symbol.for("hookyard.binAliases");
-type WithSettings = typeof globalThis & { [settingsKey]?: Map<string, BinSettings>; [aliasesKey]?: Map<string, string> };
-
-function settingsCache(): Map<string, BinSettings> {
-  const holder = globalThis as WithSettings;
-  holder[settingsKey] ??= new Map();
-  return holder[settingsKey];
-}
-
-function aliasCache(): Map<string, string> {
-  const holder = globalThis as WithSettings;
-  holder[aliasesKey] ??= new Map();
-  return holder[aliasesKey];
-}
-
-type SignatureColumns = { signatureProvider: string | null; signatureSecrets: string | null; signatureOptions: string | null };
-type ResponseColumns = { response: string | null; rules: string } | null;
-
-const settingsColumns = {
-  signatureProvider: true,
-  signatureSecrets: true,
-  signatureOptions: true,
-  maxCaptures: true,
-  alias: { select: { alias: true } },
-  response: { select: { response: true, rules: true } },
-  autoForward: { select: { url: true, enabled: true, maxAttempts: true } },
-} as const;
-
-type AutoForwardRow = { url: string; enabled: boolean; maxAttempts: number } | null;
-
-type SettingsColumns = SignatureColumns & { maxCaptures: number | null; alias: { alias: string } | null; response: ResponseColumns; autoForward: AutoForwardRow };
-
-function readAutoForward(row: AutoForwardRow): AutoForwardSetting | null {
-  return row?.enabled ? { url: row.url, maxAttempts: row.maxAttempts } : null;
-}
-
-function readSignature(binId: string, columns: SignatureColumns): SignatureConfig | null {
-  if (!columns.signatureProvider) return null;
-  const parsed = signatureConfigSchema.safeParse({
-    provider: columns.signatureProvider,
-    secrets: JSON.parse(columns.signatureSecrets ?? "[]"),
-    options: JSON.parse(columns.signatureOptions ?? "{}"),
-  });
-  if (!parsed.success) {
-    // Written through the same schema, so this means a hand-edited database.
-    console.error(`[bins] ignoring the unreadable signature check of bin ${binId}`);
-    return null;
-  }
-  return parsed.data;
-}
-
-function readResponses(binId: string, columns: ResponseColumns): ResponseSettings {
-  if (!columns) return noResponseSettings;
-  const parsed = responseSettingsSchema.safeParse({ response: JSON.parse(columns.response ?? "null"), rules: JSON.parse(columns.rules) });
-  if (!parsed.success) {
-    // Written through the same schema, so this means a hand-edited database.
-    console.error(`[bins] ignoring the unreadable responses of bin ${binId}`);
-    return noResponseSettings;
-  }
-  return parsed.data;
-}
-
-function readSettings(binId: string, columns: SettingsColumns): BinSettings {
-  return {
-    signature: readSignature(binId, columns),
-    alias: columns.alias?.alias ?? null,
-    responses: readResponses(binId, columns.response),
-    autoForward: readAutoForward(columns.autoForward),
-    maxCaptures: columns.maxCaptures,
-  };
-}
-
-/** Puts fresh settings in the cache and keeps the alias map in step with them. */
-function remember(binId: string, settings: BinSettings): BinSettings {
-  const previous = settingsCache().get(binId);
-  if (previous?.alias && previous.alias !== settings.alias) aliasCache().delete(previous.alias);
-  settingsCache().set(binId, settings);
-  if (settings.alias) aliasCache().set(settings.alias, binId);
-  return settings;
-}
-
-async function loadSettings(binId: string): Promise<BinSettings | null> {
-  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: settingsColumns });
-  return bin ? remember(binId, readSettings(binId, bin)) : null;
-}
-
 // Per-process state shared by Next's bundles and the custom server, as above.
 const creationLimiterKey = Symbol.for("hookyard.binCreationLimiter");
-const visitsKey = Symbol.for("hookyard.binVisits");
-type WithBinState = typeof globalThis & { [creationLimiterKey]?: RateLimiter | null; [visitsKey]?: Map<string, number> };
+type WithBinState = typeof globalThis & { [creationLimiterKey]?: RateLimiter | null };
 
 /** BINS_PER_IP_PER_HOUR as a token bucket: the whole hour's allowance at once, then one every 3600/n s. */
 function creationLimiter(): RateLimiter | null {
@@ -169,50 +64,6 @@ export async function createBin(clientIp: string): Promise<{ id: string; created
   remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null });
   return { id: bin.id, createdAt: bin.createdAt, token };
 }
-
-/**
- * Records a dashboard visit, which keeps the bin from being swept as idle. Written at
- * most once per bin per tenth of BIN_IDLE_TTL (and per hour), so reloads cost nothing.
- */
-export async function markBinVisited(binId: string, now: number = Date.now()): Promise<void> {
-  const { binIdleTtlMs } = getConfig();
-  if (binIdleTtlMs === 0) return;
-  const holder = globalThis as WithBinState;
-  const visits = (holder[visitsKey] ??= new Map());
-  const last = visits.get(binId);
-  if (last !== undefined && now - last < Math.min(3_600_000, binIdleTtlMs / 10)) return;
-  visits.set(binId, now);
-  await getDb().bin.updateMany({ where: { id: binId }, data: { lastUsedAt: BigInt(now) } });
-}
-
-/** The bin's settings, or null when it does not exist. Never throws for a missing bin. */
-export async function getBinSettings(binId: string): Promise<BinSettings | null> {
-  return settingsCache().get(binId) ?? (await loadSettings(binId));
-}
-
-/**
- * The bin named by the first segment of `/b/{segment}`: a bin id or an alias.
- * Null when it names no bin. Never throws for a missing bin.
- */
-export async function resolveBin(segment: string): Promise<{ binId: string; settings: BinSettings } | null> {
-  let binId: string | undefined = segment;
-  if (!isBinId(segment)) {
-    if (!isBinAlias(segment)) return null;
-    binId = aliasCache().get(segment);
-    if (!binId) {
-      const row = await getDb().binAlias.findUnique({ where: { alias: segment }, select: { binId: true } });
-      if (!row) return null;
-      binId = row.binId;
-    }
-  }
-  const settings = await getBinSettings(binId);
-  return settings ? { binId, settings } : null;
-}
-
-export async function binExists(binId: string): Promise<boolean> {
-  return (await getBinSettings(binId)) !== null;
-}
-
 export async function findBin(binId: string): Promise<BinRecord | null> {
   const db = getDb();
   const bin = await db.bin.findUnique({
@@ -329,14 +180,6 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
   return getBinOrThrow(binId);
 }
 
-/**
- * The bin's signature check as stored now, for a re-judge about to start. Read afresh
- * (not from the in-memory settings, which two PATCHes racing may have left with the
- * older check) and remembered, so captures from now on follow the same check.
- */
-async function currentSignature(binId: string): Promise<SignatureConfig | null> {
-  return (await loadSettings(binId))?.signature ?? null;
-}
 
 /**
  * What PATCH sets must be sendable from where captures are answered (the dashboard's
@@ -369,41 +212,6 @@ async function pruneToLimit(binId: string, limit: number): Promise<void> {
   if (count > 0) getEventBus().publish(binId, { type: "requests-pruned", binId, throughId: newestGone.id, removed: count });
 }
 
-function signatureColumns(signature: SignatureConfig | null): SignatureColumns {
-  return signature
-    ? { signatureProvider: signature.provider, signatureSecrets: JSON.stringify(signature.secrets), signatureOptions: JSON.stringify(signature.options) }
-    : { signatureProvider: null, signatureSecrets: null, signatureOptions: null };
-}
-
-/**
- * Makes each configured bin exist with exactly its configured settings; an alias held
- * by another bin moves to the configured one. Captures are judged again only when the
- * signature check differs from the stored one. Run at start-up, before listening.
- */
-export async function applyConfiguredBins(bins: readonly ConfiguredBin[]): Promise<void> {
-  const db = getDb();
-  for (const bin of bins) {
-    const before = await getBinSettings(bin.id);
-    await db.$transaction(async (tx) => {
-      const binColumns = { ...signatureColumns(bin.signature), maxCaptures: bin.maxCaptures };
-      await tx.bin.upsert({ where: { id: bin.id }, create: { id: bin.id, ...binColumns }, update: binColumns });
-      await tx.binAlias.deleteMany({ where: bin.alias ? { OR: [{ binId: bin.id }, { alias: bin.alias }] } : { binId: bin.id } });
-      if (bin.alias) await tx.binAlias.create({ data: { binId: bin.id, alias: bin.alias } });
-      const columns = { response: bin.response ? JSON.stringify(bin.response) : null, rules: JSON.stringify(bin.rules) };
-      await tx.binResponse.upsert({ where: { binId: bin.id }, create: { binId: bin.id, ...columns }, update: columns });
-    });
-    // The alias may have come from another bin whose cached settings still name it.
-    if (bin.alias) {
-      const previousHolder = aliasCache().get(bin.alias);
-      if (previousHolder && previousHolder !== bin.id) settingsCache().delete(previousHolder);
-    }
-    await setConfiguredGrant(bin.id, bin.token);
-    const settings = await loadSettings(bin.id);
-    if (before && settings && JSON.stringify(before.signature) !== JSON.stringify(settings.signature)) {
-      await rejudgeBin(bin.id, () => currentSignature(bin.id));
-    }
-  }
-}
 
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */
 export async function deleteBin(binId: string): Promise<void> {
@@ -414,13 +222,12 @@ export async function deleteBin(binId: string): Promise<void> {
   getEventBus().publish(binId, { type: "bin-deleted", binId });
 }
 
+
 /** Drops everything kept in memory about a bin that is being deleted. */
 export function forgetBin(binId: string): void {
-  const previous = settingsCache().get(binId);
-  if (previous?.alias) aliasCache().delete(previous.alias);
-  settingsCache().delete(binId);
+  forgetSettings(binId);
   forgetCaptureCount(binId);
-  (globalThis as WithBinState)[visitsKey]?.delete(binId);
+  forgetVisit(binId);
 }
 
 export function binNotFound(binId: string): AppError {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../../config.ts";
-import { type BinSettings, binExists, binNotFound, resolveBin } from "../bins/bins.ts";
+import { binNotFound } from "../bins/bins.ts";
+import { type BinSettings, binExists, resolveBin } from "../bins/settings.ts";
 import { collectBodyGarbageSoon } from "./body-garbage.ts";
 import { type CaptureRow, defaultInlineBodyBytes } from "../storage/capture-store.ts";
 import { AppError } from "../errors.ts";

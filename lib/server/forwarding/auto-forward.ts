@@ -1,6 +1,7 @@
 import type { ForwardConfig } from "../../config.ts";
 import type { ForwardJobState, HeaderPair } from "../../types.ts";
-import { endedByTurningOff, getBinSettings } from "../bins/bins.ts";
+import { endedByTurningOff } from "../bins/bins.ts";
+import { getBinSettings } from "../bins/settings.ts";
 import { capturedBodyIfStored, storedBodyColumns } from "../storage/bodies.ts";
 import { getDb } from "../storage/db.ts";
 import type { EventBus } from "../live/events.ts";

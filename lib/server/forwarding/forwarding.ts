@@ -5,7 +5,7 @@ import { isIP } from "node:net";
 import { type ForwardConfig, getConfig } from "../../config.ts";
 import type { ForwardAttemptDto, ForwardJobDto, ForwardJobState, ForwardList, HeaderPair } from "../../types.ts";
 import type { ForwardInput } from "../../validations/bins.ts";
-import { getBinSettings } from "../bins/bins.ts";
+import { getBinSettings } from "../bins/settings.ts";
 import { capturedBody, storedBodyColumns } from "../storage/bodies.ts";
 import { getDb } from "../storage/db.ts";
 import { AppError } from "../errors.ts";

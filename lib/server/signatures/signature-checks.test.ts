@@ -1,6 +1,7 @@
 import { ulid } from "ulid";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createBin, getBinSettings, updateBin } from "../bins/bins.ts";
+import { createBin, updateBin } from "../bins/bins.ts";
+import { getBinSettings } from "../bins/settings.ts";
 import { createSqliteCaptureStore, type CaptureStore } from "../storage/capture-store.ts";
 import { getDb } from "../storage/db.ts";
 import { rejudgeBin } from "./signature-checks.ts";
