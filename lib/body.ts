@@ -35,6 +35,7 @@ export function decodeText(bytes: Uint8Array): string | null {
     return null;
   }
   // NUL and most C0 controls mean binary in practice, even when the bytes decode.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return /[\u0000-\u0008\u000E-\u001F]/.test(text) ? null : text;
 }
 

@@ -1,5 +1,5 @@
 // `npm test`: every test, in one run. Builds the production server when needed, type-checks
-// the whole project, runs unit and integration tests (vitest) and browser journeys
+// and lints the whole project, runs unit and integration tests (vitest) and browser journeys
 // (Playwright in Chromium), and ends with the one line CI reads: "N passed, N failed".
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -24,11 +24,14 @@ const run = (command, args, env = {}) =>
 // the clean build in CI.
 const typecheckStatus = run("npx", ["tsc", "--noEmit"]);
 if (typecheckStatus !== 0) console.error("\nType check failed (tsc --noEmit): counted as one failure.");
+// The bugs the types allow (a promise nobody awaits, a hook with stale dependencies).
+const lintStatus = run("npm", ["run", "--silent", "lint"]);
+if (lintStatus !== 0) console.error("\nLint failed (npm run lint): counted as one failure.");
 const vitestStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`]);
 const playwrightStatus = run("npx", ["playwright", "test"], { PLAYWRIGHT_JSON_OUTPUT_FILE: playwrightReport });
 
 let passed = 0;
-let failed = typecheckStatus === 0 ? 0 : 1;
+let failed = (typecheckStatus === 0 ? 0 : 1) + (lintStatus === 0 ? 0 : 1);
 if (existsSync(vitestReport)) {
   const report = JSON.parse(readFileSync(vitestReport, "utf8"));
   passed += report.numPassedTests;

@@ -31,7 +31,7 @@ export function DeleteBinButton({ binId }: { binId: string }) {
           {error}
         </span>
       )}
-      <Button variant="danger" onClick={remove} disabled={pending}>
+      <Button variant="danger" onClick={() => void remove()} disabled={pending}>
         {pending ? "Deleting…" : "Delete bin"}
       </Button>
     </div>

@@ -27,7 +27,7 @@ export function NewBinButton() {
 
   return (
     <div className="flex flex-col items-start gap-2">
-      <Button variant="primary" onClick={create} disabled={pending} className="px-4 py-2 text-base">
+      <Button variant="primary" onClick={() => void create()} disabled={pending} className="px-4 py-2 text-base">
         {pending ? "Creating…" : "New bin"}
       </Button>
       {error && (

@@ -123,7 +123,7 @@ export function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProp
   }
 
   return (
-    <form onSubmit={submit} aria-label="Response settings" className="mt-3 grid gap-4 text-sm">
+    <form onSubmit={(event) => void submit(event)} aria-label="Response settings" className="mt-3 grid gap-4 text-sm">
       <fieldset className="grid gap-2">
         <legend className="font-medium">Default answer</legend>
         <label className="flex items-center gap-2">

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { AutoForwardSettings } from "@/components/bins/auto-forward-settings";
 import { CaptureLimit } from "@/components/bins/capture-limit";
@@ -128,7 +129,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
   if (binDeleted) {
     return (
       <div role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-6 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200">
-        This bin no longer exists. <a className="underline" href="/">Create a new one</a>.
+        This bin no longer exists. <Link className="underline" href="/">Create a new one</Link>.
       </div>
     );
   }
@@ -153,7 +154,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
           <div className="flex items-center gap-2">
             <StatusDot store={live.statusStore} />
             {!readOnly && (
-              <Button variant="ghost" onClick={clearAll} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
+              <Button variant="ghost" onClick={() => void clearAll()} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
                 {busy === "clearing" ? "Clearing…" : "Clear"}
               </Button>
             )}
@@ -172,7 +173,7 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
               <RequestList requests={rows} selectedId={selectedId} onSelect={selectFromList} />
               {live.nextCursor && rows.length === live.requests.length && (
                 <div className="p-3">
-                  <Button onClick={loadOlder} disabled={busy !== null} className="w-full justify-center">
+                  <Button onClick={() => void loadOlder()} disabled={busy !== null} className="w-full justify-center">
                     {busy === "loading" ? "Loading…" : "Load older requests"}
                   </Button>
                 </div>

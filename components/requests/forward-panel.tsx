@@ -113,7 +113,7 @@ export function ForwardPanel({ binId, request, body, provider, liveAttempt = nul
   const latest = attempts.at(-1);
   return (
     <div className="flex flex-col gap-3" data-testid="forward-panel">
-      <form onSubmit={send} className="flex flex-col gap-2" aria-label="Forward this request">
+      <form onSubmit={(event) => void send(event)} className="flex flex-col gap-2" aria-label="Forward this request">
         <label htmlFor={`${ids}-url`} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
           Target URL
         </label>

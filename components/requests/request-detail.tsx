@@ -108,7 +108,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
             </a>
           )}
           {!readOnly && (
-            <Button variant="danger" onClick={remove} disabled={deleting}>
+            <Button variant="danger" onClick={() => void remove()} disabled={deleting}>
               {deleting ? "Deleting…" : "Delete"}
             </Button>
           )}

@@ -158,7 +158,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
         // Aborted by a newer revision, or offline: the next event or reload brings it back.
       });
     return () => controller.abort();
-    // Only a new revision triggers a refresh, not every change of the list.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new revision triggers a refresh, not every change of the list
   }, [binId, revision]);
 
   async function loadOlder(): Promise<void> {

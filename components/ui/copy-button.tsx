@@ -27,7 +27,7 @@ export function CopyButton({ text, label = "Copy", className }: { text: string; 
   }
 
   return (
-    <Button onClick={copy} className={className} aria-live="polite">
+    <Button onClick={() => void copy()} className={className} aria-live="polite">
       {state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : label}
     </Button>
   );

@@ -81,13 +81,13 @@ describe("live stream", () => {
     const live = await captureOk(baseUrl, bin.id, { body: "live" });
 
     const expected = [...missed, ...racing.sort(), live];
-    await resumed!.waitForEvents("request", expected.length);
+    await resumed.waitForEvents("request", expected.length);
     await settle();
-    const ids = requestIds(resumed!.events());
+    const ids = requestIds(resumed.events());
     expect(ids).toEqual(expected);
     expect(new Set(ids).size).toBe(ids.length);
     // The stream carries ids, so a client can resume again from the last one it saw.
-    expect(resumed!.events().filter((e) => e.event === "request").every((e) => e.id === (JSON.parse(e.data) as RequestSummary).id)).toBe(true);
+    expect(resumed.events().filter((e) => e.event === "request").every((e) => e.id === (JSON.parse(e.data) as RequestSummary).id)).toBe(true);
   });
 
   it("?after=0 replays the whole bin oldest first; ?after=<id> only what follows it", async () => {
@@ -187,11 +187,11 @@ describe("live stream", () => {
   it("closing one client does not disturb the others", async () => {
     const bin = await createBin(baseUrl);
     const [leaving, staying] = await Promise.all([stream(bin.id), stream(bin.id)]);
-    leaving!.close();
-    await leaving!.ended;
+    leaving.close();
+    await leaving.ended;
     const id = await captureOk(baseUrl, bin.id);
-    await staying!.waitForEvents("request", 1);
-    expect(requestIds(staying!.events())).toEqual([id]);
+    await staying.waitForEvents("request", 1);
+    expect(requestIds(staying.events())).toEqual([id]);
   });
 });
 

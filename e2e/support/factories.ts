@@ -138,7 +138,7 @@ export async function createBin(baseUrl: string, headers: Record<string, string>
 
 export async function api(baseUrl: string, path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; json: unknown; text: string }> {
   const headers = init.headers instanceof Headers ? Object.fromEntries(init.headers) : (init.headers as Record<string, string> | undefined);
-  const response = await fetch(`${baseUrl}${path}`, { ...init, headers: withOwnerToken(path, headers) as Record<string, string> });
+  const response = await fetch(`${baseUrl}${path}`, { ...init, headers: withOwnerToken(path, headers) });
   const text = await response.text();
   let json: unknown;
   try {

@@ -183,7 +183,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     baseUrl,
     port,
     databaseFile,
-    pid: () => (child as ChildProcess | null)?.pid ?? null,
+    pid: () => child?.pid ?? null,
     output: () => log,
     stop,
     kill,

@@ -411,6 +411,9 @@ export async function bigBinPhase(ctx) {
   };
 }
 
+// watchUsable, navigationBreakdown and watchHomeHydrated run in the browser (Playwright
+// serialises them into the page), where these exist.
+/* global window, document, MutationObserver */
 
 /**
  * Records, inside the page, the first moment (performance.now(), i.e. ms since the

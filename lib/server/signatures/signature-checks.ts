@@ -34,7 +34,7 @@ export function toVerdict(row: StoredVerdict): SignatureVerdict {
 
 export function toSignatureDto(config: SignatureConfig | null): BinSignatureDto | null {
   if (!config) return null;
-  return { provider: config.provider, secretHints: config.secrets.map(maskSecret), options: config.options as Record<string, unknown> };
+  return { provider: config.provider, secretHints: config.secrets.map(maskSecret), options: config.options };
 }
 
 type StoredRequest = StoredBody & { method: string; url: string; headers: string; receivedAt: bigint };
