@@ -117,7 +117,7 @@ describe("forwards by hand in flight", () => {
     // Still healthy: the dashboard's API and capture answer at once.
     const started = Date.now();
     expect((await fetch(`${server.baseUrl}/api/health`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
-    await captureOk(server.baseUrl, bins[0]!.id, { body: "still capturing" });
+    await captureOk(server.baseUrl, bins[0].id, { body: "still capturing" });
     expect(Date.now() - started).toBeLessThan(5_000);
     // A socket in and a socket out per forward in flight, and little else.
     expect(openFds(pid)).toBeLessThanOrEqual(fdsBefore + 2 * total + 6);
@@ -132,7 +132,7 @@ describe("forwards by hand in flight", () => {
     }
 
     // The slots are free again.
-    const again = await forward(bins[0]!.id, captures[0]!, { url: answering.baseUrl });
+    const again = await forward(bins[0].id, captures[0]!, { url: answering.baseUrl });
     expect(again.status, again.body.toString()).toBe(200);
     expect((again.json as ForwardAttemptDto).status).toBe(200);
   });

@@ -75,7 +75,7 @@ describe("rejudgeBin", () => {
       const written = await transaction(...args);
       firstPageWritten = true;
       return written;
-    }) as typeof db.$transaction);
+    }));
 
     const older = rejudgeBin(binId, async () => checks.github);
     await vi.waitFor(() => expect(firstPageHeld).toBe(true), { timeout: 5_000, interval: 5 });
