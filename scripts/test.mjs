@@ -27,11 +27,13 @@ if (typecheckStatus !== 0) console.error("\nType check failed (tsc --noEmit): co
 // The bugs the types allow (a promise nobody awaits, a hook with stale dependencies).
 const lintStatus = run("npm", ["run", "--silent", "lint"]);
 if (lintStatus !== 0) console.error("\nLint failed (npm run lint): counted as one failure.");
+const formatStatus = run("npm", ["run", "--silent", "format:check"]);
+if (formatStatus !== 0) console.error("\nFormatting differs (npm run format:check; `npm run format` fixes it): counted as one failure.");
 const vitestStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`]);
 const playwrightStatus = run("npx", ["playwright", "test"], { PLAYWRIGHT_JSON_OUTPUT_FILE: playwrightReport });
 
 let passed = 0;
-let failed = (typecheckStatus === 0 ? 0 : 1) + (lintStatus === 0 ? 0 : 1);
+let failed = (typecheckStatus === 0 ? 0 : 1) + (lintStatus === 0 ? 0 : 1) + (formatStatus === 0 ? 0 : 1);
 if (existsSync(vitestReport)) {
   const report = JSON.parse(readFileSync(vitestReport, "utf8"));
   passed += report.numPassedTests;
