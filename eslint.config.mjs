@@ -44,16 +44,7 @@ const unusedVars = {
 
 export default defineConfig(
   {
-    ignores: [
-      "lib/server/generated/**",
-      ".next/**",
-      "dist/**",
-      "data/**",
-      "test-results/**",
-      "playwright-report/**",
-      "bench-results/**",
-      "next-env.d.ts",
-    ],
+    ignores: ["lib/server/generated/**", ".next/**", "dist/**", "data/**", "test-results/**", "playwright-report/**", "bench-results/**", "next-env.d.ts"],
   },
   { linterOptions: { reportUnusedDisableDirectives: "error" } },
 

@@ -12,8 +12,7 @@ export default function NotFound() {
       <ForgetMissingBin />
       <h1 className="text-2xl font-semibold tracking-tight">Nothing here</h1>
       <p className="mt-3 text-zinc-600 dark:text-zinc-400">
-        If you followed a bin&apos;s link, that bin was deleted, removed after standing idle, or never existed. Its
-        requests are gone with it.
+        If you followed a bin&apos;s link, that bin was deleted, removed after standing idle, or never existed. Its requests are gone with it.
       </p>
       <div className="mt-6 flex flex-wrap items-center gap-4">
         <NewBinButton />

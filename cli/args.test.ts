@@ -53,8 +53,27 @@ describe("parseCommand", () => {
   });
 
   it("reads every option, short and long", () => {
-    const command = parseCommand(["forward", `http://h/bins/${binId}`, "-t", "http://127.0.0.1:9/x", "--no-path", "--from-start", "--state", "/tmp/s.json", "--timeout", "500", "--token", "hyk_given"], context);
-    expect(command).toMatchObject({ kind: "forward", options: { appendPath: false, fromStart: true, stateFile: "/tmp/s.json", timeoutMs: 500, target: "http://127.0.0.1:9/x", token: "hyk_given" } });
+    const command = parseCommand(
+      [
+        "forward",
+        `http://h/bins/${binId}`,
+        "-t",
+        "http://127.0.0.1:9/x",
+        "--no-path",
+        "--from-start",
+        "--state",
+        "/tmp/s.json",
+        "--timeout",
+        "500",
+        "--token",
+        "hyk_given",
+      ],
+      context,
+    );
+    expect(command).toMatchObject({
+      kind: "forward",
+      options: { appendPath: false, fromStart: true, stateFile: "/tmp/s.json", timeoutMs: 500, target: "http://127.0.0.1:9/x", token: "hyk_given" },
+    });
     expect(() => parseCommand(["forward", `http://h/bins/${binId}`, "-t", "http://127.0.0.1:9/x"], { ...context, env: {} })).toThrow(/No token given/);
     expect(parseCommand(["--help"])).toEqual({ kind: "help" });
     expect(parseCommand(["forward", "-h"])).toEqual({ kind: "help" });
@@ -84,6 +103,8 @@ describe("defaultStateFile", () => {
     expect(defaultStateFile("https://h", binId, "http://localhost:3000/b", context)).not.toBe(a);
     expect(defaultStateFile("https://other", binId, "http://localhost:3000/a", context)).not.toBe(a);
     expect(defaultStateFile("https://h", binId, "t", { env: { XDG_CACHE_HOME: "/xdg" }, platform: "linux", home: "/home/dev" })).toMatch(/^\/xdg\/hookyard\//);
-    expect(defaultStateFile("https://h", binId, "t", { env: {}, platform: "darwin", home: "/Users/dev" })).toMatch(/^\/Users\/dev\/Library\/Caches\/hookyard\//);
+    expect(defaultStateFile("https://h", binId, "t", { env: {}, platform: "darwin", home: "/Users/dev" })).toMatch(
+      /^\/Users\/dev\/Library\/Caches\/hookyard\//,
+    );
   });
 });

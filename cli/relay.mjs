@@ -295,7 +295,8 @@ async function checkBin(options, api) {
   if (response.status === 404) {
     throw new RelayExit(exitCodes.runtime, `No bin ${options.binId} on ${options.server} (404): check the URL and --token, or the bin was deleted.`);
   }
-  if (!response.ok) throw new RelayExit(exitCodes.runtime, `${options.server} answered HTTP ${response.status} for bin ${options.binId}: ${await problem(response)}`);
+  if (!response.ok)
+    throw new RelayExit(exitCodes.runtime, `${options.server} answered HTTP ${response.status} for bin ${options.binId}: ${await problem(response)}`);
   await response.body?.cancel();
 }
 
@@ -376,7 +377,10 @@ export function readState(options) {
     throw new RelayExit(exitCodes.runtime, `The state file ${options.stateFile} is not a relay state: delete it, or give another with --state.`);
   }
   if (record?.server !== options.server || record?.binId !== options.binId) {
-    throw new RelayExit(exitCodes.runtime, `The state file ${options.stateFile} belongs to bin ${String(record?.binId)} on ${String(record?.server)}: give another with --state.`);
+    throw new RelayExit(
+      exitCodes.runtime,
+      `The state file ${options.stateFile} belongs to bin ${String(record?.binId)} on ${String(record?.server)}: give another with --state.`,
+    );
   }
   return lastId;
 }

@@ -9,7 +9,16 @@ const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function options(stateFile: string): RelayOptions {
-  return { server: "http://h", binId: "AbCdEfGhIjKlMnOpQrStUv", target: "http://t/", appendPath: true, fromStart: false, stateFile, timeoutMs: 1000, token: "hyk_test" };
+  return {
+    server: "http://h",
+    binId: "AbCdEfGhIjKlMnOpQrStUv",
+    target: "http://t/",
+    appendPath: true,
+    fromStart: false,
+    stateFile,
+    timeoutMs: 1000,
+    token: "hyk_test",
+  };
 }
 
 function tempFile(): string {

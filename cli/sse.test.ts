@@ -3,7 +3,8 @@ import { SseParser } from "./sse.mjs";
 
 describe("SseParser", () => {
   it("parses events cut anywhere, skipping comments and retry", () => {
-    const stream = 'retry: 2000\nevent: ready\ndata: {}\n\n: ping\n\nevent: request\nid: 01ARZ3NDEKTSV4RRFFQ69G5FAV\ndata: {"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}\n\n';
+    const stream =
+      'retry: 2000\nevent: ready\ndata: {}\n\n: ping\n\nevent: request\nid: 01ARZ3NDEKTSV4RRFFQ69G5FAV\ndata: {"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}\n\n';
     for (let cut = 0; cut <= stream.length; cut++) {
       const parser = new SseParser();
       const events = [...parser.push(stream.slice(0, cut)), ...parser.push(stream.slice(cut))];

@@ -1,6 +1,10 @@
 import { expect, test, untilHydrated } from "./fixtures";
 
-test("a bin made in one browser does not open in another; a read-only link opens it there, watching live and changing nothing", async ({ page, browser, request }) => {
+test("a bin made in one browser does not open in another; a read-only link opens it there, watching live and changing nothing", async ({
+  page,
+  browser,
+  request,
+}) => {
   await page.goto("/");
   await page.getByRole("button", { name: "New bin" }).click();
   await expect(page).toHaveURL(/\/bins\/[A-Za-z0-9_-]{22}$/);
@@ -60,9 +64,17 @@ test("the dashboard's cookie never ends up inside a capture, even when the dashb
   await page.goto(`/bins/${bin.id}`);
   await untilHydrated(page);
   const cookies = await page.context().cookies();
-  expect(cookies.filter((cookie) => cookie.name === "hookyard_bin").map((cookie) => cookie.path).sort()).toEqual([`/api/bins/${bin.id}`, `/bins/${bin.id}`]);
+  expect(
+    cookies
+      .filter((cookie) => cookie.name === "hookyard_bin")
+      .map((cookie) => cookie.path)
+      .sort(),
+  ).toEqual([`/api/bins/${bin.id}`, `/bins/${bin.id}`]);
   // A page of the dashboard's own origin posting to the capture URL, credentials and all.
-  const status = await page.evaluate(async (target) => (await fetch(target, { method: "POST", body: "from the page", credentials: "include" })).status, `/b/${bin.id}/from-page`);
+  const status = await page.evaluate(
+    async (target) => (await fetch(target, { method: "POST", body: "from the page", credentials: "include" })).status,
+    `/b/${bin.id}/from-page`,
+  );
   expect(status).toBe(200);
   const listed = (await (await request.get(`/api/bins/${bin.id}/requests`)).json()) as { requests: { id: string }[] };
   const detail = (await (await request.get(`/api/bins/${bin.id}/requests/${listed.requests[0]!.id}`)).json()) as { headers: [string, string][] };

@@ -197,7 +197,11 @@ test.describe("in a time zone other than the server's", () => {
   });
 });
 
-test("a long list: the first screen of rows comes from the server, the rest of the page follows, and older ones load on demand", async ({ page, bin, send }) => {
+test("a long list: the first screen of rows comes from the server, the rest of the page follows, and older ones load on demand", async ({
+  page,
+  bin,
+  send,
+}) => {
   const ids: string[] = [];
   for (let i = 1; i <= 60; i += 1) ids.push(await send({ path: `/n${i}` }));
   const rows = page.locator("[data-request-id]");

@@ -11,7 +11,11 @@ test.beforeAll(async () => {
 test.afterAll(() => target.close());
 
 test("forward a capture with one click, see the target's answer and the attempt listed", async ({ page, bin, send }) => {
-  target.respondWith(() => ({ status: 201, headers: { "Content-Type": "application/json", "X-Handled-By": "target" }, body: JSON.stringify({ handled: "evt_fw" }) }));
+  target.respondWith(() => ({
+    status: 201,
+    headers: { "Content-Type": "application/json", "X-Handled-By": "target" },
+    body: JSON.stringify({ handled: "evt_fw" }),
+  }));
   const payload = JSON.stringify({ id: "evt_fw", amount: 42 });
   await send({ path: "/hooks/stripe?live=1", headers: { "Content-Type": "application/json", "X-Sender": "journey" }, body: payload });
 

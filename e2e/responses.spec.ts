@@ -47,7 +47,10 @@ test("set a rule in the dashboard, preview it, send a request and get the rule's
 });
 
 test("name a bin and capture through its name", async ({ page, bin, request }) => {
-  const alias = `pw-${bin.id.slice(0, 8).toLowerCase().replace(/[^a-z0-9]/g, "x")}`;
+  const alias = `pw-${bin.id
+    .slice(0, 8)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "x")}`;
   await page.goto(`/bins/${bin.id}`);
   await untilHydrated(page);
   await page.getByRole("textbox", { name: "Name", exact: true }).fill(alias);

@@ -28,7 +28,10 @@ test("set Stripe with a secret, see a signed event valid, change the secret, see
   expect(await page.content()).not.toContain(secret.slice(6));
 
   await page.getByRole("button", { name: "Change" }).click();
-  await page.getByRole("form", { name: "Signature check settings" }).getByLabel(/Signing secret/).fill("whsec_a_rotated_secret_999999");
+  await page
+    .getByRole("form", { name: "Signature check settings" })
+    .getByLabel(/Signing secret/)
+    .fill("whsec_a_rotated_secret_999999");
   await page.getByRole("button", { name: "Save and re-check" }).click();
   await expect(page.getByTestId("signature-badge")).toHaveAttribute("data-status", "invalid");
   await expect(page.getByTestId("signature-verdict")).toHaveText("Invalid Stripe signature: no secret matches: body or secret differs");

@@ -7,8 +7,25 @@ import { z } from "zod";
  * Shared with the browser, so the dashboard explains a bad name before saving.
  */
 export const reservedAliases: ReadonlySet<string> = new Set([
-  "api", "b", "bin", "bins", "new", "admin", "app", "assets", "static", "public", "health",
-  "stream", "login", "logout", "settings", "dashboard", "www", "next", "favicon-ico",
+  "api",
+  "b",
+  "bin",
+  "bins",
+  "new",
+  "admin",
+  "app",
+  "assets",
+  "static",
+  "public",
+  "health",
+  "stream",
+  "login",
+  "logout",
+  "settings",
+  "dashboard",
+  "www",
+  "next",
+  "favicon-ico",
 ]);
 
 export const binAliasSchema = z

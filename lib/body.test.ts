@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { base64ToBytes, decodeText, downloadExtension, formatBytes, hexDump, jsonTreeMaxDepth, jsonTreeMaxValues, jsonTreeRefusal, queryPairs, viewBody } from "./body";
+import {
+  base64ToBytes,
+  decodeText,
+  downloadExtension,
+  formatBytes,
+  hexDump,
+  jsonTreeMaxDepth,
+  jsonTreeMaxValues,
+  jsonTreeRefusal,
+  queryPairs,
+  viewBody,
+} from "./body";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -19,7 +30,14 @@ describe("viewBody", () => {
 
   it("lists form fields in order with duplicates", () => {
     const view = viewBody(bytes("a=1&b=two+words&a=%3Cx%3E"), "application/x-www-form-urlencoded");
-    expect(view).toMatchObject({ kind: "form", fields: [["a", "1"], ["b", "two words"], ["a", "<x>"]] });
+    expect(view).toMatchObject({
+      kind: "form",
+      fields: [
+        ["a", "1"],
+        ["b", "two words"],
+        ["a", "<x>"],
+      ],
+    });
   });
 
   it("treats invalid UTF-8 and control bytes as binary", () => {
@@ -63,7 +81,12 @@ describe("helpers", () => {
 
   it("splits query strings keeping order and duplicates", () => {
     expect(queryPairs("")).toEqual([]);
-    expect(queryPairs("x=1&y=&x=2&flag")).toEqual([["x", "1"], ["y", ""], ["x", "2"], ["flag", ""]]);
+    expect(queryPairs("x=1&y=&x=2&flag")).toEqual([
+      ["x", "1"],
+      ["y", ""],
+      ["x", "2"],
+      ["flag", ""],
+    ]);
   });
 
   it("formats sizes", () => {

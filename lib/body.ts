@@ -110,7 +110,12 @@ function firstInexactNumber(text: string): string | null {
   // Strings first, so digits inside them are skipped with them.
   for (const [token] of text.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
     if (token.startsWith('"')) continue;
-    const digits = token.replace(/^-/, "").replace(/[eE].*$/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
+    const digits = token
+      .replace(/^-/, "")
+      .replace(/[eE].*$/, "")
+      .replace(".", "")
+      .replace(/^0+/, "")
+      .replace(/0+$/, "");
     if (digits.length > 15) return token;
   }
   return null;

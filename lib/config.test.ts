@@ -176,7 +176,9 @@ describe("loadConfig", () => {
     expect(configError({ PUBLIC_URL: "https://hooks.example.com", CAPTURE_URL: "https://in.hooks.example.com" }).message).toBe(
       "Invalid configuration:\n  CAPTURE_URL, PUBLIC_URL: CAPTURE_URL's host in.hooks.example.com is a subdomain of PUBLIC_URL's hooks.example.com, so a page there could set cookies the dashboard receives: give captures a registrable domain of their own, such as https://hooks-capture.example.net",
     );
-    expect(() => load({ PUBLIC_URL: "https://Hooks.Example.com/inspect", CAPTURE_URL: "https://a.b.HOOKS.example.com." })).toThrow(/is a subdomain of PUBLIC_URL's/);
+    expect(() => load({ PUBLIC_URL: "https://Hooks.Example.com/inspect", CAPTURE_URL: "https://a.b.HOOKS.example.com." })).toThrow(
+      /is a subdomain of PUBLIC_URL's/,
+    );
     // And the other way round: a cookie for example.com is sent to app.example.com too.
     expect(configError({ PUBLIC_URL: "https://app.example.com", CAPTURE_URL: "https://example.com" }).message).toMatch(
       /CAPTURE_URL, PUBLIC_URL: PUBLIC_URL's host app\.example\.com is a subdomain of CAPTURE_URL's example\.com/,
@@ -324,7 +326,11 @@ describe("the forwarding address policy", () => {
     expect(load({ HOST: "127.0.0.1" })).toMatchObject({ localOnly: true, forward: { allowAddresses: laptop } });
     expect(load({ HOST: "127.0.0.1", PUBLIC_URL: "http://localhost:3000" })).toMatchObject({ localOnly: true, forward: { allowAddresses: laptop } });
     // nginx, a tunnel or a cloud proxy in front: visitors reach the API through loopback.
-    const exposed: Record<string, string>[] = [{ TRUST_PROXY: "loopback" }, { PUBLIC_URL: "https://hooks.example.com" }, { CAPTURE_URL: "https://in.hooks-capture.example.net" }];
+    const exposed: Record<string, string>[] = [
+      { TRUST_PROXY: "loopback" },
+      { PUBLIC_URL: "https://hooks.example.com" },
+      { CAPTURE_URL: "https://in.hooks-capture.example.net" },
+    ];
     for (const env of exposed) {
       expect(load({ HOST: "127.0.0.1", ...env }), JSON.stringify(env)).toMatchObject({ localOnly: false, forward: { allowAddresses: publicOnly } });
     }
@@ -356,10 +362,18 @@ describe("configured bins", () => {
       writeFileSync(file, JSON.stringify([{ id: "AAAAAAAAAAAAAAAAAAAAAA", signature: { provider: "github", secrets: ["s3cret"] } }]));
       const bins = load({
         HOOKYARD_BINS_FILE: file,
-        HOOKYARD_BINS: JSON.stringify([{ alias: "stripe-dev", rules: [{ method: "POST", path: { mode: "exact", value: "/fail" }, response: { status: 500 } }] }]),
+        HOOKYARD_BINS: JSON.stringify([
+          { alias: "stripe-dev", rules: [{ method: "POST", path: { mode: "exact", value: "/fail" }, response: { status: 500 } }] },
+        ]),
       }).bins;
       expect(bins).toHaveLength(2);
-      expect(bins[0]).toMatchObject({ id: "AAAAAAAAAAAAAAAAAAAAAA", alias: null, signature: { provider: "github", secrets: ["s3cret"] }, response: null, rules: [] });
+      expect(bins[0]).toMatchObject({
+        id: "AAAAAAAAAAAAAAAAAAAAAA",
+        alias: null,
+        signature: { provider: "github", secrets: ["s3cret"] },
+        response: null,
+        rules: [],
+      });
       expect(bins[1]).toMatchObject({ id: binIdForAlias("stripe-dev"), alias: "stripe-dev", signature: null });
       expect(bins[1]!.rules[0]).toMatchObject({ method: "POST", response: { status: 500, headers: [], body: "", delayMs: 0 } });
       expect(binIdForAlias("stripe-dev")).toMatch(/^[A-Za-z0-9_-]{22}$/);

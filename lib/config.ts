@@ -130,7 +130,14 @@ const envSchema = z.object({
   FORWARD_ALLOW_HOSTS: z
     .string()
     .optional()
-    .transform((text) => (text ? text.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean) : null)),
+    .transform((text) =>
+      text
+        ? text
+            .split(",")
+            .map((host) => host.trim().toLowerCase())
+            .filter(Boolean)
+        : null,
+    ),
   /** JSON array of bins that exist with these settings after every start. */
   HOOKYARD_BINS: z.string().optional(),
   /** Path of a JSON file holding the same array. */
@@ -165,18 +172,16 @@ const configuredBinSchema = z
       .default(null),
   })
   .refine((bin) => bin.id !== undefined || bin.alias !== undefined, "give the bin an id, an alias or both")
-  .transform(
-    (bin): ConfiguredBin => ({
-      // An alias alone still gives the same id on every start (and every machine).
-      id: bin.id ?? binIdForAlias(bin.alias!),
-      alias: bin.alias ?? null,
-      signature: bin.signature,
-      response: bin.response,
-      rules: bin.rules,
-      maxCaptures: bin.maxCaptures,
-      token: bin.token,
-    }),
-  );
+  .transform((bin): ConfiguredBin => ({
+    // An alias alone still gives the same id on every start (and every machine).
+    id: bin.id ?? binIdForAlias(bin.alias!),
+    alias: bin.alias ?? null,
+    signature: bin.signature,
+    response: bin.response,
+    rules: bin.rules,
+    maxCaptures: bin.maxCaptures,
+    token: bin.token,
+  }));
 
 const configuredBinsSchema = z.array(configuredBinSchema).superRefine((bins, ctx) => {
   const seen = { id: new Set<string>(), alias: new Set<string>() };
@@ -235,7 +240,9 @@ function readConfiguredBins(inline: string | undefined, file: string | undefined
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const problems = parsed.data.flatMap((bin, index) =>
-    responseSettingsProblems({ response: bin.response, rules: bin.rules }, captureOrigin ? "capture" : "dashboard").map((problem) => `${labels[index]}.${problem}`),
+    responseSettingsProblems({ response: bin.response, rules: bin.rules }, captureOrigin ? "capture" : "dashboard").map(
+      (problem) => `${labels[index]}.${problem}`,
+    ),
   );
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.slice(0, 10).join("\n  ")}`);
   return parsed.data;
@@ -359,11 +366,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const values = parsed.data;
   if (values.MAX_BUFFERED_BODY_BYTES < values.MAX_BODY_BYTES) {
-    throw new ConfigError("Invalid configuration:\n  MAX_BUFFERED_BODY_BYTES: must be at least MAX_BODY_BYTES, or no body of the maximum size could be accepted");
+    throw new ConfigError(
+      "Invalid configuration:\n  MAX_BUFFERED_BODY_BYTES: must be at least MAX_BODY_BYTES, or no body of the maximum size could be accepted",
+    );
   }
   const captureHost = values.CAPTURE_URL ? new URL(values.CAPTURE_URL).hostname.toLowerCase() : null;
   const servesOthers = (url: string | undefined) => url !== undefined && !namesThisMachine(new URL(url).host);
-  const localOnly = isLoopbackListener(values.HOST) && values.TRUST_PROXY.mode === "off" && !servesOthers(values.PUBLIC_URL) && !servesOthers(values.CAPTURE_URL);
+  const localOnly =
+    isLoopbackListener(values.HOST) && values.TRUST_PROXY.mode === "off" && !servesOthers(values.PUBLIC_URL) && !servesOthers(values.CAPTURE_URL);
   if (captureHost !== null && values.PUBLIC_URL) {
     const problem = captureHostProblem(captureHost, new URL(values.PUBLIC_URL).hostname.toLowerCase());
     if (problem) throw new ConfigError(`Invalid configuration:\n  CAPTURE_URL, PUBLIC_URL: ${problem}`);

@@ -21,7 +21,14 @@ export function formatTime(epochMs: number): string {
 
 /** Like `new Date(epochMs).toLocaleString()`. */
 export function formatDateTime(epochMs: number): string {
-  dateAndTime ??= new Intl.DateTimeFormat(undefined, { year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+  dateAndTime ??= new Intl.DateTimeFormat(undefined, {
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  });
   return dateAndTime.format(epochMs);
 }
 

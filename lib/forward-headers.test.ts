@@ -15,7 +15,12 @@ describe("header lines", () => {
   });
 
   it("skips blank lines, trims optional whitespace and names the line that does not parse", () => {
-    expect(parseHeaderLines("\n  A:  spaced  \r\n\nB:\n")).toEqual({ headers: [["A", "spaced"], ["B", ""]] });
+    expect(parseHeaderLines("\n  A:  spaced  \r\n\nB:\n")).toEqual({
+      headers: [
+        ["A", "spaced"],
+        ["B", ""],
+      ],
+    });
     expect(parseHeaderLines("A: 1\nno colon here")).toEqual({ problem: "Header line 2 is not “Name: value”: no colon here" });
     expect(parseHeaderLines("bad name: 1")).toMatchObject({ problem: expect.stringContaining("line 1") });
   });

@@ -29,8 +29,15 @@ describe("endToEndHeaders", () => {
 
   it("puts Host first and declares the body length, also an empty POST body", () => {
     const url = new URL("http://127.0.0.1:9000/x");
-    expect(wireHeaders(url, "POST", [["X-A", "1"]], 3)).toEqual([["Host", "127.0.0.1:9000"], ["X-A", "1"], ["Content-Length", "3"]]);
-    expect(wireHeaders(url, "POST", [], 0)).toEqual([["Host", "127.0.0.1:9000"], ["Content-Length", "0"]]);
+    expect(wireHeaders(url, "POST", [["X-A", "1"]], 3)).toEqual([
+      ["Host", "127.0.0.1:9000"],
+      ["X-A", "1"],
+      ["Content-Length", "3"],
+    ]);
+    expect(wireHeaders(url, "POST", [], 0)).toEqual([
+      ["Host", "127.0.0.1:9000"],
+      ["Content-Length", "0"],
+    ]);
     expect(wireHeaders(url, "GET", [], 0)).toEqual([["Host", "127.0.0.1:9000"]]);
     // The sender's own headers go after the captured ones, before the framing.
     expect(wireHeaders(url, "POST", [["Via", "1.0 front"]], 1, [["Via", "1.1 hookyard-x"]])).toEqual([

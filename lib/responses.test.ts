@@ -56,7 +56,17 @@ describe("chooseResponse", () => {
     expect(matchingRuleIndex(present, request())).toBe(0);
     expect(matchingRuleIndex(present, request({ headers: [] }))).toBe(-1);
     expect(matchingRuleIndex(valued, request())).toBe(-1);
-    expect(matchingRuleIndex(valued, request({ headers: [["x-event", "a"], ["X-Event", "charge.failed"]] }))).toBe(0);
+    expect(
+      matchingRuleIndex(
+        valued,
+        request({
+          headers: [
+            ["x-event", "a"],
+            ["X-Event", "charge.failed"],
+          ],
+        }),
+      ),
+    ).toBe(0);
   });
 
   it("matches a JSON field by dotted path and strict equality", () => {
@@ -131,7 +141,7 @@ describe("pathMatches", () => {
         "s",
       ).test(text);
     let seed = 42;
-    const pick = <T,>(items: readonly T[]) => items[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % items.length]!;
+    const pick = <T>(items: readonly T[]) => items[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % items.length]!;
     for (let i = 0; i < 3_000; i++) {
       const pattern = Array.from({ length: 20 + (i % 60) }, () => pick(["a", "b", "/", "*", "?", "**"])).join("");
       const text = Array.from({ length: i % 90 }, () => pick(["a", "b", "/"])).join("");

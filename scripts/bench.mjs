@@ -72,15 +72,23 @@ function parseOptions(argv) {
     },
   });
   if (values.help) {
-    console.log("Usage: npm run bench -- [--only throughput,latency,clients,large,bigbin] [--duration S] [--rounds N] ... (see the header of scripts/bench.mjs)");
+    console.log(
+      "Usage: npm run bench -- [--only throughput,latency,clients,large,bigbin] [--duration S] [--rounds N] ... (see the header of scripts/bench.mjs)",
+    );
     process.exit(0);
   }
   const number = (name, { min = 0, integer = true } = {}) => {
     const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) throw new Error(`--${name} must be ${integer ? "an integer" : "a number"} ≥ ${min}`);
+    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value)))
+      throw new Error(`--${name} must be ${integer ? "an integer" : "a number"} ≥ ${min}`);
     return value;
   };
-  const only = values.only ? values.only.split(",").map((name) => name.trim()).filter(Boolean) : Object.keys(phases);
+  const only = values.only
+    ? values.only
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean)
+    : Object.keys(phases);
   const unknown = only.filter((name) => !(name in phases));
   if (unknown.length) throw new Error(`unknown phase(s): ${unknown.join(", ")}; choose from ${Object.keys(phases).join(", ")}`);
   return {
@@ -218,7 +226,11 @@ function printTable(figures) {
   ]);
   const header = ["phase", "figure", "median", "min – max", "target", "result", "note"];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   console.log(`\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
   for (const r of rows) console.log(line(r));
 }
@@ -257,7 +269,9 @@ function finish(ctx, extra = {}) {
   const stderr = ctx.serverStderr;
   if (stderr.length) console.log(`\nHookyard wrote ${stderr.length} line(s) to stderr, first: ${stderr[0]}`);
   const file = writeResults(ctx, extra);
-  console.log(`\nRuntime ${((Date.now() - ctx.startedAt.getTime()) / 1000).toFixed(1)} s on ${ctx.machine.cpus} cpus, Node ${ctx.machine.node}, commit ${ctx.git.commit.slice(0, 12)}${ctx.git.dirty ? " (dirty)" : ""}`);
+  console.log(
+    `\nRuntime ${((Date.now() - ctx.startedAt.getTime()) / 1000).toFixed(1)} s on ${ctx.machine.cpus} cpus, Node ${ctx.machine.node}, commit ${ctx.git.commit.slice(0, 12)}${ctx.git.dirty ? " (dirty)" : ""}`,
+  );
   console.log(`Results: ${path.relative(repoRoot, file)}${extra.aborted ? " (aborted run: latest.json left as it was)" : " and bench-results/latest.json"}`);
 }
 

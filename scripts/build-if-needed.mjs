@@ -5,7 +5,24 @@ import path from "node:path";
 import { addCompileHints } from "./compile-hints.mjs";
 
 // The build scripts too: a change to how the bundle is made must remake it.
-const sourceRoots = ["app", "components", "lib", "prisma", "public", "server.ts", "next.config.js", "postcss.config.mjs", "package.json", "tsconfig.json", "scripts/build.mjs", "scripts/build-if-needed.mjs", "scripts/build-server.mjs", "scripts/compile-hints.mjs", "scripts/prisma.mjs", "scripts/postgres-schema.mjs"];
+const sourceRoots = [
+  "app",
+  "components",
+  "lib",
+  "prisma",
+  "public",
+  "server.ts",
+  "next.config.js",
+  "postcss.config.mjs",
+  "package.json",
+  "tsconfig.json",
+  "scripts/build.mjs",
+  "scripts/build-if-needed.mjs",
+  "scripts/build-server.mjs",
+  "scripts/compile-hints.mjs",
+  "scripts/prisma.mjs",
+  "scripts/postgres-schema.mjs",
+];
 const stampFile = path.join("dist", "build-stamp.txt");
 
 /** A fingerprint of every source file's path, size and modification time. */

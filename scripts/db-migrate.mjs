@@ -162,11 +162,7 @@ async function startEngine(schema, adapterFactoryWithoutErrors) {
 
   const adapterFactory = bindMigrationAwareSqlAdapterFactory(adapterFactoryWithoutErrors);
   try {
-    const engine = await engineBindings.SchemaEngine.new(
-      { datamodels: schema.files.map((file) => [file.path, file.content]) },
-      () => {},
-      adapterFactory,
-    );
+    const engine = await engineBindings.SchemaEngine.new({ datamodels: schema.files.map((file) => [file.path, file.content]) }, () => {}, adapterFactory);
     return withReadableErrors(engine, adapterFactory.errorRegistry);
   } catch (error) {
     throw readableError(error, adapterFactory.errorRegistry);
@@ -352,9 +348,7 @@ function readMigrationsList(migrationsDir) {
         path: name,
         migrationFile: {
           path: "migration.sql",
-          content: existsSync(file)
-            ? { tag: "ok", value: readFileSync(file, "utf8") }
-            : { tag: "error", value: `${path.relative(root, file)} is missing` },
+          content: existsSync(file) ? { tag: "ok", value: readFileSync(file, "utf8") } : { tag: "error", value: `${path.relative(root, file)} is missing` },
         },
       };
     }),

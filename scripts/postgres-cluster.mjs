@@ -49,8 +49,15 @@ export async function startCluster({ binDir = findPostgresBinDir() } = {}) {
     if (owner) chownSync(dir, owner.uid, owner.gid);
 
     await runLogged(info, "initdb", [
-      "-D", path.join(dir, "data"), "-U", "postgres", "-E", "UTF8", "--no-locale",
-      "--auth-local=trust", "--auth-host=scram-sha-256",
+      "-D",
+      path.join(dir, "data"),
+      "-U",
+      "postgres",
+      "-E",
+      "UTF8",
+      "--no-locale",
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
       // Nothing here outlives the run, so nothing needs to reach the disk.
       "--no-sync",
     ]);
@@ -65,11 +72,22 @@ export async function startCluster({ binDir = findPostgresBinDir() } = {}) {
       info.port = await freePort();
       try {
         await runLogged(info, "pg_ctl", [
-          "-D", path.join(dir, "data"), "-l", path.join(dir, "postgres.log"), "-w", "-t", String(startTimeoutSeconds),
-          "-o", [
-            `-c port=${info.port}`, "-c listen_addresses=127.0.0.1", `-c unix_socket_directories=${dir}`,
+          "-D",
+          path.join(dir, "data"),
+          "-l",
+          path.join(dir, "postgres.log"),
+          "-w",
+          "-t",
+          String(startTimeoutSeconds),
+          "-o",
+          [
+            `-c port=${info.port}`,
+            "-c listen_addresses=127.0.0.1",
+            `-c unix_socket_directories=${dir}`,
             // A test cluster dies with its run: durability settings only cost time here.
-            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
+            "-c fsync=off",
+            "-c synchronous_commit=off",
+            "-c full_page_writes=off",
           ].join(" "),
           "start",
         ]);
@@ -110,7 +128,10 @@ export function stopCluster(info) {
  * give it: `postgres://hookyard:<password>@127.0.0.1:<port>/<database>`.
  */
 export async function createDatabase(info, name) {
-  const database = `${name.toLowerCase().replace(/[^a-z0-9_]+/g, "_").slice(0, 40)}_${randomBytes(4).toString("hex")}`;
+  const database = `${name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .slice(0, 40)}_${randomBytes(4).toString("hex")}`;
   await withAdmin(info, (client) => client.query(`CREATE DATABASE "${database}" OWNER "${info.user}"`));
   return `postgres://${info.user}:${info.password}@${info.host}:${info.port}/${database}`;
 }
@@ -159,7 +180,9 @@ export function asClusterOwner(command, args) {
 }
 
 function postgresUser() {
-  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((entry) => entry.startsWith("postgres:"));
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith("postgres:"));
   const [, , uid, gid] = line?.split(":") ?? [];
   if (uid === undefined || gid === undefined) {
     throw new Error(`We run as root, and PostgreSQL refuses to, but there is no postgres user. ${postgresInstallHint}`);

@@ -18,11 +18,14 @@ const header =
 
 /** The PostgreSQL schema for a SQLite schema's text. Throws if the text lacks what it swaps. */
 export function postgresSchemaFrom(sqliteSchema) {
-  return header + swapOnce(
-    swapOnce(sqliteSchema, /(datasource\s+db\s*\{[^}]*?\bprovider\s*=\s*)"sqlite"/, '$1"postgresql"', "the sqlite datasource provider"),
-    /(generator\s+client\s*\{[^}]*?\boutput\s*=\s*)"\.\.\/lib\/server\/generated\/prisma"/,
-    '$1"../../lib/server/generated/prisma-postgres"',
-    'the client generator\'s output "../lib/server/generated/prisma"',
+  return (
+    header +
+    swapOnce(
+      swapOnce(sqliteSchema, /(datasource\s+db\s*\{[^}]*?\bprovider\s*=\s*)"sqlite"/, '$1"postgresql"', "the sqlite datasource provider"),
+      /(generator\s+client\s*\{[^}]*?\boutput\s*=\s*)"\.\.\/lib\/server\/generated\/prisma"/,
+      '$1"../../lib/server/generated/prisma-postgres"',
+      'the client generator\'s output "../lib/server/generated/prisma"',
+    )
   );
 }
 

@@ -16,8 +16,7 @@ const playwrightReport = path.join(reports, "playwright.json");
 rmSync(vitestReport, { force: true });
 rmSync(playwrightReport, { force: true });
 
-const run = (command, args, env = {}) =>
-  spawnSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1;
+const run = (command, args, env = {}) => spawnSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1;
 
 // `next build` type-checks only when the bundle is rebuilt, and vitest and Playwright
 // strip types without checking them: a type error in a test would pass here and fail

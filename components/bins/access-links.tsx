@@ -96,14 +96,22 @@ export function AccessLinks({ binId }: { binId: string }) {
           <div className="flex flex-wrap items-end gap-2">
             <label className="flex flex-col gap-1 text-xs text-zinc-600 dark:text-zinc-400">
               Link
-              <select className="rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900" value={role} onChange={(event) => setRole(event.target.value === "owner" ? "owner" : "viewer")}>
+              <select
+                className="rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+                value={role}
+                onChange={(event) => setRole(event.target.value === "owner" ? "owner" : "viewer")}
+              >
                 <option value="viewer">Read-only (watch and read captures)</option>
                 <option value="owner">Owner (another device, relay CLI)</option>
               </select>
             </label>
             <label className="flex flex-col gap-1 text-xs text-zinc-600 dark:text-zinc-400">
               Works for
-              <select className="rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900" value={lifetime} onChange={(event) => setLifetime(Number(event.target.value))}>
+              <select
+                className="rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+                value={lifetime}
+                onChange={(event) => setLifetime(Number(event.target.value))}
+              >
                 {lifetimes.map((option, index) => (
                   <option key={option.label} value={index}>
                     {option.label}
@@ -116,7 +124,10 @@ export function AccessLinks({ binId }: { binId: string }) {
             </Button>
           </div>
           {minted && (
-            <div className="flex flex-col gap-2 rounded border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-900 dark:bg-amber-950" data-testid="minted-link">
+            <div
+              className="flex flex-col gap-2 rounded border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-900 dark:bg-amber-950"
+              data-testid="minted-link"
+            >
               <p>Copy it now: it is not shown again.</p>
               <div className="flex flex-wrap items-center gap-2">
                 <code className="min-w-0 flex-1 break-all font-mono text-xs" data-testid="minted-link-url">

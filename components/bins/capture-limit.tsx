@@ -77,7 +77,13 @@ export function CaptureLimit({ binId, total, limit, onSaved }: Props) {
       <Button type="submit" variant="primary" disabled={pending || value.trim() === ""} className="px-2 py-0.5 text-xs">
         {pending ? "Saving…" : "Save"}
       </Button>
-      <Button variant="ghost" disabled={pending} onClick={() => void save(null)} className="px-2 py-0.5 text-xs" title="Back to the instance's MAX_CAPTURES_PER_BIN">
+      <Button
+        variant="ghost"
+        disabled={pending}
+        onClick={() => void save(null)}
+        className="px-2 py-0.5 text-xs"
+        title="Back to the instance's MAX_CAPTURES_PER_BIN"
+      >
         Default
       </Button>
       <Button variant="ghost" disabled={pending} onClick={() => setEditing(false)} className="px-2 py-0.5 text-xs">

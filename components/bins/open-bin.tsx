@@ -56,7 +56,14 @@ export function OpenBin() {
           <label htmlFor="open-token" className="text-zinc-600 dark:text-zinc-400">
             Paste a link or a token for the bin:
           </label>
-          <input id="open-token" className="rounded border border-zinc-300 bg-white px-2 py-1 font-mono dark:border-zinc-700 dark:bg-zinc-900" value={typed} onChange={(event) => setTyped(event.target.value)} autoComplete="off" spellCheck={false} />
+          <input
+            id="open-token"
+            className="rounded border border-zinc-300 bg-white px-2 py-1 font-mono dark:border-zinc-700 dark:bg-zinc-900"
+            value={typed}
+            onChange={(event) => setTyped(event.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+          />
           <div>
             <Button type="submit" variant="primary">
               Open

@@ -21,7 +21,10 @@ export function RecentBins() {
         <ul className="mt-2 divide-y divide-zinc-200 rounded-md border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
           {bins.map((bin) => (
             <li key={bin.id}>
-              <Link href={`/bins/${bin.id}`} className="flex items-center justify-between gap-4 px-4 py-2 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-zinc-800">
+              <Link
+                href={`/bins/${bin.id}`}
+                className="flex items-center justify-between gap-4 px-4 py-2 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-zinc-800"
+              >
                 <span className="truncate font-mono text-sm">{bin.url}</span>
                 <LocalTime className="shrink-0 text-xs text-zinc-500" epochMs={bin.openedAt} withDate />
               </Link>

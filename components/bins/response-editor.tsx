@@ -36,7 +36,12 @@ let nextKey = 1;
 
 function specToForm(spec: ResponseSpec | null): SpecForm {
   if (!spec) return { status: "200", headers: "", body: "", delayMs: "0" };
-  return { status: String(spec.status), headers: spec.headers.map(([name, value]) => `${name}: ${value}`).join("\n"), body: spec.body, delayMs: String(spec.delayMs) };
+  return {
+    status: String(spec.status),
+    headers: spec.headers.map(([name, value]) => `${name}: ${value}`).join("\n"),
+    body: spec.body,
+    delayMs: String(spec.delayMs),
+  };
 }
 
 function ruleToForm(rule: ResponseRule): RuleForm {
@@ -172,7 +177,17 @@ export function ResponseEditor({ binId, initial, onCancel, onSaved }: EditorProp
             onClick={() =>
               setRules((current) => [
                 ...current,
-                { key: nextKey++, method: "ANY", pathMode: "any", pathValue: "", headerName: "", headerValue: "", jsonPath: "", jsonEquals: "", response: specToForm({ status: 500, headers: [], body: "", delayMs: 0 }) },
+                {
+                  key: nextKey++,
+                  method: "ANY",
+                  pathMode: "any",
+                  pathValue: "",
+                  headerName: "",
+                  headerValue: "",
+                  jsonPath: "",
+                  jsonEquals: "",
+                  response: specToForm({ status: 500, headers: [], body: "", delayMs: 0 }),
+                },
               ])
             }
           >
@@ -219,15 +234,33 @@ function SpecFields({ idPrefix, label, value, onChange }: { idPrefix: string; la
     <div className="grid gap-2 sm:grid-cols-2">
       <div className="grid gap-1">
         <label htmlFor={`${idPrefix}-status`}>{label} status</label>
-        <input id={`${idPrefix}-status`} inputMode="numeric" value={value.status} onChange={(event) => set({ status: event.target.value })} className={inputClasses} />
+        <input
+          id={`${idPrefix}-status`}
+          inputMode="numeric"
+          value={value.status}
+          onChange={(event) => set({ status: event.target.value })}
+          className={inputClasses}
+        />
       </div>
       <div className="grid gap-1">
         <label htmlFor={`${idPrefix}-delay`}>{label} delay (ms, up to 30000)</label>
-        <input id={`${idPrefix}-delay`} inputMode="numeric" value={value.delayMs} onChange={(event) => set({ delayMs: event.target.value })} className={inputClasses} />
+        <input
+          id={`${idPrefix}-delay`}
+          inputMode="numeric"
+          value={value.delayMs}
+          onChange={(event) => set({ delayMs: event.target.value })}
+          className={inputClasses}
+        />
       </div>
       <div className="grid gap-1 sm:col-span-2">
         <label htmlFor={`${idPrefix}-headers`}>{label} headers (one Name: value per line)</label>
-        <textarea id={`${idPrefix}-headers`} rows={2} value={value.headers} onChange={(event) => set({ headers: event.target.value })} className={inputClasses} />
+        <textarea
+          id={`${idPrefix}-headers`}
+          rows={2}
+          value={value.headers}
+          onChange={(event) => set({ headers: event.target.value })}
+          className={inputClasses}
+        />
       </div>
       <div className="grid gap-1 sm:col-span-2">
         <label htmlFor={`${idPrefix}-body`}>{label} body</label>
@@ -279,20 +312,43 @@ function RuleFields({ idPrefix, number, rule, onChange }: { idPrefix: string; nu
         </div>
         <div className="grid gap-1">
           <label htmlFor={`${idPrefix}-header-name`}>{name} header (optional)</label>
-          <input id={`${idPrefix}-header-name`} value={rule.headerName} placeholder="X-GitHub-Event" onChange={(event) => onChange({ headerName: event.target.value })} className={inputClasses} />
+          <input
+            id={`${idPrefix}-header-name`}
+            value={rule.headerName}
+            placeholder="X-GitHub-Event"
+            onChange={(event) => onChange({ headerName: event.target.value })}
+            className={inputClasses}
+          />
         </div>
         <div className="grid gap-1">
           <label htmlFor={`${idPrefix}-header-value`}>{name} header value (empty: present)</label>
-          <input id={`${idPrefix}-header-value`} value={rule.headerValue} onChange={(event) => onChange({ headerValue: event.target.value })} className={inputClasses} />
+          <input
+            id={`${idPrefix}-header-value`}
+            value={rule.headerValue}
+            onChange={(event) => onChange({ headerValue: event.target.value })}
+            className={inputClasses}
+          />
         </div>
         <span />
         <div className="grid gap-1">
           <label htmlFor={`${idPrefix}-json-path`}>{name} JSON field (optional)</label>
-          <input id={`${idPrefix}-json-path`} value={rule.jsonPath} placeholder="data.object.status" onChange={(event) => onChange({ jsonPath: event.target.value })} className={inputClasses} />
+          <input
+            id={`${idPrefix}-json-path`}
+            value={rule.jsonPath}
+            placeholder="data.object.status"
+            onChange={(event) => onChange({ jsonPath: event.target.value })}
+            className={inputClasses}
+          />
         </div>
         <div className="grid gap-1">
           <label htmlFor={`${idPrefix}-json-equals`}>{name} JSON field equals</label>
-          <input id={`${idPrefix}-json-equals`} value={rule.jsonEquals} placeholder='failed, 42, true or "42"' onChange={(event) => onChange({ jsonEquals: event.target.value })} className={inputClasses} />
+          <input
+            id={`${idPrefix}-json-equals`}
+            value={rule.jsonEquals}
+            placeholder='failed, 42, true or "42"'
+            onChange={(event) => onChange({ jsonEquals: event.target.value })}
+            className={inputClasses}
+          />
         </div>
       </div>
       <SpecFields idPrefix={`${idPrefix}-response`} label={name} value={rule.response} onChange={(response) => onChange({ response })} />

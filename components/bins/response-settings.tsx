@@ -49,4 +49,3 @@ export function ResponseSettingsPanel({ binId, settings, onSaved }: Props) {
     </SettingsCard>
   );
 }
-

@@ -8,7 +8,11 @@ type Props = { labelledBy: string; editing: boolean; children: React.ReactNode }
  */
 export function SettingsCard({ labelledBy, editing, children }: Props) {
   return (
-    <section aria-labelledby={labelledBy} data-editing={editing || undefined} className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <section
+      aria-labelledby={labelledBy}
+      data-editing={editing || undefined}
+      className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900"
+    >
       {children}
     </section>
   );

@@ -136,7 +136,14 @@ export function SignatureForm({ initialProvider, current, pending, onSubmit, onC
       <label className="grid gap-1" htmlFor={`${id}-secrets`}>
         <span className="font-medium">{single ? info.secretLabel : `${info.secretLabel}, one per line`}</span>
         {single ? (
-          <input id={`${id}-secrets`} type="password" autoComplete="off" value={secrets} onChange={(event) => setSecrets(event.target.value)} className={inputClasses} />
+          <input
+            id={`${id}-secrets`}
+            type="password"
+            autoComplete="off"
+            value={secrets}
+            onChange={(event) => setSecrets(event.target.value)}
+            className={inputClasses}
+          />
         ) : (
           <textarea
             id={`${id}-secrets`}
@@ -153,7 +160,16 @@ export function SignatureForm({ initialProvider, current, pending, onSubmit, onC
       {info.toleranceSeconds !== undefined && (
         <label className="grid gap-1" htmlFor={`${id}-tolerance`}>
           <span className="font-medium">Timestamp tolerance (seconds)</span>
-          <input id={`${id}-tolerance`} type="number" min={1} max={86400} placeholder={String(info.toleranceSeconds)} value={tolerance} onChange={(event) => setTolerance(event.target.value)} className={inputClasses} />
+          <input
+            id={`${id}-tolerance`}
+            type="number"
+            min={1}
+            max={86400}
+            placeholder={String(info.toleranceSeconds)}
+            value={tolerance}
+            onChange={(event) => setTolerance(event.target.value)}
+            className={inputClasses}
+          />
         </label>
       )}
       {info.signsUrl && (

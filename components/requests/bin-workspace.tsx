@@ -33,7 +33,18 @@ type Props = {
 };
 
 /** The live list of captures and the selected one's detail. */
-export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, initialCaptureLimit, initialSelectedId, initialSignature, initialForward, initialResponses, readOnly = false }: Props) {
+export function BinWorkspace({
+  binId,
+  captureUrl,
+  initialPage,
+  initialTotal,
+  initialCaptureLimit,
+  initialSelectedId,
+  initialSignature,
+  initialForward,
+  initialResponses,
+  readOnly = false,
+}: Props) {
   // The capture shown, and whether it was removed elsewhere (another tab, retention).
   const shownRef = useRef<string | null>(null);
   const [goneId, setGoneId] = useState<string | null>(null);
@@ -128,84 +139,103 @@ export function BinWorkspace({ binId, captureUrl, initialPage, initialTotal, ini
 
   if (binDeleted) {
     return (
-      <div role="alert" className="rounded-lg border border-amber-300 bg-amber-50 p-6 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200">
-        This bin no longer exists. <Link className="underline" href="/">Create a new one</Link>.
+      <div
+        role="alert"
+        className="rounded-lg border border-amber-300 bg-amber-50 p-6 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200"
+      >
+        This bin no longer exists.{" "}
+        <Link className="underline" href="/">
+          Create a new one
+        </Link>
+        .
       </div>
     );
   }
 
   return (
     <div className="flex flex-col gap-5">
-    {/* One row of cards; stacked while one is edited (SettingsCard). */}
-    {!readOnly && (
-      <div className="grid gap-4 lg:grid-cols-3 lg:has-[>[data-editing]]:grid-cols-1">
-        <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
-        <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
-        <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />
-      </div>
-    )}
-    <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">
-      <section aria-labelledby="requests-heading" className="flex min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
-          <h2 id="requests-heading" className="text-sm font-semibold">
-            Requests <span className="font-normal text-zinc-500" data-testid="request-count">({live.total})</span>
-          </h2>
-          {!readOnly && <CaptureLimit binId={binId} total={live.total} limit={captureLimit} onSaved={setCaptureLimit} />}
-          <div className="flex items-center gap-2">
-            <StatusDot store={live.statusStore} />
-            {!readOnly && (
-              <Button variant="ghost" onClick={() => void clearAll()} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
-                {busy === "clearing" ? "Clearing…" : "Clear"}
-              </Button>
+      {/* One row of cards; stacked while one is edited (SettingsCard). */}
+      {!readOnly && (
+        <div className="grid gap-4 lg:grid-cols-3 lg:has-[>[data-editing]]:grid-cols-1">
+          <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
+          <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
+          <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />
+        </div>
+      )}
+      <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">
+        <section
+          aria-labelledby="requests-heading"
+          className="flex min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"
+        >
+          <div className="flex items-center justify-between gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
+            <h2 id="requests-heading" className="text-sm font-semibold">
+              Requests{" "}
+              <span className="font-normal text-zinc-500" data-testid="request-count">
+                ({live.total})
+              </span>
+            </h2>
+            {!readOnly && <CaptureLimit binId={binId} total={live.total} limit={captureLimit} onSaved={setCaptureLimit} />}
+            <div className="flex items-center gap-2">
+              <StatusDot store={live.statusStore} />
+              {!readOnly && (
+                <Button variant="ghost" onClick={() => void clearAll()} disabled={live.total === 0 || busy !== null} className="px-2 py-1 text-xs">
+                  {busy === "clearing" ? "Clearing…" : "Clear"}
+                </Button>
+              )}
+            </div>
+          </div>
+          {error && (
+            <p role="alert" className="border-b border-zinc-200 px-3 py-2 text-sm text-red-600 dark:border-zinc-800">
+              {error}
+            </p>
+          )}
+          <div className="max-h-[70vh] min-h-0 flex-1 overflow-y-auto">
+            {live.requests.length === 0 ? (
+              <EmptyState captureUrl={captureUrl} />
+            ) : (
+              <>
+                <RequestList requests={rows} selectedId={selectedId} onSelect={selectFromList} />
+                {live.nextCursor && rows.length === live.requests.length && (
+                  <div className="p-3">
+                    <Button onClick={() => void loadOlder()} disabled={busy !== null} className="w-full justify-center">
+                      {busy === "loading" ? "Loading…" : "Load older requests"}
+                    </Button>
+                  </div>
+                )}
+              </>
             )}
           </div>
-        </div>
-        {error && (
-          <p role="alert" className="border-b border-zinc-200 px-3 py-2 text-sm text-red-600 dark:border-zinc-800">
-            {error}
-          </p>
-        )}
-        <div className="max-h-[70vh] min-h-0 flex-1 overflow-y-auto">
-          {live.requests.length === 0 ? (
-            <EmptyState captureUrl={captureUrl} />
+        </section>
+        <section
+          ref={detailRef}
+          aria-label="Request detail"
+          className="max-lg:min-h-[90vh] min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"
+        >
+          {selectedId && goneId === selectedId ? (
+            <p role="status" className="p-6 text-sm text-zinc-500">
+              This request no longer exists: it was deleted, or the bin&apos;s retention removed it.
+            </p>
+          ) : selectedId ? (
+            <DetailBoundary key={`${selectedId}@${live.revision}`} rawUrl={`/api/bins/${binId}/requests/${selectedId}/raw`}>
+              <RequestDetailPanel
+                binId={binId}
+                requestId={selectedId}
+                onDeleted={onDeleted}
+                onSetUpSignature={setEditingSignature}
+                signatureProvider={signature?.provider ?? null}
+                liveForwardAttempt={live.forwardAttempt}
+                readOnly={readOnly}
+              />
+            </DetailBoundary>
           ) : (
-            <>
-              <RequestList requests={rows} selectedId={selectedId} onSelect={selectFromList} />
-              {live.nextCursor && rows.length === live.requests.length && (
-                <div className="p-3">
-                  <Button onClick={() => void loadOlder()} disabled={busy !== null} className="w-full justify-center">
-                    {busy === "loading" ? "Loading…" : "Load older requests"}
-                  </Button>
-                </div>
-              )}
-            </>
+            <p className="p-6 text-sm text-zinc-500">
+              {live.requests.length === 0
+                ? "Requests you send to this bin appear here the moment they land."
+                : "Select a request to see its headers, query and body."}
+            </p>
           )}
-        </div>
-      </section>
-      <section ref={detailRef} aria-label="Request detail" className="max-lg:min-h-[90vh] min-w-0 rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        {selectedId && goneId === selectedId ? (
-          <p role="status" className="p-6 text-sm text-zinc-500">
-            This request no longer exists: it was deleted, or the bin&apos;s retention removed it.
-          </p>
-        ) : selectedId ? (
-          <DetailBoundary key={`${selectedId}@${live.revision}`} rawUrl={`/api/bins/${binId}/requests/${selectedId}/raw`}>
-            <RequestDetailPanel
-              binId={binId}
-              requestId={selectedId}
-              onDeleted={onDeleted}
-              onSetUpSignature={setEditingSignature}
-              signatureProvider={signature?.provider ?? null}
-              liveForwardAttempt={live.forwardAttempt}
-              readOnly={readOnly}
-            />
-          </DetailBoundary>
-        ) : (
-          <p className="p-6 text-sm text-zinc-500">
-            {live.requests.length === 0 ? "Requests you send to this bin appear here the moment they land." : "Select a request to see its headers, query and body."}
-          </p>
-        )}
-      </section>
-    </div>
+        </section>
+      </div>
     </div>
   );
 }

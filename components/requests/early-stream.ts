@@ -9,7 +9,16 @@
 import type { StreamedBinEvent } from "@/lib/types";
 
 /** Every event the stream sends (lib/server/live-stream.ts). */
-export const streamEventTypes = ["ready", "request", "request-deleted", "requests-cleared", "requests-pruned", "bin-updated", "forward-attempt", "bin-deleted"] as const;
+export const streamEventTypes = [
+  "ready",
+  "request",
+  "request-deleted",
+  "requests-cleared",
+  "requests-pruned",
+  "bin-updated",
+  "forward-attempt",
+  "bin-deleted",
+] as const;
 export type StreamEventType = (typeof streamEventTypes)[number];
 
 // A server event missing from the list above would be dropped by the page without a

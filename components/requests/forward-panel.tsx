@@ -173,7 +173,13 @@ export function ForwardPanel({ binId, request, body, provider, liveAttempt = nul
             ) : (
               <label className="flex flex-col gap-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">
                 Body
-                <textarea rows={8} className={inputClasses} spellCheck={false} value={edits.body} onChange={(event) => setEdits({ ...edits, body: event.target.value })} />
+                <textarea
+                  rows={8}
+                  className={inputClasses}
+                  spellCheck={false}
+                  value={edits.body}
+                  onChange={(event) => setEdits({ ...edits, body: event.target.value })}
+                />
               </label>
             )}
           </fieldset>
@@ -211,7 +217,9 @@ export function ForwardPanel({ binId, request, body, provider, liveAttempt = nul
                   <div className="flex flex-col gap-2 border-t border-zinc-200 p-2 dark:border-zinc-800">
                     <p className="font-semibold text-zinc-500">Sent headers</p>
                     <KeyValueTable rows={attempt.requestHeaders} empty="No headers." label={`Headers sent in attempt ${index + 1}`} />
-                    {attempt.resigned && <p className="text-zinc-500">The signatures Hookyard computed went to the target but are not kept: they read (re-signed).</p>}
+                    {attempt.resigned && (
+                      <p className="text-zinc-500">The signatures Hookyard computed went to the target but are not kept: they read (re-signed).</p>
+                    )}
                     <AttemptAnswer attempt={attempt} />
                   </div>
                 </details>
@@ -278,7 +286,9 @@ function AttemptAnswer({ attempt }: { attempt: ForwardAttemptDto }) {
       </p>
       <KeyValueTable rows={attempt.headers} empty="No headers." label="Target answer headers" />
       <BodyViewer bytes={base64ToBytes(attempt.bodyBase64)} contentType={contentType} />
-      {attempt.bodyTruncated && <p className="text-xs text-zinc-500">The answer was longer: only its first {formatBytes(base64ToBytes(attempt.bodyBase64).length)} are kept.</p>}
+      {attempt.bodyTruncated && (
+        <p className="text-xs text-zinc-500">The answer was longer: only its first {formatBytes(base64ToBytes(attempt.bodyBase64).length)} are kept.</p>
+      )}
     </div>
   );
 }

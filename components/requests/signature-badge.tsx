@@ -10,7 +10,12 @@ export function SignatureBadge({ verdict }: { verdict: SignatureVerdict }) {
   } as const;
   const label = { valid: "✓ signed", invalid: "✗ invalid", unchecked: "unchecked" } as const;
   return (
-    <span data-testid="signature-badge" data-status={verdict.status} title={verdict.reason ?? "Signature valid"} className={`rounded px-1.5 py-0.5 text-[11px] font-semibold ${styles[verdict.status]}`}>
+    <span
+      data-testid="signature-badge"
+      data-status={verdict.status}
+      title={verdict.reason ?? "Signature valid"}
+      className={`rounded px-1.5 py-0.5 text-[11px] font-semibold ${styles[verdict.status]}`}
+    >
       {label[verdict.status]}
     </span>
   );

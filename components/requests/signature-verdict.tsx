@@ -85,7 +85,8 @@ export function SignatureVerdictPanel({ binId, requestId, verdict, suggestedProv
 }
 
 function VerdictLine({ verdict, testId, prefix = "" }: { verdict: SignatureVerdict; testId: string; prefix?: string }) {
-  const tone = verdict.status === "valid" ? "text-emerald-700 dark:text-emerald-400" : verdict.status === "invalid" ? "text-red-700 dark:text-red-400" : "text-zinc-600";
+  const tone =
+    verdict.status === "valid" ? "text-emerald-700 dark:text-emerald-400" : verdict.status === "invalid" ? "text-red-700 dark:text-red-400" : "text-zinc-600";
   const provider = verdict.provider ? providers[verdict.provider].label : "";
   return (
     <p className={`text-sm ${tone}`} data-testid={testId} data-status={verdict.status} role="status">

@@ -67,7 +67,9 @@ async function mintLink(binId: string, input: Record<string, unknown> = {}, as?:
 /** Rejects when `promise` has not settled within `ms`. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 async function binWithCapture(): Promise<{ bin: CreatedBin; requestId: string }> {
@@ -83,7 +85,12 @@ describe("without the bin's token", () => {
     const missing = await call({ method: "GET", path: `/api/bins/${missingBin}` }, { Authorization: "" });
     expect(missing.status).toBe(404);
 
-    const attempts: Record<string, string>[] = [{ Authorization: "" }, { Authorization: `Bearer ${other.token}` }, { Authorization: "Bearer hyk_not-a-real-token-at-all-000000000000000000" }, { Authorization: "", Cookie: `hookyard_bin=${other.token}` }];
+    const attempts: Record<string, string>[] = [
+      { Authorization: "" },
+      { Authorization: `Bearer ${other.token}` },
+      { Authorization: "Bearer hyk_not-a-real-token-at-all-000000000000000000" },
+      { Authorization: "", Cookie: `hookyard_bin=${other.token}` },
+    ];
     for (const credentials of attempts) {
       for (const route of binRoutes(bin.id, requestId)) {
         const answer = await call(route, credentials);
@@ -158,7 +165,12 @@ describe("the owner's token", () => {
     const cookie = { Authorization: "", Cookie: `hookyard_bin=${bin.token}` };
     const json = { "Content-Type": "application/json" };
     const body = JSON.stringify({ alias: "from-a-form" });
-    const crossSites: Record<string, string>[] = [{ Origin: "http://evil.example" }, { "Sec-Fetch-Site": "cross-site" }, { "Sec-Fetch-Site": "same-site", Origin: "http://sub.hooks.example" }, { Origin: "null" }];
+    const crossSites: Record<string, string>[] = [
+      { Origin: "http://evil.example" },
+      { "Sec-Fetch-Site": "cross-site" },
+      { "Sec-Fetch-Site": "same-site", Origin: "http://sub.hooks.example" },
+      { Origin: "null" },
+    ];
     for (const crossSite of crossSites) {
       const answer = await api(baseUrl, `/api/bins/${bin.id}`, { method: "PATCH", headers: { ...cookie, ...json, ...crossSite }, body });
       expect(answer.status, JSON.stringify(crossSite)).toBe(403);
@@ -172,7 +184,11 @@ describe("the owner's token", () => {
     expect(plain.json).toMatchObject({ error: "unsupported_media_type" });
     expect((await api(baseUrl, `/api/bins/${bin.id}`)).json).toMatchObject({ alias: null });
 
-    const sameOrigin = await api(baseUrl, `/api/bins/${bin.id}`, { method: "PATCH", headers: { ...cookie, ...json, Origin: baseUrl, "Sec-Fetch-Site": "same-origin" }, body });
+    const sameOrigin = await api(baseUrl, `/api/bins/${bin.id}`, {
+      method: "PATCH",
+      headers: { ...cookie, ...json, Origin: baseUrl, "Sec-Fetch-Site": "same-origin" },
+      body,
+    });
     expect(sameOrigin.status).toBe(200);
     expect(sameOrigin.json).toMatchObject({ alias: "from-a-form", role: "owner" });
   });
@@ -181,8 +197,19 @@ describe("the owner's token", () => {
 describe("links", () => {
   it("a read-only link reads captures and the stream, sees no secrets, and changes, forwards or mints nothing", async () => {
     const { bin, requestId } = await binWithCapture();
-    expect((await patchBin(baseUrl, bin.id, { signature: { provider: "github", secrets: ["gh-secret-value-1234"] }, forward: { url: "http://127.0.0.1:9/hook?key=target-secret" } })).status).toBe(200);
-    const minted = await api(baseUrl, `/api/bins/${bin.id}/links`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ role: "viewer", label: "for QA" }) });
+    expect(
+      (
+        await patchBin(baseUrl, bin.id, {
+          signature: { provider: "github", secrets: ["gh-secret-value-1234"] },
+          forward: { url: "http://127.0.0.1:9/hook?key=target-secret" },
+        })
+      ).status,
+    ).toBe(200);
+    const minted = await api(baseUrl, `/api/bins/${bin.id}/links`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ role: "viewer", label: "for QA" }),
+    });
     expect(minted.status).toBe(201);
     const link = minted.json as { id: string; token: string; url: string; role: string };
     expect(link).toMatchObject({ role: "viewer", kind: "link", label: "for QA", expiresAt: null });
@@ -204,7 +231,12 @@ describe("links", () => {
       stream.close();
     }
 
-    const reads = new Set([`GET /api/bins/${bin.id}`, `GET /api/bins/${bin.id}/requests`, `GET /api/bins/${bin.id}/requests/${requestId}`, `GET /api/bins/${bin.id}/requests/${requestId}/raw`]);
+    const reads = new Set([
+      `GET /api/bins/${bin.id}`,
+      `GET /api/bins/${bin.id}/requests`,
+      `GET /api/bins/${bin.id}/requests/${requestId}`,
+      `GET /api/bins/${bin.id}/requests/${requestId}/raw`,
+    ]);
     for (const route of binRoutes(bin.id, requestId).filter((route) => !reads.has(`${route.method} ${route.path}`))) {
       const answer = await call(route, viewer);
       expect(answer.status, `${route.method} ${route.path}`).toBe(403);
@@ -239,7 +271,13 @@ describe("links", () => {
     for (const secret of secrets) expect(html, secret).not.toContain(secret);
 
     const dto = await api(baseUrl, `/api/bins/${bin.id}`, { headers: { Authorization: `Bearer ${viewer.token}` } });
-    expect(dto.json).toMatchObject({ role: "viewer", signature: { provider: "github", secretHints: [], options: {} }, forward: null, response: null, rules: [] });
+    expect(dto.json).toMatchObject({
+      role: "viewer",
+      signature: { provider: "github", secretHints: [], options: {} },
+      forward: null,
+      response: null,
+      rules: [],
+    });
     for (const secret of secrets) expect(dto.text, secret).not.toContain(secret);
 
     // The owner's page carries them, for its settings panels: the test above looks in the right place.
@@ -313,7 +351,13 @@ describe("links", () => {
 
   it("lists links without their tokens, opens a session from a link's token, and refuses links for nothing", async () => {
     const bin = await createBin(baseUrl);
-    const minted = (await api(baseUrl, `/api/bins/${bin.id}/links`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ role: "owner", expiresInSeconds: 3600 }) })).json as { id: string; token: string; expiresAt: number };
+    const minted = (
+      await api(baseUrl, `/api/bins/${bin.id}/links`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ role: "owner", expiresInSeconds: 3600 }),
+      })
+    ).json as { id: string; token: string; expiresAt: number };
     expect(minted.expiresAt).toBeGreaterThan(Date.now() + 3_500_000);
     const listed = await api(baseUrl, `/api/bins/${bin.id}/links`);
     expect((listed.json as { links: { kind: string }[] }).links.map((link) => link.kind).sort()).toEqual(["creator", "link"]);
@@ -330,7 +374,11 @@ describe("links", () => {
     expect(bad.status).toBe(404);
     expect(bad.headers.getSetCookie()).toEqual([]);
     for (const input of [{ role: "admin" }, { expiresInSeconds: 5 }, { expiresInSeconds: 10 ** 9 }, { label: "x".repeat(101) }]) {
-      expect((await api(baseUrl, `/api/bins/${bin.id}/links`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(input) })).status, JSON.stringify(input)).toBe(422);
+      expect(
+        (await api(baseUrl, `/api/bins/${bin.id}/links`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(input) }))
+          .status,
+        JSON.stringify(input),
+      ).toBe(422);
     }
   });
 });
@@ -396,10 +444,7 @@ describe("calls without a token", () => {
 describe("declared bins", () => {
   it("open with the token from configuration, and without one only capture", async () => {
     const token = "declared-owner-token-0123456789";
-    const declared = [
-      { id: "Decl0Bin0With0Token000", token },
-      { id: "Decl0Bin0No0Token00000" },
-    ];
+    const declared = [{ id: "Decl0Bin0With0Token000", token }, { id: "Decl0Bin0No0Token00000" }];
     const configured = await startTestServer({ env: { HOOKYARD_BINS: JSON.stringify(declared) } });
     try {
       const withToken = await api(configured.baseUrl, "/api/bins/Decl0Bin0With0Token000", { headers: { Authorization: `Bearer ${token}` } });

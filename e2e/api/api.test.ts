@@ -47,7 +47,17 @@ describe("health and bins", () => {
     const fetched = await api(baseUrl, `/api/bins/${bin.id}`);
     const { token, ...shown } = bin;
     expect(token).toMatch(/^hyk_[A-Za-z0-9_-]{43}$/);
-    expect(fetched.json).toEqual({ ...shown, requestCount: 0, captureLimit, signature: null, forward: null, alias: null, response: null, rules: [], role: "owner" } satisfies BinDto);
+    expect(fetched.json).toEqual({
+      ...shown,
+      requestCount: 0,
+      captureLimit,
+      signature: null,
+      forward: null,
+      alias: null,
+      response: null,
+      rules: [],
+      role: "owner",
+    } satisfies BinDto);
     await captureOk(baseUrl, bin.id);
     await captureOk(baseUrl, bin.id, { method: "PURGE" });
     expect(((await api(baseUrl, `/api/bins/${bin.id}`)).json as BinDto).requestCount).toBe(2);

@@ -10,7 +10,12 @@ import { type Answer, startTargetServer, type TargetServer } from "../support/ta
 const retryBaseMs = 400;
 // A hanging target gives up after forwardTimeoutMs.
 const forwardTimeoutMs = 3_000;
-const env = { FORWARD_RETRY_BASE_MS: String(retryBaseMs), FORWARD_RETRY_MAX_MS: "5000", FORWARD_TIMEOUT_MS: String(forwardTimeoutMs), SSE_HEARTBEAT_MS: "60000" };
+const env = {
+  FORWARD_RETRY_BASE_MS: String(retryBaseMs),
+  FORWARD_RETRY_MAX_MS: "5000",
+  FORWARD_TIMEOUT_MS: String(forwardTimeoutMs),
+  SSE_HEARTBEAT_MS: "60000",
+};
 
 let server: TestServer;
 let target: TargetServer;

@@ -101,7 +101,17 @@ describe("without CAPTURE_URL, a response saved before the header rules", () => 
     await server.stop();
     // As an older Hookyard, or a hand edit, would have stored it.
     const db = new Database(server.databaseFile);
-    const response = { status: 200, headers: [["Set-Cookie", "stolen=1"], ["Clear-Site-Data", '"*"'], ["X-Kept", "yes"], ["Location", "//phish.example/"]], body: "ok", delayMs: 0 };
+    const response = {
+      status: 200,
+      headers: [
+        ["Set-Cookie", "stolen=1"],
+        ["Clear-Site-Data", '"*"'],
+        ["X-Kept", "yes"],
+        ["Location", "//phish.example/"],
+      ],
+      body: "ok",
+      delayMs: 0,
+    };
     db.prepare(`INSERT INTO "BinResponse" ("binId", "response", "rules") VALUES (?, ?, '[]')`).run(bin.id, JSON.stringify(response));
     db.close();
     await server.restart();

@@ -96,7 +96,9 @@ describe("forwards by hand in flight", () => {
     const perBinAsked = 8;
     const settled: { bin: number; response: RawResponse }[] = [];
     const all = bins.flatMap((bin, index) =>
-      Array.from({ length: perBinAsked }, () => forward(bin.id, captures[index]!, { url: silent.baseUrl }).then((response) => settled.push({ bin: index, response }))),
+      Array.from({ length: perBinAsked }, () =>
+        forward(bin.id, captures[index]!, { url: silent.baseUrl }).then((response) => settled.push({ bin: index, response })),
+      ),
     );
     const asked = bins.length * perBinAsked;
     // Everything beyond the cap is answered at once; the forwards holding a slot wait on the silent target.
@@ -140,11 +142,17 @@ describe("forwards by hand in flight", () => {
   it("count the bytes they hold against MAX_BUFFERED_BODY_BYTES: 503 with Retry-After once it is spent", async () => {
     const [first, second] = await Promise.all([createBin(server.baseUrl), createBin(server.baseUrl)]);
     const large = Buffer.alloc(200 * 1024, 0x61);
-    const [firstCapture, secondCapture] = await Promise.all([captureOk(server.baseUrl, first.id, { body: large }), captureOk(server.baseUrl, second.id, { body: large })]);
+    const [firstCapture, secondCapture] = await Promise.all([
+      captureOk(server.baseUrl, first.id, { body: large }),
+      captureOk(server.baseUrl, second.id, { body: large }),
+    ]);
 
     // About 264 KiB (the stored body re-sent, room for the answer), then about 536 KiB
     // (the edited body in base64 and decoded, room for the answer): within 1 MiB.
-    const holding = [(await hangingForward(first.id, firstCapture)).answer, (await hangingForward(second.id, secondCapture, { bodyBase64: large.toString("base64") })).answer];
+    const holding = [
+      (await hangingForward(first.id, firstCapture)).answer,
+      (await hangingForward(second.id, secondCapture, { bodyBase64: large.toString("base64") })).answer,
+    ];
     // Another 264 KiB would pass it: refused before anything is sent.
     const refused = await forward(first.id, firstCapture, { url: silent.baseUrl });
     expect(refused.status, refused.body.toString()).toBe(503);

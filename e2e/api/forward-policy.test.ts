@@ -48,8 +48,16 @@ function forward(server: TestServer, binId: string, requestId: string, url: stri
   });
 }
 
-const lookups = (server: TestServer, name: string) => server.output().split("\n").filter((line) => line.startsWith(`[network-guard] lookup ${name} `));
-const blockedConnections = (server: TestServer) => server.output().split("\n").filter((line) => line.includes("[network-guard] BLOCKED"));
+const lookups = (server: TestServer, name: string) =>
+  server
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith(`[network-guard] lookup ${name} `));
+const blockedConnections = (server: TestServer) =>
+  server
+    .output()
+    .split("\n")
+    .filter((line) => line.includes("[network-guard] BLOCKED"));
 
 describe("the start-up log", () => {
   it("says which addresses forwarding may reach", () => {
@@ -85,7 +93,21 @@ describe("an instance that allows public addresses only", () => {
     const bin = await createBin(locked.baseUrl);
     const id = await captureOk(locked.baseUrl, bin.id, { body: "x" });
     const before = target.received.length;
-    const spellings = ["127.1", "2130706433", "0x7f000001", "0177.0.0.1", "127.0.0.1.", "[::ffff:127.0.0.1]", "[::127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "0.0.0.0", "[::]", "localhost.", "app.localhost"];
+    const spellings = [
+      "127.1",
+      "2130706433",
+      "0x7f000001",
+      "0177.0.0.1",
+      "127.0.0.1.",
+      "[::ffff:127.0.0.1]",
+      "[::127.0.0.1]",
+      "[64:ff9b::7f00:1]",
+      "[2002:7f00:1::]",
+      "0.0.0.0",
+      "[::]",
+      "localhost.",
+      "app.localhost",
+    ];
     for (const host of spellings) {
       const response = await forward(locked, bin.id, id, `http://${host}:${port()}/`);
       expect(response.status, host).toBe(403);

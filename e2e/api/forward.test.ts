@@ -80,7 +80,13 @@ describe("forwarding a capture as it came", () => {
       ["Content-Length", String(body.length)],
       ["Connection", "close"],
     ]);
-    expect(attempt).toMatchObject({ requestId: id, method: "PUT", url: `${target.baseUrl}/base/hooks/upload%20it?a=1&a=2&q=%27x%27`, requestSize: body.length, error: null });
+    expect(attempt).toMatchObject({
+      requestId: id,
+      method: "PUT",
+      url: `${target.baseUrl}/base/hooks/upload%20it?a=1&a=2&q=%27x%27`,
+      requestSize: body.length,
+      error: null,
+    });
   });
 
   it("sends a chunked capture with an exact Content-Length and no Transfer-Encoding", async () => {
@@ -115,7 +121,11 @@ describe("forwarding a capture as it came", () => {
     const bin = await createBin(server.baseUrl);
     const payload = JSON.stringify({ id: "evt_forward", type: "invoice.paid", data: { amount: 4200, note: "café ✓" } });
     const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: stripeSecret });
-    const id = await captureOk(server.baseUrl, bin.id, { path: "/stripe", headers: { "Content-Type": "application/json", "Stripe-Signature": signature }, body: payload });
+    const id = await captureOk(server.baseUrl, bin.id, {
+      path: "/stripe",
+      headers: { "Content-Type": "application/json", "Stripe-Signature": signature },
+      body: payload,
+    });
     const { received } = await forwardOk(bin.id, id, { url: `${target.baseUrl}/webhooks` });
     const arrived = received[0]!;
     const header = arrived.headers.find(([name]) => name.toLowerCase() === "stripe-signature")![1];
@@ -180,7 +190,12 @@ describe("the target's answer", () => {
 describe("edited and re-signed sends", () => {
   it("sends the edited method, URL, headers and body instead of the captured ones", async () => {
     const bin = await createBin(server.baseUrl);
-    const id = await captureOk(server.baseUrl, bin.id, { method: "POST", path: "/original", headers: { "Content-Type": "text/plain", "X-Old": "1" }, body: "original body" });
+    const id = await captureOk(server.baseUrl, bin.id, {
+      method: "POST",
+      path: "/original",
+      headers: { "Content-Type": "text/plain", "X-Old": "1" },
+      body: "original body",
+    });
     const edited = Buffer.from([0, 1, 2, 255, 254]);
     const { received, attempt } = await forwardOk(bin.id, id, {
       url: `${target.baseUrl}/edited?x=1`,
@@ -277,7 +292,11 @@ describe("edited and re-signed sends", () => {
     expect(refused.text).not.toMatch(fresh);
 
     // A target that refuses it and echoes it back, in a header and in its body.
-    target.respondWith((received) => ({ status: 400, headers: { "X-Echo": signatureAt(received.headers) }, body: `bad signature: ${signatureAt(received.headers)}` }));
+    target.respondWith((received) => ({
+      status: 400,
+      headers: { "X-Echo": signatureAt(received.headers) },
+      body: `bad signature: ${signatureAt(received.headers)}`,
+    }));
     try {
       const echoed = await forwardOk(bin.id, id, { url: target.baseUrl, resign: true });
       const sent = signatureAt(echoed.received[0]!.headers);
@@ -336,7 +355,11 @@ describe("attempts and the remembered target", () => {
   it("lets PATCH set and clear the remembered target", async () => {
     const bin = await createBin(server.baseUrl);
     const patch = (forward: unknown) => patchBin(server.baseUrl, bin.id, { forward });
-    expect(((await patch({ url: "http://localhost:4000/hooks" })).json as BinDto).forward).toEqual({ url: "http://localhost:4000/hooks", enabled: false, maxAttempts: 5 });
+    expect(((await patch({ url: "http://localhost:4000/hooks" })).json as BinDto).forward).toEqual({
+      url: "http://localhost:4000/hooks",
+      enabled: false,
+      maxAttempts: 5,
+    });
     expect(((await patch(null)).json as BinDto).forward).toBeNull();
     const bad = await patch({ url: "ftp://example.com" });
     expect(bad.status).toBe(422);
@@ -364,9 +387,16 @@ describe("input checks", () => {
       expect(response.status, JSON.stringify(body)).toBe(422);
       expect(response.text, JSON.stringify(body)).toMatch(message);
     }
-    const notJson = await api(server.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" });
+    const notJson = await api(server.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{",
+    });
     expect(notJson.status).toBe(400);
-    const notLabelledJson = await api(server.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, { method: "POST", body: JSON.stringify({ url: target.baseUrl }) });
+    const notLabelledJson = await api(server.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, {
+      method: "POST",
+      body: JSON.stringify({ url: target.baseUrl }),
+    });
     expect(notLabelledJson.status).toBe(415);
     const missing = await forward(bin.id, "01ARZ3NDEKTSV4RRFFQ69G5FAV", { url: target.baseUrl });
     expect(missing.status).toBe(404);
@@ -388,7 +418,11 @@ describe("the forwarding policy", () => {
     const id = await captureOk(locked.baseUrl, bin.id, { body: "x" });
     const before = target.received.length;
     const send = (url: string) =>
-      api(locked.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) });
+      api(locked.baseUrl, `/api/bins/${bin.id}/requests/${id}/forward`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ url }),
+      });
 
     const byAddress = await send(target.baseUrl);
     expect(byAddress.status).toBe(403);

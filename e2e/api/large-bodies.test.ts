@@ -115,7 +115,9 @@ describe("a large body", () => {
     expect(answer.status).toBe(200);
     expect(answer.body.toString("utf8")).toBe(text);
 
-    const large = randomBytes(Math.ceil(largeSize / 2)).toString("hex").slice(0, largeSize);
+    const large = randomBytes(Math.ceil(largeSize / 2))
+      .toString("hex")
+      .slice(0, largeSize);
     const refused = await capture(server.baseUrl, bin.id, { body: large });
     expect(refused.status).toBe(500);
     expect((refused.json as { message: string }).message).toContain("more than 1 MiB (the rendered-body cap)");

@@ -68,7 +68,15 @@ describe("an instance behind a proxy (TRUST_PROXY)", () => {
       const bin = await createBin(proxied.baseUrl);
       const answer = await rawExchange(
         proxied.baseUrl,
-        [`GET /api/bins/${bin.id} HTTP/1.1`, "Host: hooks.example.com", "X-Forwarded-For: 127.0.0.9", `Authorization: Bearer ${tokenOf(bin.id)}`, "Connection: close", "", ""].join("\r\n"),
+        [
+          `GET /api/bins/${bin.id} HTTP/1.1`,
+          "Host: hooks.example.com",
+          "X-Forwarded-For: 127.0.0.9",
+          `Authorization: Bearer ${tokenOf(bin.id)}`,
+          "Connection: close",
+          "",
+          "",
+        ].join("\r\n"),
       );
       expect(answer).toMatch(/^HTTP\/1\.1 200 /);
       expect(proxied.output()).toContain("Forwarding may connect to: public addresses");

@@ -66,10 +66,28 @@ async function exchange(bytes: string | Buffer, timeoutMs = 5_000): Promise<Answ
 }
 
 const websocket = (target: string) =>
-  [`GET ${target} HTTP/1.1`, "Host: localhost", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13", "", ""].join("\r\n");
+  [
+    `GET ${target} HTTP/1.1`,
+    "Host: localhost",
+    "Connection: Upgrade",
+    "Upgrade: websocket",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+    "",
+    "",
+  ].join("\r\n");
 
 const h2c = (target: string, body: string, method = "POST") =>
-  [`${method} ${target} HTTP/1.1`, "Host: localhost", "Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA", `Content-Length: ${body.length}`, "", body].join("\r\n");
+  [
+    `${method} ${target} HTTP/1.1`,
+    "Host: localhost",
+    "Connection: Upgrade, HTTP2-Settings",
+    "Upgrade: h2c",
+    "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA",
+    `Content-Length: ${body.length}`,
+    "",
+    body,
+  ].join("\r\n");
 
 function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
@@ -130,7 +148,15 @@ describe("Upgrade requests", () => {
 
 describe("API bodies are bounded while they are read", () => {
   const patchHead = (binId: string, lines: string[]) =>
-    [`PATCH /api/bins/${binId} HTTP/1.1`, "Host: localhost", "Content-Type: application/json", `Authorization: Bearer ${tokenOf(binId)}`, ...lines, "", ""].join("\r\n");
+    [
+      `PATCH /api/bins/${binId} HTTP/1.1`,
+      "Host: localhost",
+      "Content-Type: application/json",
+      `Authorization: Bearer ${tokenOf(binId)}`,
+      ...lines,
+      "",
+      "",
+    ].join("\r\n");
 
   it("413s a declared Content-Length over API_MAX_BODY_BYTES at once, without waiting for the body", async () => {
     const bin = await createBin(baseUrl);
@@ -171,7 +197,9 @@ describe("API bodies are bounded while they are read", () => {
     const body = JSON.stringify({ rules });
     expect(body.length).toBeLessThan(apiMaxBodyBytes);
     expect((await patchBin(baseUrl, bin.id, { rules })).status).toBe(200);
-    const chunked = await exchange(patchHead(bin.id, ["Transfer-Encoding: chunked", "Connection: close"]) + `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    const chunked = await exchange(
+      patchHead(bin.id, ["Transfer-Encoding: chunked", "Connection: close"]) + `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    );
     expect(chunked.status).toBe(200);
   });
 
@@ -222,11 +250,15 @@ describe("live streams are capped per client address and in total", () => {
 
     // A stream that closes gives its place back.
     mine[0]!.close();
-    await eventually(async () => {
-      const again = await openStreamFrom("127.0.0.1", bin.id);
-      again.close();
-      expect(again.status).toBe(200);
-    }, 5_000, 100);
+    await eventually(
+      async () => {
+        const again = await openStreamFrom("127.0.0.1", bin.id);
+        again.close();
+        expect(again.status).toBe(200);
+      },
+      5_000,
+      100,
+    );
     for (const stream of [...mine, ...others]) stream.close();
   });
 });

@@ -78,7 +78,8 @@ function header(request: Received, name: string): string[] {
 const escape = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
 
 /** A delivery line: time, method, captured path and query, the target's status or the error, milliseconds. */
-const line = (method: string, shownPath: string, outcome: string) => new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${method} ${escape(shownPath)}  ${escape(outcome)}  \\d+ ms$`);
+const line = (method: string, shownPath: string, outcome: string) =>
+  new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${method} ${escape(shownPath)}  ${escape(outcome)}  \\d+ ms$`);
 
 describe("hookyard forward", () => {
   it("relays new captures byte-exact, in order, and after a SIGKILL delivers the missed ones exactly once", async () => {
@@ -112,12 +113,16 @@ describe("hookyard forward", () => {
     });
     expect(sent.status).toBe(200);
     const binaryId = String(sent.headers["x-request-id"]);
-    await captureOk(server.baseUrl, bin.id, { method: "PUT", body: "{\"b\":2}", headers: { ...xBin, "Content-Type": "application/json" } });
+    await captureOk(server.baseUrl, bin.id, { method: "PUT", body: '{"b":2}', headers: { ...xBin, "Content-Type": "application/json" } });
     await captureOk(server.baseUrl, bin.id, { method: "DELETE", path: "/teapot", headers: xBin });
 
     await eventually(() => expect(first.lines()).toHaveLength(3), 15_000);
     const got = receivedFor(bin.id);
-    expect(got.map((request) => `${request.method} ${request.url}`)).toEqual(["POST /webhooks/hooks/stripe?a=1&b=%20x", "PUT /webhooks", "DELETE /webhooks/teapot"]);
+    expect(got.map((request) => `${request.method} ${request.url}`)).toEqual([
+      "POST /webhooks/hooks/stripe?a=1&b=%20x",
+      "PUT /webhooks",
+      "DELETE /webhooks/teapot",
+    ]);
     const [binary, json, bodiless] = got as [Received, Received, Received];
     expect(binary.body.equals(body)).toBe(true);
     // Host first (the target's), end-to-end headers in order with duplicates, exact length; no hop-by-hop.
@@ -146,7 +151,11 @@ describe("hookyard forward", () => {
     await captureOk(server.baseUrl, bin.id, { path: "/live", body: "live again", headers: xBin });
     await eventually(() => expect(second.lines()).toHaveLength(3), 15_000);
     expect(second.lines()[0]).toMatch(line("POST", "/missed/1", "200 OK"));
-    expect(receivedFor(bin.id).map((request) => request.body.toString()).slice(3)).toEqual(["missed 1", "missed 2", "live again"]);
+    expect(
+      receivedFor(bin.id)
+        .map((request) => request.body.toString())
+        .slice(3),
+    ).toEqual(["missed 1", "missed 2", "live again"]);
 
     // Ctrl-C stops it cleanly, with exit code 0; a restart then has nothing to deliver twice.
     second.child.kill("SIGINT");
@@ -162,7 +171,17 @@ describe("hookyard forward", () => {
   it("reconnects with Last-Event-ID when the server restarts, delivering what it missed once", async () => {
     const bin = await createBin(server.baseUrl);
     const xBin = { "X-Bin": bin.id };
-    const relay = startRelay(["forward", bin.url.replace("/b/", "/bins/"), "--to", `${target.baseUrl}/fixed?k=v`, "--token", bin.token, "--no-path", "--state", path.join(scratch, "restart.json")]);
+    const relay = startRelay([
+      "forward",
+      bin.url.replace("/b/", "/bins/"),
+      "--to",
+      `${target.baseUrl}/fixed?k=v`,
+      "--token",
+      bin.token,
+      "--no-path",
+      "--state",
+      path.join(scratch, "restart.json"),
+    ]);
     await started(relay);
     await captureOk(server.baseUrl, bin.id, { path: "/one", body: "1", headers: xBin });
     await eventually(() => expect(relay.lines()).toHaveLength(1), 15_000);
@@ -220,7 +239,16 @@ describe("hookyard forward", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`No bin ${someone.id} on ${server.baseUrl}`);
 
-    const unknown = await runToExit(["forward", `${server.baseUrl}/b/AAAAAAAAAAAAAAAAAAAAAA`, "--to", target.baseUrl, "--token", unknownToken, "--state", path.join(scratch, "unknown.json")]);
+    const unknown = await runToExit([
+      "forward",
+      `${server.baseUrl}/b/AAAAAAAAAAAAAAAAAAAAAA`,
+      "--to",
+      target.baseUrl,
+      "--token",
+      unknownToken,
+      "--state",
+      path.join(scratch, "unknown.json"),
+    ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(`No bin AAAAAAAAAAAAAAAAAAAAAA on ${server.baseUrl} (404)`);
     expect(existsSync(path.join(scratch, "unknown.json"))).toBe(false);

@@ -103,9 +103,7 @@ describe("rules", () => {
       body: JSON.stringify({ order: { id: 7 } }),
     });
     const detail = await getRequest(server.baseUrl, bin.id, answer.id!);
-    expect(answer.body.toString()).toBe(
-      `id=${answer.id} m=PUT p=/orders/7 q=ada l h=<b>bold</b> j=7 miss=[] t=${detail.receivedAt} u={{request.unknown}}`,
-    );
+    expect(answer.body.toString()).toBe(`id=${answer.id} m=PUT p=/orders/7 q=ada l h=<b>bold</b> j=7 miss=[] t=${detail.receivedAt} u={{request.unknown}}`);
   });
 
   it("refuses invalid settings with 422 and keeps the previous ones", async () => {
@@ -195,12 +193,35 @@ describe("response headers on the dashboard's origin", () => {
       ["Location", "//phish.example/login"],
       ["Location", "/api/bins"],
     ] as const) {
-      const refused = await patchBin(server.baseUrl, bin.id, { rules: [{ response: { status: 302, headers: [["X-Fine", "1"], [name, value]] } }] });
+      const refused = await patchBin(server.baseUrl, bin.id, {
+        rules: [
+          {
+            response: {
+              status: 302,
+              headers: [
+                ["X-Fine", "1"],
+                [name, value],
+              ],
+            },
+          },
+        ],
+      });
       expect(refused.status, `${name}: ${value}`).toBe(422);
-      expect(refused.json, name).toEqual({ error: "validation_failed", message: expect.stringMatching(new RegExp(`^rules\\.0\\.response\\.headers\\.1: ${name} `)) });
+      expect(refused.json, name).toEqual({
+        error: "validation_failed",
+        message: expect.stringMatching(new RegExp(`^rules\\.0\\.response\\.headers\\.1: ${name} `)),
+      });
     }
     // A redirect among capture URLs is fine, and so are ordinary headers.
-    const redirect = await patchBin(server.baseUrl, bin.id, { response: { status: 307, headers: [["Location", `/b/${bin.id}/next`], ["Retry-After", "3"]] } });
+    const redirect = await patchBin(server.baseUrl, bin.id, {
+      response: {
+        status: 307,
+        headers: [
+          ["Location", `/b/${bin.id}/next`],
+          ["Retry-After", "3"],
+        ],
+      },
+    });
     expect(redirect.status, redirect.text).toBe(200);
     const answer = await capture(server.baseUrl, bin.id, { method: "GET" });
     expect(answer.status).toBe(307);

@@ -29,7 +29,13 @@ describe("restarts", () => {
     const { baseUrl } = server;
     const bin = await createBin(baseUrl);
     const body = binaryBody();
-    const binaryId = await captureOk(baseUrl, bin.id, { method: "PROPFIND", path: "/dav/x%20y", query: "depth=1", body, headers: { "Content-Type": "application/octet-stream", "X-Trace": "t1" } });
+    const binaryId = await captureOk(baseUrl, bin.id, {
+      method: "PROPFIND",
+      path: "/dav/x%20y",
+      query: "depth=1",
+      body,
+      headers: { "Content-Type": "application/octet-stream", "X-Trace": "t1" },
+    });
     const textId = await captureOk(baseUrl, bin.id, { body: "second" });
     const before = await getRequest(baseUrl, bin.id, binaryId);
     const listedBefore = await listAllRequests(baseUrl, bin.id);

@@ -1,14 +1,6 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  allSchemes,
-  mismatchOf,
-  missingOf,
-  staleReason,
-  withFlippedByte,
-  withHeader,
-  withoutHeader,
-} from "@/lib/server/signatures/testing";
+import { allSchemes, mismatchOf, missingOf, staleReason, withFlippedByte, withHeader, withoutHeader } from "@/lib/server/signatures/testing";
 import type { SignedRequest } from "@/lib/server/signatures/types";
 import type { BinDto, RequestDetail, SignatureVerdict } from "@/lib/types";
 import { api, captureOk, createBin, getRequest, listRequests, patchBin, type CaptureOptions, type CreatedBin } from "../support/factories";
@@ -109,8 +101,7 @@ describe.each(allSchemes)("$label over real HTTP", (scheme) => {
     url = `${server.baseUrl}/b/${bin.id}/webhook?src=integration`;
   });
   const signNow = (secret = scheme.secret) => scheme.sign(secret, nowSeconds(), undefined, url);
-  const expectInvalid = (detail: RequestDetail, reason: string) =>
-    expect(detail.signature).toEqual({ provider: scheme.provider, status: "invalid", reason });
+  const expectInvalid = (detail: RequestDetail, reason: string) => expect(detail.signature).toEqual({ provider: scheme.provider, status: "invalid", reason });
 
   it("judges a correctly signed request valid", async () => {
     expect((await send(bin.id, await signNow())).signature).toEqual({ provider: scheme.provider, status: "valid", reason: null });

@@ -87,7 +87,12 @@ describe("live stream", () => {
     expect(ids).toEqual(expected);
     expect(new Set(ids).size).toBe(ids.length);
     // The stream carries ids, so a client can resume again from the last one it saw.
-    expect(resumed.events().filter((e) => e.event === "request").every((e) => e.id === (JSON.parse(e.data) as RequestSummary).id)).toBe(true);
+    expect(
+      resumed
+        .events()
+        .filter((e) => e.event === "request")
+        .every((e) => e.id === (JSON.parse(e.data) as RequestSummary).id),
+    ).toBe(true);
   });
 
   it("?after=0 replays the whole bin oldest first; ?after=<id> only what follows it", async () => {
@@ -173,7 +178,11 @@ describe("live stream", () => {
     const clients = await Promise.all([stream(bin.id), stream(bin.id), stream(bin.id)]);
     const bystander = await stream(other.id);
 
-    const ids = [await captureOk(baseUrl, bin.id, { body: "1" }), await captureOk(baseUrl, bin.id, { body: "2" }), await captureOk(baseUrl, bin.id, { body: "3" })];
+    const ids = [
+      await captureOk(baseUrl, bin.id, { body: "1" }),
+      await captureOk(baseUrl, bin.id, { body: "2" }),
+      await captureOk(baseUrl, bin.id, { body: "3" }),
+    ];
     expect((await api(baseUrl, `/api/bins/${bin.id}/requests/${ids[0]}`, { method: "DELETE" })).status).toBe(204);
 
     for (const client of clients) {
@@ -203,7 +212,9 @@ async function rawStream(binId: string): Promise<{ socket: Socket; received: () 
   socket.setEncoding("utf8");
   socket.on("data", (chunk: string) => (received += chunk));
   const ended = new Promise<void>((resolve) => socket.once("end", resolve));
-  socket.write(`GET /api/bins/${binId}/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${tokenOf(binId)}\r\n\r\n`);
+  socket.write(
+    `GET /api/bins/${binId}/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${tokenOf(binId)}\r\n\r\n`,
+  );
   const deadline = Date.now() + 5_000;
   while (!received.includes("event: ready")) {
     if (Date.now() > deadline) throw new Error(`no ready event; got ${JSON.stringify(received)}`);

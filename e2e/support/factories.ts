@@ -62,7 +62,9 @@ export function request(baseUrl: string, options: RequestOptions): Promise<RawRe
         port,
         method: options.method ?? "GET",
         path: options.path,
-        headers: Array.isArray(options.headers) ? options.headers : (withOwnerToken(options.path, options.headers as Record<string, unknown> | undefined) as http.OutgoingHttpHeaders),
+        headers: Array.isArray(options.headers)
+          ? options.headers
+          : (withOwnerToken(options.path, options.headers as Record<string, unknown> | undefined) as http.OutgoingHttpHeaders),
         agent: false,
         timeout: options.timeoutMs ?? 10_000,
       },
@@ -104,7 +106,8 @@ export type CaptureResult = RawResponse & { id: string | undefined };
 export async function capture(baseUrl: string, binId: string, options: CaptureOptions = {}): Promise<CaptureResult> {
   const target = `/b/${binId}${options.path ?? ""}${options.query !== undefined ? `?${options.query}` : ""}`;
   // node:http sends no framing for a DELETE/OPTIONS/TRACE body unless told its length.
-  const framing = options.body !== undefined && !hasHeader(options.headers, "transfer-encoding") ? { "Content-Length": String(Buffer.byteLength(options.body)) } : {};
+  const framing =
+    options.body !== undefined && !hasHeader(options.headers, "transfer-encoding") ? { "Content-Length": String(Buffer.byteLength(options.body)) } : {};
   const response = await request(baseUrl, {
     method: options.method ?? "POST",
     path: target,

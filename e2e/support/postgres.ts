@@ -17,7 +17,7 @@ const outsideProject: PostgresForTests = {
 
 /** The run's cluster, or why there is none. */
 export function testPostgres(): PostgresForTests {
-  return (inject("postgres")) ?? outsideProject;
+  return inject("postgres") ?? outsideProject;
 }
 
 /**

@@ -2,9 +2,7 @@ import http from "node:http";
 import { withOwnerToken } from "./factories.ts";
 
 /** One parsed Server-Sent Events block. Comments (`: ping`) are kept as `comment`. */
-export type SseMessage =
-  | { kind: "event"; event: string; id: string | undefined; data: string }
-  | { kind: "comment"; text: string };
+export type SseMessage = { kind: "event"; event: string; id: string | undefined; data: string } | { kind: "comment"; text: string };
 
 export type SseEvent = Extract<SseMessage, { kind: "event" }>;
 
@@ -81,7 +79,11 @@ export function openStream(baseUrl: string, binId: string, options: OpenStreamOp
         port,
         path,
         agent: false,
-        headers: withOwnerToken(path, { Accept: "text/event-stream", ...(options.lastEventId ? { "Last-Event-ID": options.lastEventId } : {}), ...options.headers }),
+        headers: withOwnerToken(path, {
+          Accept: "text/event-stream",
+          ...(options.lastEventId ? { "Last-Event-ID": options.lastEventId } : {}),
+          ...options.headers,
+        }),
       },
       (res) => {
         clearTimeout(headersTimer);

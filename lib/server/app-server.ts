@@ -80,7 +80,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     heartbeatMs: config.sseHeartbeatMs,
     maxPerClient: config.maxStreamsPerIp,
     maxTotal: config.maxStreams,
-    authorize: (req, binId, clientAddress) => authorizeBin(binId, "read", credentialsFrom(req.headers, clientAddress, peerIsTrustedProxy(req, config.trustProxy))),
+    authorize: (req, binId, clientAddress) =>
+      authorizeBin(binId, "read", credentialsFrom(req.headers, clientAddress, peerIsTrustedProxy(req, config.trustProxy))),
   });
   const sweeper = new RetentionSweeper(captureStore, bus, {
     captureTtlMs: config.captureTtlMs,

@@ -72,7 +72,9 @@ export const updateBinSchema = z
 const headerName = z.string().regex(httpTokenPattern, "not a valid header name");
 // Tab, visible ASCII and Latin-1 (one byte each on the wire, as captured values are read):
 // no CR, LF or NUL that would end the header line, nothing Node's client cannot encode.
-const headerValue = z.string().regex(/^[\t\x20-\x7e\x80-\xff]*$/, "header values may hold tabs, visible ASCII and Latin-1 characters only: no CR, LF, NUL or other control characters");
+const headerValue = z
+  .string()
+  .regex(/^[\t\x20-\x7e\x80-\xff]*$/, "header values may hold tabs, visible ASCII and Latin-1 characters only: no CR, LF, NUL or other control characters");
 
 /** POST .../forward: the capture as captured, or edited, to `url`. */
 export const forwardSchema = z.strictObject({
@@ -84,7 +86,10 @@ export const forwardSchema = z.strictObject({
     // Node's client sends methods in upper case; record what is actually sent.
     .transform((method) => method.toUpperCase())
     .optional(),
-  headers: z.array(z.tuple([headerName, headerValue])).max(500).optional(),
+  headers: z
+    .array(z.tuple([headerName, headerValue]))
+    .max(500)
+    .optional(),
   bodyBase64: z.base64("bodyBase64 must be base64").optional(),
   appendPath: z.boolean().default(true),
   resign: z.boolean().default(false),

@@ -12,19 +12,34 @@ describe("bounds", () => {
     expect(rule("prefix", `/${"a".repeat(511)}`).success).toBe(true);
     const headers = (count: number) => Array.from({ length: count }, (_, i) => [`X-${i}`, "v".repeat(4000)]);
     expect(responseSpecSchema.safeParse({ status: 200, headers: headers(4) }).success).toBe(true);
-    expect(responseSpecSchema.safeParse({ status: 200, headers: headers(5) }).error?.issues[0]?.message).toBe("names and values together must be at most 16 KiB");
+    expect(responseSpecSchema.safeParse({ status: 200, headers: headers(5) }).error?.issues[0]?.message).toBe(
+      "names and values together must be at most 16 KiB",
+    );
   });
 
   it("names a forbidden header by where it is, and bounds a bin's settings in all", () => {
     const spec = (headers: [string, string][], body = "") => ({ status: 200, headers, body, delayMs: 0 });
     const rules = [{ method: "ANY", path: null, header: null, json: null, response: spec([["Clear-Site-Data", '"*"']]) }];
-    expect(responseSettingsProblems({ response: spec([["X-Ok", "1"], ["Set-Cookie", "a=1"]]), rules }, "dashboard")).toEqual([
+    expect(
+      responseSettingsProblems(
+        {
+          response: spec([
+            ["X-Ok", "1"],
+            ["Set-Cookie", "a=1"],
+          ]),
+          rules,
+        },
+        "dashboard",
+      ),
+    ).toEqual([
       "response.headers.1: Set-Cookie would act on the dashboard's origin in the visitor's browser; it can be sent only from a separate capture origin (CAPTURE_URL)",
       "rules.0.response.headers.0: Clear-Site-Data would act on the dashboard's origin in the visitor's browser; it can be sent only from a separate capture origin (CAPTURE_URL)",
     ]);
     expect(responseSettingsProblems({ response: spec([["Set-Cookie", "a=1"]]), rules }, "capture")).toEqual([]);
     const big = Array.from({ length: 5 }, () => ({ ...rules[0]!, response: spec([], "x".repeat(60 * 1024)) }));
-    expect(responseSettingsProblems({ response: null, rules: big }, "capture")).toEqual([expect.stringMatching(/^response and rules: \d+ bytes together, at most 256 KiB$/)]);
+    expect(responseSettingsProblems({ response: null, rules: big }, "capture")).toEqual([
+      expect.stringMatching(/^response and rules: \d+ bytes together, at most 256 KiB$/),
+    ]);
   });
 });
 

@@ -23,7 +23,6 @@ export const maxGlobLength = 256;
 /** Strict schemas for bins' responses and rules (lib/responses.ts), for PATCH, configuration and stored rows. */
 const headerNameSchema = z.string().regex(headerNamePattern, "not a valid header name");
 
-
 const headerValueSchema = z
   .string()
   .max(8 * 1024)
@@ -52,14 +51,16 @@ export const responseSpecSchema = z.strictObject({
   delayMs: z.number().int().min(0).max(maxDelayMs, `must be at most ${maxDelayMs} ms`).default(0),
 });
 
-const methodSchema = z
-  .string()
-  .regex(/^(?:ANY|[A-Z][A-Z-]{0,31})$/, 'must be "ANY" or a method in capitals such as POST');
+const methodSchema = z.string().regex(/^(?:ANY|[A-Z][A-Z-]{0,31})$/, 'must be "ANY" or a method in capitals such as POST');
 
 const pathMatchSchema = z
   .strictObject({
     mode: z.enum(["exact", "prefix", "glob"]),
-    value: z.string().min(1).max(512).regex(/^[^?#\s]*$/, "a sub-path has no query, fragment or spaces"),
+    value: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/^[^?#\s]*$/, "a sub-path has no query, fragment or spaces"),
   })
   .refine((match) => match.mode !== "glob" || match.value.length <= maxGlobLength, {
     path: ["value"],
@@ -71,9 +72,19 @@ const jsonScalarSchema = z.union([z.string().max(4096), z.number(), z.boolean(),
 export const responseRuleSchema = z.strictObject({
   method: methodSchema.default("ANY"),
   path: pathMatchSchema.nullable().default(null),
-  header: z.strictObject({ name: z.string().regex(headerNamePattern, "not a valid header name"), value: headerValueSchema.nullable().default(null) }).nullable().default(null),
+  header: z
+    .strictObject({ name: z.string().regex(headerNamePattern, "not a valid header name"), value: headerValueSchema.nullable().default(null) })
+    .nullable()
+    .default(null),
   json: z
-    .strictObject({ path: z.string().min(1).max(256).regex(/^[^.]+(?:\.[^.]+)*$/, "a dotted path such as data.object.id"), equals: jsonScalarSchema })
+    .strictObject({
+      path: z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^[^.]+(?:\.[^.]+)*$/, "a dotted path such as data.object.id"),
+      equals: jsonScalarSchema,
+    })
     .nullable()
     .default(null),
   response: responseSpecSchema,
@@ -83,7 +94,6 @@ export const responseSettingsSchema = z.strictObject({
   response: responseSpecSchema.nullable().default(null),
   rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).default([]),
 });
-
 
 type SettingsParts = { response?: ResponseSpec | null; rules?: readonly ResponseRule[] };
 

@@ -10,6 +10,14 @@ if (typeof globalThis.gc === "function") {
   process.on("SIGUSR2", () => {
     globalThis.gc();
     globalThis.gc(); // a second pass frees what the first pass's finalizers released
-    if (process.env.BENCH_MEMORY_FILE) writeFileSync(process.env.BENCH_MEMORY_FILE, JSON.stringify({ ...process.memoryUsage(), spaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])), mallocedMemory: v8.getHeapStatistics().malloced_memory }));
+    if (process.env.BENCH_MEMORY_FILE)
+      writeFileSync(
+        process.env.BENCH_MEMORY_FILE,
+        JSON.stringify({
+          ...process.memoryUsage(),
+          spaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])),
+          mallocedMemory: v8.getHeapStatistics().malloced_memory,
+        }),
+      );
   });
 }

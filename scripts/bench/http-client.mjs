@@ -24,7 +24,8 @@ export function request(url, { method = "GET", body, headers = {}, agent = keepA
 
 export async function requestJson(url, options) {
   const response = await request(url, options);
-  if (response.status < 200 || response.status >= 300) throw new Error(`${options?.method ?? "GET"} ${url} → ${response.status}: ${response.text.slice(0, 200)}`);
+  if (response.status < 200 || response.status >= 300)
+    throw new Error(`${options?.method ?? "GET"} ${url} → ${response.status}: ${response.text.slice(0, 200)}`);
   return JSON.parse(response.text);
 }
 
@@ -46,35 +47,39 @@ export function openStream(baseUrl, binId, { timeoutMs = 30_000, token } = {}) {
   const readyTimer = setTimeout(() => req.destroy(new Error(`stream for ${binId} not ready within ${timeoutMs} ms`)), timeoutMs);
 
   // agent: false gives every stream its own socket, as 1,000 browser tabs would have.
-  const req = http.get(`${baseUrl}/api/bins/${binId}/stream`, { agent: false, headers: { accept: "text/event-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
-    if (res.statusCode !== 200) {
-      rejectReady(new Error(`stream for ${binId} answered ${res.statusCode}`));
-      res.resume();
-      return;
-    }
-    res.setEncoding("utf8");
-    let buffered = "";
-    res.on("data", (chunk) => {
-      const at = performance.now();
-      buffered += chunk;
-      let end;
-      while ((end = buffered.indexOf("\n\n")) !== -1) {
-        const block = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const event = parseEvent(block, at);
-        if (!event) continue; // a comment such as the `: ping` heartbeat
-        if (event.event === "ready") {
-          clearTimeout(readyTimer);
-          resolveReady(event);
-        }
-        for (const fn of listeners) fn(event);
+  const req = http.get(
+    `${baseUrl}/api/bins/${binId}/stream`,
+    { agent: false, headers: { accept: "text/event-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+    (res) => {
+      if (res.statusCode !== 200) {
+        rejectReady(new Error(`stream for ${binId} answered ${res.statusCode}`));
+        res.resume();
+        return;
       }
-    });
-    res.on("close", () => {
-      stream.closed = true;
-      stream.closeReason ??= "response closed";
-    });
-  });
+      res.setEncoding("utf8");
+      let buffered = "";
+      res.on("data", (chunk) => {
+        const at = performance.now();
+        buffered += chunk;
+        let end;
+        while ((end = buffered.indexOf("\n\n")) !== -1) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const event = parseEvent(block, at);
+          if (!event) continue; // a comment such as the `: ping` heartbeat
+          if (event.event === "ready") {
+            clearTimeout(readyTimer);
+            resolveReady(event);
+          }
+          for (const fn of listeners) fn(event);
+        }
+      });
+      res.on("close", () => {
+        stream.closed = true;
+        stream.closeReason ??= "response closed";
+      });
+    },
+  );
   req.on("error", (error) => {
     clearTimeout(readyTimer);
     stream.closed = true;

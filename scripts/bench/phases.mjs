@@ -74,7 +74,7 @@ async function interleavedThroughput(ctx, label, rounds) {
     perRound.push({ round, bare, hookyard: hook, ratio });
     ctx.log(
       `[${label}] round ${round}/${rounds}: bare ${fmtInt(bare.requestsPerSecond)} req/s, Hookyard ${fmtInt(hook.requestsPerSecond)} req/s ` +
-        `(p50 ${hook.latencyP50} ms, p99 ${hook.latencyP99} ms, non-2xx ${hook.non2xx}, errors ${hook.errors}), ratio ${hook.requestsPerSecond ? (ratio).toFixed(3) : "—"}`,
+        `(p50 ${hook.latencyP50} ms, p99 ${hook.latencyP99} ms, non-2xx ${hook.non2xx}, errors ${hook.errors}), ratio ${hook.requestsPerSecond ? ratio.toFixed(3) : "—"}`,
     );
   }
   return { binId: bin.id, perRound };
@@ -85,12 +85,41 @@ function throughputRows(phase, result, prefix = "") {
   const failures = result.perRound.reduce((sum, r) => sum + r.hookyard.non2xx + r.hookyard.errors + r.hookyard.timeouts, 0);
   const bareFailures = result.perRound.reduce((sum, r) => sum + r.bare.non2xx + r.bare.errors + r.bare.timeouts, 0);
   return [
-    row(phase, `${prefix}Hookyard capture req/s`, "req/s", pick((r) => r.hookyard.requestsPerSecond)),
-    row(phase, `${prefix}bare node:http req/s`, "req/s", pick((r) => r.bare.requestsPerSecond), null, bareFailures ? `${bareFailures} failed` : ""),
-    row(phase, `${prefix}Hookyard latency p50`, "ms", pick((r) => r.hookyard.latencyP50)),
-    row(phase, `${prefix}Hookyard latency p99`, "ms", pick((r) => r.hookyard.latencyP99)),
+    row(
+      phase,
+      `${prefix}Hookyard capture req/s`,
+      "req/s",
+      pick((r) => r.hookyard.requestsPerSecond),
+    ),
+    row(
+      phase,
+      `${prefix}bare node:http req/s`,
+      "req/s",
+      pick((r) => r.bare.requestsPerSecond),
+      null,
+      bareFailures ? `${bareFailures} failed` : "",
+    ),
+    row(
+      phase,
+      `${prefix}Hookyard latency p50`,
+      "ms",
+      pick((r) => r.hookyard.latencyP50),
+    ),
+    row(
+      phase,
+      `${prefix}Hookyard latency p99`,
+      "ms",
+      pick((r) => r.hookyard.latencyP99),
+    ),
     row(phase, `${prefix}Hookyard non-2xx + errors (total)`, "count", single(failures), { op: "<=", value: 0 }),
-    row(phase, `${prefix}throughput ratio Hookyard ÷ bare`, "ratio", pick((r) => r.ratio), { op: ">=", value: 0.35 }, `per round: ${result.perRound.map((r) => r.ratio.toFixed(3)).join(", ")}`),
+    row(
+      phase,
+      `${prefix}throughput ratio Hookyard ÷ bare`,
+      "ratio",
+      pick((r) => r.ratio),
+      { op: ">=", value: 0.35 },
+      `per round: ${result.perRound.map((r) => r.ratio.toFixed(3)).join(", ")}`,
+    ),
   ];
 }
 
@@ -213,7 +242,9 @@ export async function latencyPhase(ctx) {
     const lost = series.reduce((sum, s) => sum + s.lost + s.failed, 0);
     const sent = series.reduce((sum, s) => sum + s.sent, 0);
     const planned = series.reduce((sum, s) => sum + s.count, 0);
-    return [lost ? `${lost} probes lost/failed` : "", sent < planned ? `${sent} of ${planned} probes fitted in the load window` : ""].filter(Boolean).join("; ");
+    return [lost ? `${lost} probes lost/failed` : "", sent < planned ? `${sent} of ${planned} probes fitted in the load window` : ""]
+      .filter(Boolean)
+      .join("; ");
   };
   return {
     figures: [
@@ -285,7 +316,9 @@ export async function clientsPhase(ctx) {
     // What the streams still hold after a full GC, apart from what V8 and the allocator keep.
     const heapAfter = ctx.memoryUsage();
     const livePerClient = (heapAfter.heapUsed + heapAfter.external - heapBefore.heapUsed - heapBefore.external) / opts.clients;
-    ctx.log(`[clients] RSS ${fmtMiB(firstBaseline)} → ${fmtMiB(baseline)} with the first ${opts.clients} streams (${fmt(firstPerClient / KiB)} KiB each) → ${fmtMiB(withClients)} with ${opts.clients} more: ${fmt(perClient / KiB)} KiB per stream, ${fmt(livePerClient / KiB)} KiB of it live JS`);
+    ctx.log(
+      `[clients] RSS ${fmtMiB(firstBaseline)} → ${fmtMiB(baseline)} with the first ${opts.clients} streams (${fmt(firstPerClient / KiB)} KiB each) → ${fmtMiB(withClients)} with ${opts.clients} more: ${fmt(perClient / KiB)} KiB per stream, ${fmt(livePerClient / KiB)} KiB of it live JS`,
+    );
 
     // The load runs with the measured streams open, as before; the first set closes.
     for (const stream of firstStreams) stream.close();
@@ -296,13 +329,48 @@ export async function clientsPhase(ctx) {
     return {
       figures: [
         row("3 idle clients", `time to open ${opts.clients} SSE streams`, "ms", single(openMs), null, `${opts.clients} already open`),
-        row("3 idle clients", "RSS per idle SSE client (marginal)", "KiB", single(perClient / KiB), { op: "<=", value: 6 }, `${fmtMiB(baseline)} → ${fmtMiB(withClients)} with ${opts.clients} more streams, each on a new bin`),
-        row("3 idle clients", "RSS per client, first streams of a new process", "KiB", single(firstPerClient / KiB), null, `${fmtMiB(firstBaseline)} → ${fmtMiB(baseline)}; includes one-off process growth`),
-        row("3 idle clients", "JS heap + external still held per client after GC", "KiB", single(livePerClient / KiB), null, "live objects only; RSS also counts heap V8 keeps"),
+        row(
+          "3 idle clients",
+          "RSS per idle SSE client (marginal)",
+          "KiB",
+          single(perClient / KiB),
+          { op: "<=", value: 6 },
+          `${fmtMiB(baseline)} → ${fmtMiB(withClients)} with ${opts.clients} more streams, each on a new bin`,
+        ),
+        row(
+          "3 idle clients",
+          "RSS per client, first streams of a new process",
+          "KiB",
+          single(firstPerClient / KiB),
+          null,
+          `${fmtMiB(firstBaseline)} → ${fmtMiB(baseline)}; includes one-off process growth`,
+        ),
+        row(
+          "3 idle clients",
+          "JS heap + external still held per client after GC",
+          "KiB",
+          single(livePerClient / KiB),
+          null,
+          "live objects only; RSS also counts heap V8 keeps",
+        ),
         ...throughputRows("3 idle clients", throughput, "with clients: "),
         row("3 idle clients", "streams dropped during the load", "count", single(dropped), { op: "<=", value: 0 }),
       ],
-      data: { clients: opts.clients, firstBaselineRss: firstBaseline, firstPerClientBytes: firstPerClient, baselineRss: baseline, rssWithClients: withClients, heapBefore, heapAfter, livePerClientBytes: livePerClient, rssAfterLoad: afterLoad, perClientBytes: perClient, openMs, dropped, throughput },
+      data: {
+        clients: opts.clients,
+        firstBaselineRss: firstBaseline,
+        firstPerClientBytes: firstPerClient,
+        baselineRss: baseline,
+        rssWithClients: withClients,
+        heapBefore,
+        heapAfter,
+        livePerClientBytes: livePerClient,
+        rssAfterLoad: afterLoad,
+        perClientBytes: perClient,
+        openMs,
+        dropped,
+        throughput,
+      },
     };
   } finally {
     for (const stream of [...firstStreams, ...streams]) stream.close();
@@ -351,15 +419,37 @@ export async function largeBodiesPhase(ctx) {
   const page = await requestJson(`${ctx.hook.url}/api/bins/${bin.id}/requests?limit=50`, { headers: owner(bin) });
   const stored = page.requests.filter((r) => r.size === size).length;
   const growth = peak - baseline;
-  ctx.log(`[large] ${opts.largeCount} × 10 MiB in ${fmt(totalMs)} ms; RSS ${fmtMiB(baseline)} → peak ${fmtMiB(peak)} (${samples} samples), after GC ${fmtMiB(after)} (JS heap ${held("heapUsed")}, external ${held("external")}, array buffers ${held("arrayBuffers")} more than before); ${stored} stored at full size`);
+  ctx.log(
+    `[large] ${opts.largeCount} × 10 MiB in ${fmt(totalMs)} ms; RSS ${fmtMiB(baseline)} → peak ${fmtMiB(peak)} (${samples} samples), after GC ${fmtMiB(after)} (JS heap ${held("heapUsed")}, external ${held("external")}, array buffers ${held("arrayBuffers")} more than before); ${stored} stored at full size`,
+  );
   return {
     figures: [
       row("4 large bodies", `${opts.largeCount} × 10 MiB captures, total`, "ms", single(totalMs), null, `per capture median ${fmt(median(times))} ms`),
       row("4 large bodies", "peak RSS growth ÷ body size", "×", single(growth / size), { op: "<=", value: 3 }, `+${fmtMiB(growth)} over ${fmtMiB(baseline)}`),
-      row("4 large bodies", "RSS growth still there after a full GC ÷ body size", "×", single((after - baseline) / size), null, `+${fmtMiB(after - baseline)}; JS heap +${held("heapUsed")}, external +${held("external")}`),
+      row(
+        "4 large bodies",
+        "RSS growth still there after a full GC ÷ body size",
+        "×",
+        single((after - baseline) / size),
+        null,
+        `+${fmtMiB(after - baseline)}; JS heap +${held("heapUsed")}, external +${held("external")}`,
+      ),
       row("4 large bodies", "failed or not stored at full size", "count", single(failures + (opts.largeCount - stored)), { op: "<=", value: 0 }),
     ],
-    data: { bodyBytes: size, count: opts.largeCount, totalMs, perCaptureMs: times, baselineRss: baseline, peakRss: peak, settledRssAfter: after, memoryUsageBefore: usageBefore, memoryUsageAfter: usageAfter, samples, failures, storedFullSize: stored },
+    data: {
+      bodyBytes: size,
+      count: opts.largeCount,
+      totalMs,
+      perCaptureMs: times,
+      baselineRss: baseline,
+      peakRss: peak,
+      settledRssAfter: after,
+      memoryUsageBefore: usageBefore,
+      memoryUsageAfter: usageAfter,
+      samples,
+      failures,
+      storedFullSize: stored,
+    },
   };
 }
 
@@ -373,7 +463,9 @@ export async function bigBinPhase(ctx) {
   const seedMs = performance.now() - seeding;
   assertAlive(ctx.hook);
   const info = await requestJson(`${ctx.hook.url}/api/bins/${bin.id}`, { headers: owner(bin) });
-  ctx.log(`[big bin] seeded ${seed.ok2xx} captures (non-2xx ${seed.non2xx}, errors ${seed.errors}) in ${fmt(seedMs / 1000)} s; the bin holds ${info.requestCount}`);
+  ctx.log(
+    `[big bin] seeded ${seed.ok2xx} captures (non-2xx ${seed.non2xx}, errors ${seed.errors}) in ${fmt(seedMs / 1000)} s; the bin holds ${info.requestCount}`,
+  );
 
   const pageTimes = [];
   for (let i = 0; i < opts.pageRepeats; i += 1) {
@@ -390,7 +482,14 @@ export async function bigBinPhase(ctx) {
     ? `median ms: HTML received ${fmt(median(usable.breakdowns.map((b) => b.responseEnd)))}, item visible ${fmt(median(usable.breakdowns.map((b) => b.itemVisible)))}, EventSource created ${fmt(median(usable.breakdowns.map((b) => b.streamCreated)))}, ready ${fmt(median(usable.breakdowns.map((b) => b.streamReady)))}, Live ${fmt(median(usable.breakdowns.map((b) => b.live)))}`
     : "";
   if (breakdownNote) ctx.log(`[big bin] ${breakdownNote}`);
-  const seedRow = row("5 big bin", `seed ${opts.bigBin} captures through /b/`, "req/s", single(seed.ok2xx / (seedMs / 1000)), null, `${fmt(seedMs / 1000)} s; non-2xx+errors ${seed.non2xx + seed.errors}`);
+  const seedRow = row(
+    "5 big bin",
+    `seed ${opts.bigBin} captures through /b/`,
+    "req/s",
+    single(seed.ok2xx / (seedMs / 1000)),
+    null,
+    `${fmt(seedMs / 1000)} s; non-2xx+errors ${seed.non2xx + seed.errors}`,
+  );
   return {
     figures: [
       seedRow,
@@ -398,12 +497,40 @@ export async function bigBinPhase(ctx) {
       row("5 big bin", "first page from the API (limit=50)", "ms", summarize(pageTimes), { op: "<=", value: 100 }),
       usable.browser
         ? row("5 big bin", "bin page usable in Chromium", "ms", summarize(usable.times), { op: "<=", value: 500 }, breakdownNote)
-        : row("5 big bin", "bin page HTML fetch (NO Chromium found)", "ms", summarize(usable.times), null, "not the browser figure: install chromium or set CHROMIUM_PATH"),
+        : row(
+            "5 big bin",
+            "bin page HTML fetch (NO Chromium found)",
+            "ms",
+            summarize(usable.times),
+            null,
+            "not the browser figure: install chromium or set CHROMIUM_PATH",
+          ),
       ...(usable.homeTimes
         ? [
-            row("5 big bin", "home page hydrated in Chromium (the framework's floor)", "ms", summarize(usable.homeTimes), null, "loads interleaved with the bin page's"),
-            row("5 big bin", "bin page usable ÷ home page hydrated", "ratio", summarize(usable.times.map((time, i) => time / usable.homeTimes[i])), null, "per pair of loads"),
-            row("5 big bin", "bin page usable, opened from the dashboard", "ms", summarize(usable.fromDashboardTimes), { op: "<=", value: 500 }, "after the home page in the same context: the app's scripts cached, as when a visitor opens a bin"),
+            row(
+              "5 big bin",
+              "home page hydrated in Chromium (the framework's floor)",
+              "ms",
+              summarize(usable.homeTimes),
+              null,
+              "loads interleaved with the bin page's",
+            ),
+            row(
+              "5 big bin",
+              "bin page usable ÷ home page hydrated",
+              "ratio",
+              summarize(usable.times.map((time, i) => time / usable.homeTimes[i])),
+              null,
+              "per pair of loads",
+            ),
+            row(
+              "5 big bin",
+              "bin page usable, opened from the dashboard",
+              "ms",
+              summarize(usable.fromDashboardTimes),
+              { op: "<=", value: 500 },
+              "after the home page in the same context: the app's scripts cached, as when a visitor opens a bin",
+            ),
           ]
         : []),
     ],
@@ -548,6 +675,7 @@ async function pageUsableTimes(ctx, origin, bin) {
 
 // ---------------------------------------------------------------- formatting
 
-export const fmt = (value) => (Number.isFinite(value) ? (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2)) : "—");
+export const fmt = (value) =>
+  Number.isFinite(value) ? (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2)) : "—";
 export const fmtInt = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "—");
 export const fmtMiB = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;

@@ -14,5 +14,8 @@ export const POST = withApi(async (request: Request) => {
   const secure = publicBaseUrl(request.headers).startsWith("https:");
   const headers = new Headers({ "Cache-Control": "no-store" });
   for (const cookie of accessCookies(bin.id, bin.token, { secure, expiresAt: null })) headers.append("Set-Cookie", cookie);
-  return Response.json({ id: bin.id, url: captureUrl(captureBaseUrl(request.headers), bin.id), token: bin.token, createdAt: bin.createdAt.toISOString() }, { status: 201, headers });
+  return Response.json(
+    { id: bin.id, url: captureUrl(captureBaseUrl(request.headers), bin.id), token: bin.token, createdAt: bin.createdAt.toISOString() },
+    { status: 201, headers },
+  );
 });

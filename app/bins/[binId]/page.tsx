@@ -81,7 +81,18 @@ export default async function BinPage({ params, searchParams }: Props) {
         </div>
       </section>
       {!readOnly && <AccessLinks binId={binId} />}
-      <BinWorkspace readOnly={readOnly} binId={binId} captureUrl={url} initialPage={firstPage} initialTotal={bin.requestCount} initialCaptureLimit={bin.captureLimit} initialSelectedId={selected} initialSignature={bin.signature} initialForward={bin.forward} initialResponses={bin.responses} />
+      <BinWorkspace
+        readOnly={readOnly}
+        binId={binId}
+        captureUrl={url}
+        initialPage={firstPage}
+        initialTotal={bin.requestCount}
+        initialCaptureLimit={bin.captureLimit}
+        initialSelectedId={selected}
+        initialSignature={bin.signature}
+        initialForward={bin.forward}
+        initialResponses={bin.responses}
+      />
     </div>
   );
 }

@@ -14,7 +14,10 @@ export function credentialsFrom(headers: Headers | IncomingHttpHeaders, clientIp
     return (Array.isArray(value) ? value.join(", ") : value) ?? null;
   };
   const config = getConfig();
-  const selfOrigins = [requestOrigin(headers, `localhost:${config.port}`, false, trustForwarded), ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
+  const selfOrigins = [
+    requestOrigin(headers, `localhost:${config.port}`, false, trustForwarded),
+    ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []),
+  ];
   return {
     authorization: read("authorization"),
     cookie: read("cookie"),

@@ -24,7 +24,10 @@ function toGrant(row: GrantRow): Grant {
 }
 
 /** Mints a token for the bin and keeps its hash. The token is returned here and never again. */
-export async function createGrant(binId: string, grant: { role: GrantRole; kind: GrantKind; label?: string | null; expiresAt?: number | null }): Promise<{ grant: Grant; token: string }> {
+export async function createGrant(
+  binId: string,
+  grant: { role: GrantRole; kind: GrantKind; label?: string | null; expiresAt?: number | null },
+): Promise<{ grant: Grant; token: string }> {
   const token = newToken();
   const row = await getDb().binGrant.create({
     data: {
@@ -50,7 +53,10 @@ export async function findGrant(token: string, now: number = Date.now()): Promis
 
 /** The bin's grants, newest first, expired ones left out. */
 export async function listGrants(binId: string, now: number = Date.now()): Promise<Grant[]> {
-  const rows = await getDb().binGrant.findMany({ where: { binId, OR: [{ expiresAt: null }, { expiresAt: { gt: BigInt(now) } }] }, orderBy: { createdAt: "desc" } });
+  const rows = await getDb().binGrant.findMany({
+    where: { binId, OR: [{ expiresAt: null }, { expiresAt: { gt: BigInt(now) } }] },
+    orderBy: { createdAt: "desc" },
+  });
   return rows.map(toGrant);
 }
 

@@ -46,7 +46,10 @@ export async function createLink(
   // any of them landed; at worst they all step back and the bin keeps fewer.
   if ((await countLiveGrants(binId, now)) > maxLiveGrantsPerBin) {
     await revokeGrant(binId, grant.id);
-    throw new AppError("conflict", `This bin already has ${maxLiveGrantsPerBin} live links and tokens, the most it may have; revoke some before minting another.`);
+    throw new AppError(
+      "conflict",
+      `This bin already has ${maxLiveGrantsPerBin} live links and tokens, the most it may have; revoke some before minting another.`,
+    );
   }
   return { ...toLinkDto(grant), token, url: openUrl(baseUrl, token) };
 }

@@ -10,7 +10,17 @@ import { getEventBus } from "../live/events.ts";
 import { hashToken, newGrantId, newToken } from "../access/tokens.ts";
 import { clientKey } from "../http/client-key.ts";
 import { newBinId } from "./ids.ts";
-import { type AutoForwardRow, currentSignature, forgetSettings, getBinSettings, loadSettings, readSettings, remember, settingsColumns, signatureColumns } from "./settings.ts";
+import {
+  type AutoForwardRow,
+  currentSignature,
+  forgetSettings,
+  getBinSettings,
+  loadSettings,
+  readSettings,
+  remember,
+  settingsColumns,
+  signatureColumns,
+} from "./settings.ts";
 import { forgetVisit } from "./visits.ts";
 import { RateLimiter, retryAfterSeconds } from "../http/rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "../signatures/signature-checks.ts";
@@ -59,7 +69,11 @@ export async function createBin(clientIp: string): Promise<{ id: string; created
   }
   const token = newToken();
   const bin = await getDb().bin.create({
-    data: { id: newBinId(), lastUsedAt: BigInt(Date.now()), grants: { create: { id: newGrantId(), tokenHash: hashToken(token), role: "owner", kind: "creator" } } },
+    data: {
+      id: newBinId(),
+      lastUsedAt: BigInt(Date.now()),
+      grants: { create: { id: newGrantId(), tokenHash: hashToken(token), role: "owner", kind: "creator" } },
+    },
   });
   remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null });
   return { id: bin.id, createdAt: bin.createdAt, token };
@@ -156,7 +170,11 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
         const saved = await tx.autoForward.findUnique({ where: { binId } });
         enabled = forward.enabled ?? saved?.enabled ?? false;
         const maxAttempts = forward.maxAttempts ?? saved?.maxAttempts ?? defaultForwardMaxAttempts;
-        await tx.autoForward.upsert({ where: { binId }, create: { binId, url: forward.url, enabled, maxAttempts }, update: { url: forward.url, enabled, maxAttempts } });
+        await tx.autoForward.upsert({
+          where: { binId },
+          create: { binId, url: forward.url, enabled, maxAttempts },
+          update: { url: forward.url, enabled, maxAttempts },
+        });
       } else {
         await tx.autoForward.deleteMany({ where: { binId } });
       }
@@ -179,7 +197,6 @@ export async function updateBin(binId: string, changes: BinChanges): Promise<Bin
   getEventBus().publish(binId, { type: "bin-updated", binId });
   return getBinOrThrow(binId);
 }
-
 
 /**
  * What PATCH sets must be sendable from where captures are answered (the dashboard's
@@ -212,7 +229,6 @@ async function pruneToLimit(binId: string, limit: number): Promise<void> {
   if (count > 0) getEventBus().publish(binId, { type: "requests-pruned", binId, throughId: newestGone.id, removed: count });
 }
 
-
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */
 export async function deleteBin(binId: string): Promise<void> {
   // Forget it first: from here on new captures to it are refused.
@@ -221,7 +237,6 @@ export async function deleteBin(binId: string): Promise<void> {
   if (count === 0) throw binNotFound(binId);
   getEventBus().publish(binId, { type: "bin-deleted", binId });
 }
-
 
 /** Drops everything kept in memory about a bin that is being deleted. */
 export function forgetBin(binId: string): void {

@@ -58,7 +58,12 @@ export const settingsColumns = {
 
 export type AutoForwardRow = { url: string; enabled: boolean; maxAttempts: number } | null;
 
-type SettingsColumns = SignatureColumns & { maxCaptures: number | null; alias: { alias: string } | null; response: ResponseColumns; autoForward: AutoForwardRow };
+type SettingsColumns = SignatureColumns & {
+  maxCaptures: number | null;
+  alias: { alias: string } | null;
+  response: ResponseColumns;
+  autoForward: AutoForwardRow;
+};
 
 function readAutoForward(row: AutoForwardRow): AutoForwardSetting | null {
   return row?.enabled ? { url: row.url, maxAttempts: row.maxAttempts } : null;

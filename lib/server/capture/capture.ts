@@ -177,7 +177,13 @@ export type CaptureDeps = {
  * `100 Continue` goes out only once the bin, its rate limit and the declared length
  * have passed, so a body that would be refused is never asked for.
  */
-export async function captureRequest(req: IncomingMessage, res: ServerResponse, target: CaptureTarget, deps: CaptureDeps, expectsContinue = false): Promise<void> {
+export async function captureRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: CaptureTarget,
+  deps: CaptureDeps,
+  expectsContinue = false,
+): Promise<void> {
   const receivedAt = Date.now();
   try {
     // No guess limit here: a bin's name (id or alias) only lets one capture into it,
@@ -222,10 +228,15 @@ export async function captureRequest(req: IncomingMessage, res: ServerResponse, 
       deps.budget.release(reserved);
       if (body.size > defaultInlineBodyBytes) collectBodyGarbageSoon(body.size);
     }
-    answerCapture(res, { id: row.id, method: row.method, path: row.path, query: row.query, headers, body: joined, ip: row.ip, receivedAt }, settings.responses, {
-      origin: answerOriginOf(req, deps.config),
-      budget: deps.budget,
-    });
+    answerCapture(
+      res,
+      { id: row.id, method: row.method, path: row.path, query: row.query, headers, body: joined, ip: row.ip, receivedAt },
+      settings.responses,
+      {
+        origin: answerOriginOf(req, deps.config),
+        budget: deps.budget,
+      },
+    );
   } catch (error) {
     if (error instanceof ClientGone) return;
     if (error instanceof AppError && error.code === "payload_too_large") {

@@ -225,7 +225,11 @@ export class AutoForwarder {
     });
     let end: { state: string; nextAttemptAt: bigint; lastError: string | null } = { state, nextAttemptAt: BigInt(nextAttemptAt), lastError };
     if (updated.count === 0) {
-      const [current] = await db.forwardJob.updateManyAndReturn({ where: { id: job.id }, data: { attempts }, select: { state: true, nextAttemptAt: true, lastError: true } });
+      const [current] = await db.forwardJob.updateManyAndReturn({
+        where: { id: job.id },
+        data: { attempts },
+        select: { state: true, nextAttemptAt: true, lastError: true },
+      });
       // Gone with its capture, deleted meanwhile: nothing left to show it on.
       if (!current) return;
       end = current;

@@ -14,7 +14,12 @@ describe("forwardLoopReason", () => {
     expect(forwardLoopReason([[name, value]])).toMatch(/own forwarder/);
     // A proxy in between merged its entry into the same line, in lower case.
     expect(forwardLoopReason([["via", `1.1 edge-proxy, ${value} (comment), HTTP/2 cdn`]])).toMatch(/own forwarder/);
-    expect(forwardLoopReason([["Via", "1.0 front"], ["VIA", `1.1 ${viaPseudonym()}`]])).toMatch(/own forwarder/);
+    expect(
+      forwardLoopReason([
+        ["Via", "1.0 front"],
+        ["VIA", `1.1 ${viaPseudonym()}`],
+      ]),
+    ).toMatch(/own forwarder/);
   });
 
   it("lets a request from another Hookyard through, until too many are in the chain", () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { categorize, checkAddress, checkHost, embeddedIpv4, isLocalhostName, isLoopbackListener, literalAddress, parseAddressAllowList, parseIpv4Loose } from "./forward-policy.ts";
+import {
+  categorize,
+  checkAddress,
+  checkHost,
+  embeddedIpv4,
+  isLocalhostName,
+  isLoopbackListener,
+  literalAddress,
+  parseAddressAllowList,
+  parseIpv4Loose,
+} from "./forward-policy.ts";
 
 const rules = (text: string) => {
   const parsed = parseAddressAllowList(text);
@@ -70,9 +80,12 @@ describe("literalAddress: every spelling of an address in a URL host", () => {
     expect(literalAddress(host)?.address).toBe(address);
   });
 
-  it.each(["localhost", "localhost.", "example.com", "1.2.3.4.5", "256.1.1.1", "0x100000000", "4294967296", "08.1.1.1", "1..1", "", "1.2.3.0xg"])("%s is not an address", (host) => {
-    expect(literalAddress(host)).toBeNull();
-  });
+  it.each(["localhost", "localhost.", "example.com", "1.2.3.4.5", "256.1.1.1", "0x100000000", "4294967296", "08.1.1.1", "1..1", "", "1.2.3.0xg"])(
+    "%s is not an address",
+    (host) => {
+      expect(literalAddress(host)).toBeNull();
+    },
+  );
 
   it("parses the URL standard's IPv4 forms the same way new URL() does", () => {
     for (const host of ["127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0x7f.0.0.1", "127.0.0.1.", "0", "10.1", "192.168.257"]) {
@@ -113,7 +126,17 @@ describe("embedded IPv4 forms are judged by the address they carry", () => {
 
   it("refuses each of them under `public`, and allows the public ones", () => {
     const strict = rules("public");
-    for (const address of ["::ffff:127.0.0.1", "::127.0.0.1", "::ffff:0:127.0.0.1", "64:ff9b::127.0.0.1", "64:ff9b::10.0.0.1", "2002:7f00:1::", "2002:a9fe:a9fe::", "2001:0:4136:e378:8000:63bf:f5ff:fffe", "64:ff9b:1::808:808"]) {
+    for (const address of [
+      "::ffff:127.0.0.1",
+      "::127.0.0.1",
+      "::ffff:0:127.0.0.1",
+      "64:ff9b::127.0.0.1",
+      "64:ff9b::10.0.0.1",
+      "2002:7f00:1::",
+      "2002:a9fe:a9fe::",
+      "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+      "64:ff9b:1::808:808",
+    ]) {
       expect(checkAddress(address, strict).allowed, address).toBe(false);
     }
     expect(checkAddress("64:ff9b::8.8.8.8", strict).allowed).toBe(true);

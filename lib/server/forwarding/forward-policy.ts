@@ -17,7 +17,8 @@ import { BlockList, isIP } from "node:net";
 export type AddressCategory = "loopback" | "private" | "link-local" | "public" | "reserved";
 
 /** A keyword of FORWARD_ALLOW_ADDRESSES or a CIDR block. */
-export type AddressRule = { kind: "category"; category: Exclude<AddressCategory, "reserved"> } | { kind: "cidr"; text: string; family: 4 | 6; network: string; prefix: number };
+export type AddressRule =
+  { kind: "category"; category: Exclude<AddressCategory, "reserved"> } | { kind: "cidr"; text: string; family: 4 | 6; network: string; prefix: number };
 
 const keywords = ["loopback", "private", "link-local", "public"] as const;
 
@@ -27,8 +28,16 @@ const ranges: Record<Exclude<AddressCategory, "public">, { v4: Block[]; v6: Bloc
   loopback: { v4: [["127.0.0.0", 8]], v6: [["::1", 128]] },
   private: {
     // RFC 1918, carrier-grade NAT (RFC 6598), unique local IPv6 (RFC 4193), deprecated site-local.
-    v4: [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["100.64.0.0", 10]],
-    v6: [["fc00::", 7], ["fec0::", 10]],
+    v4: [
+      ["10.0.0.0", 8],
+      ["172.16.0.0", 12],
+      ["192.168.0.0", 16],
+      ["100.64.0.0", 10],
+    ],
+    v6: [
+      ["fc00::", 7],
+      ["fec0::", 10],
+    ],
   },
   // Includes 169.254.169.254, the cloud metadata service: its own keyword so "private" does not open it.
   "link-local": { v4: [["169.254.0.0", 16]], v6: [["fe80::", 10]] },
@@ -106,7 +115,12 @@ function ipv6Bytes(text: string): number[] | null {
   const tail: number[] = [];
   const lastColon = address.lastIndexOf(":");
   if (address.slice(lastColon + 1).includes(".")) {
-    tail.push(...address.slice(lastColon + 1).split(".").map(Number));
+    tail.push(
+      ...address
+        .slice(lastColon + 1)
+        .split(".")
+        .map(Number),
+    );
     head = address.slice(0, lastColon + 1);
     if (!head.endsWith("::")) head = head.slice(0, -1);
   }
@@ -146,7 +160,14 @@ export function embeddedIpv4(address: string): string[] {
   // 6to4 (RFC 3056): 2002:AABB:CCDD::/48 reaches A.B.C.D through a relay.
   if (word(0) === 0x2002) return [v4At(bytes, 2)];
   // Teredo (RFC 4380): the server's address, then the client's, stored inverted.
-  if (word(0) === 0x2001 && word(1) === 0) return [v4At(bytes, 4), bytes.slice(12, 16).map((byte) => byte ^ 255).join(".")];
+  if (word(0) === 0x2001 && word(1) === 0)
+    return [
+      v4At(bytes, 4),
+      bytes
+        .slice(12, 16)
+        .map((byte) => byte ^ 255)
+        .join("."),
+    ];
   return [];
 }
 
@@ -207,13 +228,18 @@ export function categorize(address: string): AddressCategory {
   if (!normalized) throw new Error(`not an IP address: ${address}`);
   const embedded = normalized.family === 6 ? embeddedIpv4(normalized.address) : [];
   if (embedded.length === 0) return categoryOf(normalized);
-  return embedded.map((v4) => categoryOf({ address: v4, family: 4 })).reduce((worst, next) => (severity.indexOf(next) > severity.indexOf(worst) ? next : worst));
+  return embedded
+    .map((v4) => categoryOf({ address: v4, family: 4 }))
+    .reduce((worst, next) => (severity.indexOf(next) > severity.indexOf(worst) ? next : worst));
 }
 
 /** Parses FORWARD_ALLOW_ADDRESSES: `loopback`, `private`, `link-local`, `public` and CIDRs such as `10.1.0.0/16`. */
 export function parseAddressAllowList(text: string): { rules: AddressRule[] } | { problem: string } {
   const rules: AddressRule[] = [];
-  for (const item of text.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     if ((keywords as readonly string[]).includes(item)) {
       rules.push({ kind: "category", category: item as (typeof keywords)[number] });
       continue;
@@ -238,7 +264,8 @@ export type AddressDecision = { allowed: true } | { allowed: false; reason: stri
 
 function checkPlain(normalized: { address: string; family: 4 | 6 }, rules: AddressRule[]): AddressDecision {
   const category = categoryOf(normalized);
-  if (category === "reserved") return { allowed: false, reason: `${normalized.address} is a reserved address (unspecified, multicast, documentation or similar range)` };
+  if (category === "reserved")
+    return { allowed: false, reason: `${normalized.address} is a reserved address (unspecified, multicast, documentation or similar range)` };
   const allowed = rules.some((rule) => {
     if (rule.kind === "category") return rule.category === category;
     if (rule.family !== normalized.family) return false;
@@ -271,7 +298,10 @@ export function checkAddress(address: string, rules: AddressRule[]): AddressDeci
 /** Whether the host name is allowed: `null` allows any; `*.example.com` matches its subdomains, not itself. */
 export function checkHost(hostname: string, allowHosts: string[] | null): AddressDecision {
   if (!allowHosts) return { allowed: true };
-  const host = hostname.toLowerCase().replace(/\.$/, "").replace(/^\[|\]$/g, "");
+  const host = hostname
+    .toLowerCase()
+    .replace(/\.$/, "")
+    .replace(/^\[|\]$/g, "");
   const allowed = allowHosts.some((pattern) => (pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) : host === pattern));
   return allowed ? { allowed: true } : { allowed: false, reason: `host ${host} is not in FORWARD_ALLOW_HOSTS` };
 }

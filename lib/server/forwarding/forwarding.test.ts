@@ -75,20 +75,30 @@ describe("resolveTarget", () => {
 
   it("refuses a name resolving to an internal address, having asked DNS once", async () => {
     const dns = fakeDns({ "internal.test": ["10.0.0.5"], "metadata.test": ["169.254.169.254"], "v6.test": ["::ffff:192.168.1.1"] });
-    expect(await refusal(resolveTarget(new URL("http://internal.test:8080/x"), policy("public"), dns.lookup))).toMatch(/internal\.test resolves to 10\.0\.0\.5; 10\.0\.0\.5 is a private address/);
+    expect(await refusal(resolveTarget(new URL("http://internal.test:8080/x"), policy("public"), dns.lookup))).toMatch(
+      /internal\.test resolves to 10\.0\.0\.5; 10\.0\.0\.5 is a private address/,
+    );
     expect(await refusal(resolveTarget(new URL("http://metadata.test/"), policy("loopback,private,public"), dns.lookup))).toMatch(/link-local/);
     expect(await refusal(resolveTarget(new URL("http://v6.test/"), policy("public"), dns.lookup))).toMatch(/carries the IPv4 address 192\.168\.1\.1/);
     expect(dns.asked).toEqual(["internal.test", "metadata.test", "v6.test"]);
   });
 
-  it.each(["http://127.1/", "http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::7f00:1]/", "http://[2002:7f00:1::]/", "http://0.0.0.0/", "http://0/"])(
-    "refuses %s under `public` without asking DNS",
-    async (target) => {
-      const dns = fakeDns({});
-      await refusal(resolveTarget(new URL(target), policy("public"), dns.lookup));
-      expect(dns.asked).toEqual([]);
-    },
-  );
+  it.each([
+    "http://127.1/",
+    "http://2130706433/",
+    "http://0x7f000001/",
+    "http://0177.0.0.1/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::127.0.0.1]/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://[2002:7f00:1::]/",
+    "http://0.0.0.0/",
+    "http://0/",
+  ])("refuses %s under `public` without asking DNS", async (target) => {
+    const dns = fakeDns({});
+    await refusal(resolveTarget(new URL(target), policy("public"), dns.lookup));
+    expect(dns.asked).toEqual([]);
+  });
 
   it("takes localhost names (trailing dot, subdomains) as loopback only, whatever the resolver says", async () => {
     // A resolver whose search domain turns "localhost" into a LAN host.
@@ -108,6 +118,8 @@ describe("resolveTarget", () => {
   });
 
   it("answers an unresolvable name as a DNS error in words", async () => {
-    expect(await resolveTarget(new URL("http://nowhere.test/"), policy("public"), fakeDns({}).lookup)).toEqual({ error: "DNS: host name nowhere.test not found" });
+    expect(await resolveTarget(new URL("http://nowhere.test/"), policy("public"), fakeDns({}).lookup)).toEqual({
+      error: "DNS: host name nowhere.test not found",
+    });
   });
 });

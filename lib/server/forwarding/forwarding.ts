@@ -77,7 +77,10 @@ export async function resolveTarget(url: URL, policy: Pick<ForwardConfig, "allow
 }
 
 function refused(url: URL, reason: string): AppError {
-  return new AppError("forbidden", `Forwarding to ${url.host} is not allowed: ${reason}. The policy is set by FORWARD_ALLOW_ADDRESSES and FORWARD_ALLOW_HOSTS.`);
+  return new AppError(
+    "forbidden",
+    `Forwarding to ${url.host} is not allowed: ${reason}. The policy is set by FORWARD_ALLOW_ADDRESSES and FORWARD_ALLOW_HOSTS.`,
+  );
 }
 
 /**
@@ -106,7 +109,8 @@ export function exchange(
       clearTimeout(timer);
       resolve(result);
     };
-    const fail = (error: unknown) => finish({ kind: "error", error: describeNetworkError(error, { host: url.host, timeoutMs: limits.timeoutMs }), durationMs: elapsed() });
+    const fail = (error: unknown) =>
+      finish({ kind: "error", error: describeNetworkError(error, { host: url.host, timeoutMs: limits.timeoutMs }), durationMs: elapsed() });
 
     let req: http.ClientRequest;
     try {
@@ -137,8 +141,7 @@ export function exchange(
           let truncated = false;
           const headers: HeaderPair[] = [];
           for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-          const done = () =>
-            finish({ kind: "answer", status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), truncated, durationMs: elapsed() });
+          const done = () => finish({ kind: "answer", status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), truncated, durationMs: elapsed() });
           res.on("data", (chunk: Buffer) => {
             if (truncated) return;
             const room = limits.maxResponseBytes - kept;
@@ -228,7 +231,10 @@ export async function forwardCapture(binId: string, requestId: string, request: 
     const given: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
     const { headers, signatureHeaders } = input.resign ? await resign(binId, given, body) : { headers: given, signatureHeaders: [] };
 
-    const { attempt } = await deliver({ requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, signatureHeaders, automatic: false }, config);
+    const { attempt } = await deliver(
+      { requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, signatureHeaders, automatic: false },
+      config,
+    );
     await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
     return attempt;
   } finally {
@@ -306,7 +312,12 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
     automatic: outgoing.automatic,
     durationMs: result.durationMs,
     ...(answer.kind === "answer"
-      ? { status: answer.status, responseHeaders: JSON.stringify(answer.headers), responseBody: new Uint8Array(answer.body), responseTruncated: answer.truncated }
+      ? {
+          status: answer.status,
+          responseHeaders: JSON.stringify(answer.headers),
+          responseBody: new Uint8Array(answer.body),
+          responseTruncated: answer.truncated,
+        }
       : { error: answer.error }),
   });
   return { attempt: toAttemptDto(attempt), result, refused };

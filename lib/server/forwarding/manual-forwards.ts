@@ -40,7 +40,11 @@ export class ForwardSlots {
       );
     }
     if (this.started.size >= this.limits.total) {
-      throw this.refusal(`Hookyard already has ${this.started.size} forwards waiting for their targets (FORWARD_MANUAL_CONCURRENCY); retry shortly.`, null, now);
+      throw this.refusal(
+        `Hookyard already has ${this.started.size} forwards waiting for their targets (FORWARD_MANUAL_CONCURRENCY); retry shortly.`,
+        null,
+        now,
+      );
     }
     const key = Symbol("forward");
     this.started.set(key, { binId, at: now });

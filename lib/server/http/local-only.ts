@@ -15,7 +15,16 @@ import { categorize, isLocalhostName, literalAddress } from "../forwarding/forwa
  */
 
 /** Headers a proxy or tunnel adds; a browser or client talking to us directly sends none. */
-const proxyHeaders = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded", "x-real-ip", "cf-connecting-ip", "true-client-ip", "via"] as const;
+const proxyHeaders = [
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "forwarded",
+  "x-real-ip",
+  "cf-connecting-ip",
+  "true-client-ip",
+  "via",
+] as const;
 
 /** Whether a request's Host names this machine: a loopback address or a localhost name, any port. */
 export function namesThisMachine(host: string | undefined): boolean {

@@ -61,7 +61,11 @@ describe("normalizeAddress", () => {
 
 describe("forwardedForHops", () => {
   it("reads every X-Forwarded-For line in order, any case, without empty entries", () => {
-    expect(forwardedForHops(["Host", "x", "X-Forwarded-For", "1.1.1.1, 2.2.2.2", "x-forwarded-for", " , 3.3.3.3", "X-Other", "4.4.4.4"])).toEqual(["1.1.1.1", "2.2.2.2", "3.3.3.3"]);
+    expect(forwardedForHops(["Host", "x", "X-Forwarded-For", "1.1.1.1, 2.2.2.2", "x-forwarded-for", " , 3.3.3.3", "X-Other", "4.4.4.4"])).toEqual([
+      "1.1.1.1",
+      "2.2.2.2",
+      "3.3.3.3",
+    ]);
   });
 });
 

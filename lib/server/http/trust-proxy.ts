@@ -10,10 +10,7 @@ import { BlockList, isIP } from "node:net";
  *   address, as when a fixed chain of load balancers always sits in front.
  * - `ranges`: a hop is a proxy when its address is in one of these blocks.
  */
-export type TrustProxy =
-  | { mode: "off" }
-  | { mode: "hops"; hops: number }
-  | { mode: "ranges"; ranges: TrustedRange[] };
+export type TrustProxy = { mode: "off" } | { mode: "hops"; hops: number } | { mode: "ranges"; ranges: TrustedRange[] };
 
 export type TrustedRange = { family: 4 | 6; network: string; prefix: number };
 
@@ -49,7 +46,10 @@ export function parseTrustProxy(text: string): TrustProxy | { problem: string } 
     return { mode: "hops", hops };
   }
   const ranges: TrustedRange[] = [];
-  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const keyword = keywordRanges[entry];
     if (keyword) {
       ranges.push(...keyword);

@@ -86,7 +86,14 @@ describe("formatEvent", () => {
       error: null,
       automatic: true,
     };
-    const job: ForwardJobDto = { state: "pending", target: attempt.target, attempts: 1, maxAttempts: 5, nextAttemptAt: 1_700_000_001_500, lastError: "the target answered 503" };
+    const job: ForwardJobDto = {
+      state: "pending",
+      target: attempt.target,
+      attempts: 1,
+      maxAttempts: 5,
+      nextAttemptAt: 1_700_000_001_500,
+      lastError: "the target answered 503",
+    };
     const parsed = parse(formatEvent({ type: "forward-attempt", binId: summary.binId, attempt, job }));
     expect(parsed.id).toBeUndefined();
     expect(parsed.event).toBe("forward-attempt");

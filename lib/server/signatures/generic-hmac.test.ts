@@ -18,7 +18,12 @@ describe("generic-hmac", () => {
   it("supports SHA-1 and millisecond timestamps", () => {
     const millis = RECEIVED_AT_SECONDS * 1000 - 1000;
     const digest = createHmac("sha1", SECRET).update(`${millis}.${DEFAULT_BODY}`).digest("hex");
-    const request = signedRequest({ headers: [["X-Sig", digest], ["X-Ts", String(millis)]] });
+    const request = signedRequest({
+      headers: [
+        ["X-Sig", digest],
+        ["X-Ts", String(millis)],
+      ],
+    });
     const options = { algorithm: "sha1", header: "X-Sig", template: "{timestamp}.{body}", timestampHeader: "X-Ts", timestampUnit: "ms" };
     expectVerdict(verifySignature("generic-hmac", request, [SECRET], options), "valid");
   });
@@ -38,7 +43,11 @@ describe("generic-hmac", () => {
 
   it("allows each placeholder at most once, so a template cannot multiply the HMAC work over the body", () => {
     const parse = (template: string) =>
-      signatureConfigSchema.safeParse({ provider: "generic-hmac", secrets: [SECRET], options: { header: "X-Sig", template, timestampHeader: "X-Ts", idHeader: "X-Id" } });
+      signatureConfigSchema.safeParse({
+        provider: "generic-hmac",
+        secrets: [SECRET],
+        options: { header: "X-Sig", template, timestampHeader: "X-Ts", idHeader: "X-Id" },
+      });
     expect(parse("{id}.{timestamp}.{body}").success).toBe(true);
     const repeated = parse("{body}".repeat(80));
     expect(repeated.success).toBe(false);

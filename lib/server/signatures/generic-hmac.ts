@@ -1,15 +1,6 @@
 import { z } from "zod";
 import { invalid, reason, unchecked, valid } from "./reasons.ts";
-import {
-  checkTolerance,
-  decodeBase64,
-  decodeHex,
-  hmac,
-  macMatchesAny,
-  parseIntegerTimestamp,
-  requireHeader,
-  type MessagePart,
-} from "./shared.ts";
+import { checkTolerance, decodeBase64, decodeHex, hmac, macMatchesAny, parseIntegerTimestamp, requireHeader, type MessagePart } from "./shared.ts";
 import type { Outcome, SignedRequest } from "./types.ts";
 
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a header name");

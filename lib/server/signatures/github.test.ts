@@ -26,7 +26,12 @@ describe("github", () => {
     const sha1 = `sha1=${createHmac("sha1", SECRET).update(DEFAULT_BODY).digest("hex")}`;
     const legacy = signedRequest({ headers: [["X-Hub-Signature", sha1]] });
     expectVerdict(verifySignature("github", legacy, [SECRET]), "valid");
-    const both = signedRequest({ headers: [["X-Hub-Signature", sha1], ["X-Hub-Signature-256", `sha256=${"0".repeat(64)}`]] });
+    const both = signedRequest({
+      headers: [
+        ["X-Hub-Signature", sha1],
+        ["X-Hub-Signature-256", `sha256=${"0".repeat(64)}`],
+      ],
+    });
     expectVerdict(verifySignature("github", both, [SECRET]), "invalid", "no secret matches: body or secret differs");
   });
 

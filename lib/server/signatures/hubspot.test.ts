@@ -19,7 +19,13 @@ describe("hubspot", () => {
     const millis = String(RECEIVED_AT_SECONDS * 1000);
     for (const signedUri of [hubspotUri(url), url]) {
       const digest = createHmac("sha256", SECRET).update(`POST${signedUri}${DEFAULT_BODY}${millis}`).digest("base64");
-      const request = signedRequest({ url, headers: [["X-HubSpot-Request-Timestamp", millis], ["X-HubSpot-Signature-v3", digest]] });
+      const request = signedRequest({
+        url,
+        headers: [
+          ["X-HubSpot-Request-Timestamp", millis],
+          ["X-HubSpot-Signature-v3", digest],
+        ],
+      });
       expectVerdict(verifySignature("hubspot", request, [SECRET]), "valid");
     }
   });

@@ -16,8 +16,18 @@ const TIMESTAMP = "X-HubSpot-Request-Timestamp";
 
 /** HubSpot's v3 guide has these escapes decoded in the URI before signing; all others stay encoded. */
 const DECODED_ESCAPES: Record<string, string> = {
-  "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$",
-  "%27": "'", "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
+  "%3A": ":",
+  "%2F": "/",
+  "%3F": "?",
+  "%40": "@",
+  "%21": "!",
+  "%24": "$",
+  "%27": "'",
+  "%28": "(",
+  "%29": ")",
+  "%2A": "*",
+  "%2C": ",",
+  "%3B": ";",
 };
 
 export function hubspotUri(url: string): string {

@@ -21,7 +21,12 @@ describe("detectProvider", () => {
     ["X-Signature", null],
   ];
   it.each(cases)("%s → %s", (header, provider) => {
-    expect(detectProvider([["Content-Type", "application/json"], [header, "x"]])).toBe(provider);
+    expect(
+      detectProvider([
+        ["Content-Type", "application/json"],
+        [header, "x"],
+      ]),
+    ).toBe(provider);
   });
 
   it("finds nothing without a signature header", () => {

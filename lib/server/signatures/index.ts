@@ -66,12 +66,7 @@ export type ProviderOptions<P extends ProviderId> = z.input<(typeof providers)[P
  * Checks `request` against the provider's scheme with every secret (rotation: any match passes).
  * Never throws and never puts a secret into the verdict; options that fail the provider's schema give `unchecked`.
  */
-export function verifySignature(
-  provider: ProviderId,
-  request: SignedRequest,
-  secrets: string[],
-  options: unknown = {},
-): Verdict {
+export function verifySignature(provider: ProviderId, request: SignedRequest, secrets: string[], options: unknown = {}): Verdict {
   const entry: Provider<z.ZodType> = providers[provider];
   const parsed = entry.optionsSchema.safeParse(options ?? {});
   if (!parsed.success) return { provider, ...unchecked(reason.invalidOptions(describeIssues(parsed.error))) };

@@ -23,9 +23,7 @@ export function ed25519FromHex(text: string): ParsedKey {
 export function ecdsaP256FromText(text: string): ParsedKey {
   const trimmed = text.trim();
   try {
-    const key = trimmed.startsWith("-----BEGIN")
-      ? createPublicKey({ key: trimmed, format: "pem" })
-      : fromDer(trimmed.replace(/\s+/g, ""));
+    const key = trimmed.startsWith("-----BEGIN") ? createPublicKey({ key: trimmed, format: "pem" }) : fromDer(trimmed.replace(/\s+/g, ""));
     if (!key) return { problem: "neither PEM nor base64 DER" };
     if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
       return { problem: "not an ECDSA P-256 public key" };

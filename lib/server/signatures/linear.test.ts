@@ -26,6 +26,10 @@ describe("linear", () => {
   });
 
   it("rejects a timestamp a minute ahead too", () => {
-    expectVerdict(verifySignature("linear", sign(SECRET, RECEIVED_AT_SECONDS + 90), [SECRET]), "invalid", "timestamp 90 s in the future, outside the 60 s tolerance");
+    expectVerdict(
+      verifySignature("linear", sign(SECRET, RECEIVED_AT_SECONDS + 90), [SECRET]),
+      "invalid",
+      "timestamp 90 s in the future, outside the 60 s tolerance",
+    );
   });
 });

@@ -10,10 +10,8 @@ export const reason = {
   malformedHeader: (name: string, detail: string) => `malformed header ${name}: ${detail}`,
   repeatedHeader: (name: string, count: number) => `malformed header ${name}: sent ${count} times`,
   malformedBody: (detail: string) => `malformed body: ${detail}`,
-  stale: (ageSeconds: number, toleranceSeconds: number) =>
-    `timestamp ${ageSeconds} s outside the ${toleranceSeconds} s tolerance`,
-  future: (aheadSeconds: number, toleranceSeconds: number) =>
-    `timestamp ${aheadSeconds} s in the future, outside the ${toleranceSeconds} s tolerance`,
+  stale: (ageSeconds: number, toleranceSeconds: number) => `timestamp ${ageSeconds} s outside the ${toleranceSeconds} s tolerance`,
+  future: (aheadSeconds: number, toleranceSeconds: number) => `timestamp ${aheadSeconds} s in the future, outside the ${toleranceSeconds} s tolerance`,
   noSecretMatches: () => "no secret matches: body or secret differs",
   noKeyMatches: () => "no public key matches: body or key differs",
   urlDiffers: (signedUrl: string) => `signed URL differs from the captured URL: the signature is for ${signedUrl}`,

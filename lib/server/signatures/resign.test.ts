@@ -13,7 +13,11 @@ describe("resignRequest", () => {
   it("Stripe: an hour-old signature becomes one the stripe package accepts now, in place", () => {
     const secret = "whsec_resign_test";
     const old = stripe.webhooks.generateTestHeaderString({ payload: body.toString(), secret, timestamp: hourAgo });
-    const headers: [string, string][] = [["Content-Type", "application/json"], ["Stripe-Signature", old], ["X-After", "1"]];
+    const headers: [string, string][] = [
+      ["Content-Type", "application/json"],
+      ["Stripe-Signature", old],
+      ["X-After", "1"],
+    ];
     expect(() => stripe.webhooks.constructEvent(body, old, secret)).toThrow();
     const result = resignRequest("stripe", { headers, body, secret, nowSeconds: now });
     if (!("headers" in result)) throw new Error(result.problem);
@@ -23,7 +27,11 @@ describe("resignRequest", () => {
 
   it("Standard Webhooks: keeps the message id, signs a fresh timestamp", () => {
     const secret = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
-    const headers: [string, string][] = [["webhook-id", "msg_1"], ["webhook-timestamp", String(hourAgo)], ["webhook-signature", "v1,old"]];
+    const headers: [string, string][] = [
+      ["webhook-id", "msg_1"],
+      ["webhook-timestamp", String(hourAgo)],
+      ["webhook-signature", "v1,old"],
+    ];
     const result = resignRequest("standard-webhooks", { headers, body, secret, nowSeconds: now });
     if (!("headers" in result)) throw new Error(result.problem);
     expect(() => new Webhook(secret).verify(body.toString(), Object.fromEntries(result.headers))).not.toThrow();
@@ -47,7 +55,15 @@ describe("resignRequest", () => {
 describe("hideSignatures", () => {
   const secret = "whsec_hide_test";
   const signed = () => {
-    const result = resignRequest("stripe", { headers: [["Content-Type", "application/json"], ["stripe-signature", "t=1,v1=old"]], body, secret, nowSeconds: now });
+    const result = resignRequest("stripe", {
+      headers: [
+        ["Content-Type", "application/json"],
+        ["stripe-signature", "t=1,v1=old"],
+      ],
+      body,
+      secret,
+      nowSeconds: now,
+    });
     if (!("headers" in result)) throw new Error(result.problem);
     return result;
   };
@@ -73,11 +89,19 @@ describe("hideSignatures", () => {
     const value = headers[1]![1];
     const digest = value.split("v1=")[1]!;
     const answer = {
-      headers: [["X-Echo", value], ["X-Digest", `got ${digest}`], ["Content-Type", "text/plain"]] as [string, string][],
+      headers: [
+        ["X-Echo", value],
+        ["X-Digest", `got ${digest}`],
+        ["Content-Type", "text/plain"],
+      ] as [string, string][],
       body: Buffer.from(`bad signature ${value}; expected not ${digest}!`),
     };
     const shown = hideSignatures(headers, signatureHeaders, answer);
-    expect(shown.answer!.headers).toEqual([["X-Echo", resignedMarker], ["X-Digest", `got ${resignedMarker}`], ["Content-Type", "text/plain"]]);
+    expect(shown.answer!.headers).toEqual([
+      ["X-Echo", resignedMarker],
+      ["X-Digest", `got ${resignedMarker}`],
+      ["Content-Type", "text/plain"],
+    ]);
     expect(shown.answer!.body.toString()).toBe(`bad signature ${resignedMarker}; expected not ${resignedMarker}!`);
 
     const base64 = resignRequest("shopify", { headers: [], body: Buffer.from("slashes?"), secret: "s3", nowSeconds: now });

@@ -112,7 +112,9 @@ export function hideSignatures(
   // The whole value and each long part of it (`t=…,v1=<hex>` → the hex), as written
   // and JSON-escaped (`\/`), longest first so a part never breaks up a whole.
   const parts = values.flatMap((value) => [value, ...value.split(/[,;= ]+/).filter((part) => part.length >= 16)]);
-  const needles = [...new Set(parts.flatMap((part) => [part, part.replaceAll("/", "\\/")]))].filter((needle) => needle.length >= 16).sort((a, b) => b.length - a.length);
+  const needles = [...new Set(parts.flatMap((part) => [part, part.replaceAll("/", "\\/")]))]
+    .filter((needle) => needle.length >= 16)
+    .sort((a, b) => b.length - a.length);
   const scrub = (text: string) => needles.reduce((current, needle) => current.replaceAll(needle, resignedMarker), text);
   return {
     sent: sent.map(([name, value]): HeaderPair => [name, names.has(name.toLowerCase()) ? resignedMarker : value]),

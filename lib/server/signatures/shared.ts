@@ -64,11 +64,7 @@ export function requireHeader(request: SignedRequest, display: string): HeaderLo
  * The digest a header carries in `encoding`, or the outcome that explains why there is
  * none (missing, repeated, empty, not decodable).
  */
-export function requireDigestHeader(
-  request: SignedRequest,
-  display: string,
-  encoding: "hex" | "base64",
-): { digest: Buffer } | { problem: Outcome } {
+export function requireDigestHeader(request: SignedRequest, display: string, encoding: "hex" | "base64"): { digest: Buffer } | { problem: Outcome } {
   const header = requireHeader(request, display);
   if ("problem" in header) return header;
   const digest = encoding === "hex" ? decodeHex(header.value) : decodeBase64(header.value);
@@ -107,4 +103,3 @@ export function checkTolerance(
   if (!allowFuture && -ageMs > limitMs) return invalid(reason.future(Math.round(-ageMs / 1000), toleranceSeconds));
   return null;
 }
-

@@ -68,14 +68,14 @@ describe("rejudgeBin", () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let firstPageHeld = false;
     let firstPageWritten = false;
-    vi.spyOn(db, "$transaction").mockImplementation((async (...args: Parameters<typeof db.$transaction>) => {
+    vi.spyOn(db, "$transaction").mockImplementation(async (...args: Parameters<typeof db.$transaction>) => {
       if (firstPageHeld) return transaction(...args);
       firstPageHeld = true;
       await held;
       const written = await transaction(...args);
       firstPageWritten = true;
       return written;
-    }));
+    });
 
     const older = rejudgeBin(binId, async () => checks.github);
     await vi.waitFor(() => expect(firstPageHeld).toBe(true), { timeout: 5_000, interval: 5 });

@@ -119,7 +119,9 @@ async function judgeAll(binId: string, config: SignatureConfig | null, supersede
       const body = await capturedBodyIfStored(row);
       if (!body) continue; // deleted since the page was read: nothing left to judge
       const verdict = judge(toSignedRequest(row, body), config);
-      updates.push(db.$executeRaw`UPDATE "CapturedRequest" SET "signatureProvider" = ${verdict.signatureProvider}, "signatureStatus" = ${verdict.signatureStatus}, "signatureReason" = ${verdict.signatureReason} WHERE "id" = ${row.id}`);
+      updates.push(
+        db.$executeRaw`UPDATE "CapturedRequest" SET "signatureProvider" = ${verdict.signatureProvider}, "signatureStatus" = ${verdict.signatureStatus}, "signatureReason" = ${verdict.signatureReason} WHERE "id" = ${row.id}`,
+      );
     }
     if (superseded()) return null;
     await db.$transaction(updates);

@@ -20,8 +20,7 @@ export function verifySquare(request: SignedRequest, secrets: string[], options:
   const { digest } = signature;
 
   const url = options.url ?? request.url;
-  const matchesUrl = (candidate: string) =>
-    secrets.some((key) => macMatchesAny(hmac("sha256", key, [candidate, request.body]), [digest]));
+  const matchesUrl = (candidate: string) => secrets.some((key) => macMatchesAny(hmac("sha256", key, [candidate, request.body]), [digest]));
   if (matchesUrl(url)) return valid();
   const signedUrl = nearMissUrls(url, options.url ? [request.url] : []).find(matchesUrl);
   return invalid(signedUrl ? reason.urlDiffers(signedUrl) : reason.noSecretMatches());

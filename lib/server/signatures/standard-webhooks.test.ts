@@ -34,7 +34,11 @@ describe("standard-webhooks", () => {
   it("verifies Svix's svix-* headers signed by the svix library", () => {
     const signature = new SvixWebhook(SECRET).sign(MSG_ID, new Date(RECEIVED_AT_SECONDS * 1000), DEFAULT_BODY);
     const request = signedRequest({
-      headers: [["svix-id", MSG_ID], ["svix-timestamp", String(RECEIVED_AT_SECONDS)], ["svix-signature", signature]],
+      headers: [
+        ["svix-id", MSG_ID],
+        ["svix-timestamp", String(RECEIVED_AT_SECONDS)],
+        ["svix-signature", signature],
+      ],
     });
     expectVerdict(verifySignature("standard-webhooks", request, [SECRET]), "valid");
     const noId = { ...request, headers: request.headers.filter(([name]) => name !== "svix-id") };

@@ -2,16 +2,7 @@ import { verify as verifySignatureBytes, type KeyObject } from "node:crypto";
 import { z } from "zod";
 import { ed25519FromRaw } from "./keys.ts";
 import { invalid, reason, unchecked, valid } from "./reasons.ts";
-import {
-  checkTolerance,
-  concatBytes,
-  decodeBase64,
-  hasHeader,
-  hmac,
-  macMatchesAny,
-  parseIntegerTimestamp,
-  requireHeader,
-} from "./shared.ts";
+import { checkTolerance, concatBytes, decodeBase64, hasHeader, hmac, macMatchesAny, parseIntegerTimestamp, requireHeader } from "./shared.ts";
 import type { Outcome, SignedRequest } from "./types.ts";
 
 export const standardWebhooksOptionsSchema = z.strictObject({
@@ -39,11 +30,7 @@ export function parseStandardSecret(secret: string): Secret | { problem: string 
  * signed with HMAC-SHA256 (`v1,<base64>`) or Ed25519 (`v1a,<base64>`); the signature header is a space-separated
  * list so senders can sign with old and new keys during rotation. Timestamps are judged ±tolerance.
  */
-export function verifyStandardWebhooks(
-  request: SignedRequest,
-  secrets: string[],
-  options: StandardWebhooksOptions,
-): Outcome {
+export function verifyStandardWebhooks(request: SignedRequest, secrets: string[], options: StandardWebhooksOptions): Outcome {
   if (secrets.length === 0) return unchecked(reason.noSecret());
   // Svix names the headers svix-*: a Svix delivery missing its signature must be reported as missing
   // svix-signature, not as a missing webhook-signature the sender never meant to send.

@@ -151,7 +151,14 @@ export const stripeScheme = {
   wrongSecret: "whsec_test_other",
   sign(secret, timestamp, body = DEFAULT_BODY, url?: string) {
     const header = stripeClient.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
-    return signedRequest({ url, body, headers: [["Stripe-Signature", header], ["Content-Type", "application/json"]] });
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["Stripe-Signature", header],
+        ["Content-Type", "application/json"],
+      ],
+    });
   },
   signatureHeader: "Stripe-Signature",
   malformed: { header: "Stripe-Signature", value: "v1=abcdef", reason: "malformed header Stripe-Signature: no t= timestamp" },
@@ -165,7 +172,14 @@ export const githubScheme = {
   secret: "It's a Secret to Everybody",
   wrongSecret: "not the secret",
   async sign(secret, _timestamp, body = DEFAULT_BODY, url?: string) {
-    return signedRequest({ url, body, headers: [["X-GitHub-Event", "push"], ["X-Hub-Signature-256", await octokitSign(secret, body)]] });
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["X-GitHub-Event", "push"],
+        ["X-Hub-Signature-256", await octokitSign(secret, body)],
+      ],
+    });
   },
   signatureHeader: "X-Hub-Signature-256",
   malformed: {
@@ -181,7 +195,14 @@ export const githubSha1Scheme = {
   label: "github (legacy sha1)",
   sign(secret, _timestamp, body = DEFAULT_BODY, url?: string) {
     const digest = createHmac("sha1", secret).update(body).digest("hex");
-    return signedRequest({ url, body, headers: [["X-GitHub-Event", "push"], ["X-Hub-Signature", `sha1=${digest}`]] });
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["X-GitHub-Event", "push"],
+        ["X-Hub-Signature", `sha1=${digest}`],
+      ],
+    });
   },
   signatureHeader: "X-Hub-Signature",
   // With neither header present, the current SHA-256 header is the one asked for.
@@ -198,7 +219,14 @@ export const shopifyScheme = {
   wrongSecret: "shpss_wrong",
   sign(secret, _timestamp, body = DEFAULT_BODY, url?: string) {
     const digest = createHmac("sha256", secret).update(body, "utf8").digest("base64");
-    return signedRequest({ url, body, headers: [["X-Shopify-Topic", "orders/create"], ["X-Shopify-Hmac-Sha256", digest]] });
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["X-Shopify-Topic", "orders/create"],
+        ["X-Shopify-Hmac-Sha256", digest],
+      ],
+    });
   },
   signatureHeader: "X-Shopify-Hmac-Sha256",
   malformed: { header: "X-Shopify-Hmac-Sha256", value: "not base64!", reason: "malformed header X-Shopify-Hmac-Sha256: not base64" },
@@ -214,7 +242,14 @@ export const slackScheme = {
   wrongSecret: "0000000000000000000000000000000",
   sign(secret, timestamp, body = DEFAULT_BODY, url?: string) {
     const digest = createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex");
-    return signedRequest({ url, body, headers: [["X-Slack-Request-Timestamp", String(timestamp)], ["X-Slack-Signature", `v0=${digest}`]] });
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["X-Slack-Request-Timestamp", String(timestamp)],
+        ["X-Slack-Signature", `v0=${digest}`],
+      ],
+    });
   },
   signatureHeader: "X-Slack-Signature",
   malformed: { header: "X-Slack-Request-Timestamp", value: "yesterday", reason: "malformed header X-Slack-Request-Timestamp: not a Unix timestamp in seconds" },
@@ -234,7 +269,11 @@ export const standardWebhooksScheme = {
     return signedRequest({
       url,
       body,
-      headers: [["webhook-id", STANDARD_MSG_ID], ["webhook-timestamp", String(timestamp)], ["webhook-signature", signature]],
+      headers: [
+        ["webhook-id", STANDARD_MSG_ID],
+        ["webhook-timestamp", String(timestamp)],
+        ["webhook-signature", signature],
+      ],
     });
   },
   signatureHeader: "webhook-signature",
@@ -251,7 +290,11 @@ export const svixScheme = {
     return signedRequest({
       url,
       body,
-      headers: [["svix-id", STANDARD_MSG_ID], ["svix-timestamp", String(timestamp)], ["svix-signature", signature]],
+      headers: [
+        ["svix-id", STANDARD_MSG_ID],
+        ["svix-timestamp", String(timestamp)],
+        ["svix-signature", signature],
+      ],
     });
   },
   signatureHeader: "svix-signature",
@@ -277,14 +320,17 @@ export const standardWebhooksV1aScheme = {
     return signedRequest({
       url,
       body,
-      headers: [["webhook-id", STANDARD_MSG_ID], ["webhook-timestamp", String(timestamp)], ["webhook-signature", `v1a,${signature}`]],
+      headers: [
+        ["webhook-id", STANDARD_MSG_ID],
+        ["webhook-timestamp", String(timestamp)],
+        ["webhook-signature", `v1a,${signature}`],
+      ],
     });
   },
 } satisfies SchemeCases;
 
 export const TWILIO_URL = "https://mycompany.example/b/01JSIG/sms?foo=1&bar=2";
-export const TWILIO_FORM =
-  "CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030&To=%2B18005551212&Body=caf%C3%A9+%E2%9C%93";
+export const TWILIO_FORM = "CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030&To=%2B18005551212&Body=caf%C3%A9+%E2%9C%93";
 export const formParams = (body: string): Record<string, string> => Object.fromEntries(new URLSearchParams(body));
 
 // Signatures come from the twilio library's getExpectedTwilioSignature over the URL Twilio called and the form.
@@ -318,7 +364,10 @@ export const twilioJsonScheme = {
     return signedRequest({
       url: signedUrl,
       body,
-      headers: [["Content-Type", "application/json"], ["X-Twilio-Signature", twilio.getExpectedTwilioSignature(token, signedUrl, {})]],
+      headers: [
+        ["Content-Type", "application/json"],
+        ["X-Twilio-Signature", twilio.getExpectedTwilioSignature(token, signedUrl, {})],
+      ],
     });
   },
   bodyChangeReason: "body differs from the bodySHA256 query parameter",
@@ -349,7 +398,9 @@ export const squareScheme = {
   secret: "Ibxx_5AKakO-3qeNVR61Dw",
   wrongSecret: "wrong_signature_key_1234",
   sign(key, _timestamp, body = DEFAULT_BODY, url = DEFAULT_URL) {
-    const digest = createHmac("sha256", key).update(url + body).digest("base64");
+    const digest = createHmac("sha256", key)
+      .update(url + body)
+      .digest("base64");
     return signedRequest({ url, body, headers: [["x-square-hmacsha256-signature", digest]] });
   },
   signatureHeader: "x-square-hmacsha256-signature",
@@ -372,7 +423,14 @@ export const discordScheme = {
   wrongSecret: discordKeys[1].text,
   sign(publicKeyHex, timestamp, body = DEFAULT_BODY, url?: string) {
     const signature = cryptoSign(null, Buffer.from(`${timestamp}${body}`), discordPrivate(publicKeyHex)).toString("hex");
-    return signedRequest({ url, body, headers: [["X-Signature-Ed25519", signature], ["X-Signature-Timestamp", String(timestamp)]] });
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["X-Signature-Ed25519", signature],
+        ["X-Signature-Timestamp", String(timestamp)],
+      ],
+    });
   },
   signatureHeader: "X-Signature-Ed25519",
   malformed: { header: "X-Signature-Ed25519", value: "abcd", reason: "malformed header X-Signature-Ed25519: expected 128 hex digits" },
@@ -425,7 +483,14 @@ export const linearScheme = {
   wrongSecret: "lin_wh_other",
   sign(secret, timestampSeconds, body = linearBodyAt(timestampSeconds), url?: string) {
     const digest = createHmac("sha256", secret).update(body).digest("hex");
-    return signedRequest({ url, body, headers: [["Linear-Delivery", "d1"], ["Linear-Signature", digest]] });
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["Linear-Delivery", "d1"],
+        ["Linear-Signature", digest],
+      ],
+    });
   },
   signatureHeader: "Linear-Signature",
   malformed: { header: "Linear-Signature", value: "sha256=abc", reason: "malformed header Linear-Signature: not hex" },
@@ -443,8 +508,17 @@ export const hubspotScheme = {
   wrongSecret: "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz",
   sign(secret, timestampSeconds, body = DEFAULT_BODY, url = DEFAULT_URL) {
     const millis = String(timestampSeconds * 1000);
-    const digest = createHmac("sha256", secret).update(`POST${hubspotUri(url)}${body}${millis}`).digest("base64");
-    return signedRequest({ url, body, headers: [["X-HubSpot-Request-Timestamp", millis], ["X-HubSpot-Signature-v3", digest]] });
+    const digest = createHmac("sha256", secret)
+      .update(`POST${hubspotUri(url)}${body}${millis}`)
+      .digest("base64");
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["X-HubSpot-Request-Timestamp", millis],
+        ["X-HubSpot-Signature-v3", digest],
+      ],
+    });
   },
   signatureHeader: "X-HubSpot-Signature-v3",
   malformed: {
@@ -474,7 +548,15 @@ export const genericHmacScheme = {
   options: GENERIC_HMAC_OPTIONS,
   sign(secret, timestamp, body = DEFAULT_BODY, url?: string) {
     const digest = createHmac("sha512", secret).update(`d-42:${timestamp}:${body}`).digest("base64");
-    return signedRequest({ url, body, headers: [["X-Delivery", "d-42"], ["X-Timestamp", String(timestamp)], ["X-Signature", `sha512=${digest}`]] });
+    return signedRequest({
+      url,
+      body,
+      headers: [
+        ["X-Delivery", "d-42"],
+        ["X-Timestamp", String(timestamp)],
+        ["X-Signature", `sha512=${digest}`],
+      ],
+    });
   },
   signatureHeader: "X-Signature",
   malformed: { header: "X-Signature", value: "sha256=abc", reason: "malformed header X-Signature: expected the prefix sha512=" },

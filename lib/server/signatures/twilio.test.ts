@@ -26,7 +26,10 @@ describe("twilio", () => {
     const request = signedRequest({
       url: URL_SIGNED,
       body,
-      headers: [["Content-Type", "application/x-www-form-urlencoded"], ["X-Twilio-Signature", signature]],
+      headers: [
+        ["Content-Type", "application/x-www-form-urlencoded"],
+        ["X-Twilio-Signature", signature],
+      ],
     });
     expectVerdict(verifySignature("twilio", request, [TOKEN]), "valid");
   });
@@ -37,7 +40,10 @@ describe("twilio", () => {
     const request = signedRequest({
       url,
       body: json,
-      headers: [["Content-Type", "application/json"], ["X-Twilio-Signature", twilio.getExpectedTwilioSignature(TOKEN, url, {})]],
+      headers: [
+        ["Content-Type", "application/json"],
+        ["X-Twilio-Signature", twilio.getExpectedTwilioSignature(TOKEN, url, {})],
+      ],
     });
 
     it("accepts what validateRequestWithBody accepts", () => {
@@ -55,11 +61,7 @@ describe("twilio", () => {
   describe("the signed URL", () => {
     it("names the URL the sender signed when it is the https form of the captured http URL", () => {
       const behindProxy = { ...sign(TOKEN, 0), url: URL_SIGNED.replace("https:", "http:") };
-      expectVerdict(
-        verifySignature("twilio", behindProxy, [TOKEN]),
-        "invalid",
-        `signed URL differs from the captured URL: the signature is for ${URL_SIGNED}`,
-      );
+      expectVerdict(verifySignature("twilio", behindProxy, [TOKEN]), "invalid", `signed URL differs from the captured URL: the signature is for ${URL_SIGNED}`);
     });
 
     it("uses the configured URL when one is given", () => {

@@ -29,8 +29,7 @@ export function verifyTwilio(request: SignedRequest, secrets: string[], options:
   const url = options.url ?? request.url;
   const bodyHash = searchParam(url, BODY_HASH_PARAM);
   const params = bodyHash === null ? formParams(request) : "";
-  const matchesUrl = (candidate: string) =>
-    secrets.some((token) => macMatchesAny(sign(token, candidate, params), [digest]));
+  const matchesUrl = (candidate: string) => secrets.some((token) => macMatchesAny(sign(token, candidate, params), [digest]));
 
   if (!portForms(url).some(matchesUrl)) {
     const signedUrl = nearMissUrls(url, options.url ? [request.url] : []).find(matchesUrl);
@@ -44,7 +43,9 @@ export function verifyTwilio(request: SignedRequest, secrets: string[], options:
 }
 
 function sign(token: string, url: string, params: string): Buffer {
-  return createHmac("sha1", token).update(url + params, "utf8").digest();
+  return createHmac("sha1", token)
+    .update(url + params, "utf8")
+    .digest();
 }
 
 function searchParam(url: string, name: string): string | null {
@@ -68,6 +69,11 @@ function formParams(request: SignedRequest): string {
   }
   return [...byName.keys()]
     .sort()
-    .map((name) => [...byName.get(name)!].sort().map((value) => name + value).join(""))
+    .map((name) =>
+      [...byName.get(name)!]
+        .sort()
+        .map((value) => name + value)
+        .join(""),
+    )
     .join("");
 }

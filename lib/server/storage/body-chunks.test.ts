@@ -3,7 +3,14 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBin, deleteBin } from "../bins/bins.ts";
 import { capturedBody, capturedBodyIfStored, storedBodyColumns } from "./bodies.ts";
-import { createSqliteCaptureStore, defaultBodyChunkBytes, defaultInlineBodyBytes, type CaptureRow, type CaptureStore, type RetentionStore } from "./capture-store.ts";
+import {
+  createSqliteCaptureStore,
+  defaultBodyChunkBytes,
+  defaultInlineBodyBytes,
+  type CaptureRow,
+  type CaptureStore,
+  type RetentionStore,
+} from "./capture-store.ts";
 import { getDb } from "./db.ts";
 import { clearRequests, deleteRequest, getRequestBodyOrThrow, getRequestOrThrow } from "./requests.ts";
 import { captureRow as buildCaptureRow } from "./test-builders.ts";
@@ -84,7 +91,11 @@ describe("chunked storage of large bodies", () => {
     { name: "empty", size: 0, chunks: [] as number[] },
     { name: "exactly the inline limit", size: defaultInlineBodyBytes, chunks: [] },
     { name: "one byte over the inline limit", size: defaultInlineBodyBytes + 1, chunks: [defaultBodyChunkBytes, 1] },
-    { name: "an exact multiple of the chunk size", size: 3 * defaultBodyChunkBytes, chunks: [defaultBodyChunkBytes, defaultBodyChunkBytes, defaultBodyChunkBytes] },
+    {
+      name: "an exact multiple of the chunk size",
+      size: 3 * defaultBodyChunkBytes,
+      chunks: [defaultBodyChunkBytes, defaultBodyChunkBytes, defaultBodyChunkBytes],
+    },
   ])("keeps chunk boundaries right for a body $name", async ({ size, chunks }) => {
     const body = randomBytes(size);
     const row = captureRow({ body });

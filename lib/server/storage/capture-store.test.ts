@@ -121,7 +121,11 @@ describe("createPrismaCaptureStore", () => {
     const sent = captureRow({ forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3 } });
     const notSent = captureRow({ forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3, notSent: "not forwarded: a loop" } });
     await store.insertAll([sent, notSent]);
-    const jobs = await getDb().forwardJob.findMany({ where: { requestId: { in: [sent.id, notSent.id] } }, orderBy: { id: "asc" }, select: { state: true, attempts: true, lastError: true } });
+    const jobs = await getDb().forwardJob.findMany({
+      where: { requestId: { in: [sent.id, notSent.id] } },
+      orderBy: { id: "asc" },
+      select: { state: true, attempts: true, lastError: true },
+    });
     expect(jobs).toEqual([
       { state: "pending", attempts: 0, lastError: null },
       { state: "failed", attempts: 0, lastError: "not forwarded: a loop" },

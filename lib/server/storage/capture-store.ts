@@ -262,9 +262,7 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   const expireOldest = db.prepare<[string, number], { binId: string; id: string; receivedAt: number | bigint; size: number }>(
     `DELETE FROM "CapturedRequest" WHERE "id" IN (SELECT "id" FROM "CapturedRequest" WHERE "id" < ? ORDER BY "id" LIMIT ?) RETURNING "binId", "id", "receivedAt", "size"`,
   );
-  const bumpLastUsed = db.prepare<[number, string, number]>(
-    `UPDATE "Bin" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)`,
-  );
+  const bumpLastUsed = db.prepare<[number, string, number]>(`UPDATE "Bin" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)`);
   const expireGroup = db.transaction((beforeId: string, limit: number) => {
     const byBin = new Map<string, { throughId: string; removed: number; freed: number; newestAt: number }>();
     for (const row of expireOldest.all(beforeId, limit)) {

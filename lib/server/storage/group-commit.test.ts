@@ -124,11 +124,7 @@ describe("GroupCommitWriter", () => {
     const { store, committed } = gatedStore({ autoCommit: true, refuse: (r) => r.binId === "deleted" });
     const reported: string[] = [];
     const writer = new GroupCommitWriter(store, { maxPending: 100, onCommitted: (r) => reported.push(r.id) });
-    const results = await Promise.allSettled([
-      writer.write(row("01")),
-      writer.write(row("02", { binId: "deleted" })),
-      writer.write(row("03")),
-    ]);
+    const results = await Promise.allSettled([writer.write(row("01")), writer.write(row("02", { binId: "deleted" })), writer.write(row("03"))]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(((results[1] as PromiseRejectedResult).reason as Error).message).toBe("refused 02");
     expect(committed).toEqual(["01", "03"]);

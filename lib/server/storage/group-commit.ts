@@ -51,9 +51,7 @@ export class GroupCommitWriter {
    */
   write(row: CaptureRow): Promise<void> {
     if (this.pending >= this.options.maxPending) {
-      return Promise.reject(
-        new AppError("service_unavailable", "Hookyard is overloaded; retry shortly.", { "Retry-After": "1" }),
-      );
+      return Promise.reject(new AppError("service_unavailable", "Hookyard is overloaded; retry shortly.", { "Retry-After": "1" }));
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ row, resolve, reject });

@@ -59,16 +59,12 @@ export function applyMigrations(databaseFile: string, migrationsDir: string): st
         // IMMEDIATE takes the write lock up front, so two processes starting together
         // cannot both apply the same migration.
         db.transaction(() => {
-          const stillPending = db
-            .prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`)
-            .get(migration.name);
+          const stillPending = db.prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`).get(migration.name);
           if (stillPending) return;
           db.exec(migration.sql);
           const dangling = db.pragma("foreign_key_check") as { table: string }[];
           if (dangling.length > 0) {
-            throw new Error(
-              `Migration ${migration.name} leaves ${dangling.length} row(s) violating a foreign key (first in ${dangling[0]?.table}).`,
-            );
+            throw new Error(`Migration ${migration.name} leaves ${dangling.length} row(s) violating a foreign key (first in ${dangling[0]?.table}).`);
           }
           db.prepare(
             `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)

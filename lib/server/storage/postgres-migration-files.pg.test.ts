@@ -32,10 +32,14 @@ describeWithPostgres("prisma/postgres/migrations", () => {
   const scratch = mkdtempSync(path.join(tmpdir(), "hookyard-pg-schema-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it.concurrent("produce exactly prisma/postgres/schema.prisma (run `npm run db:migrate -- --postgres --name <change>` if not)", { timeout: 60_000 }, async () => {
-    const result = await runCheck();
-    expect(result.code, `${result.stderr}${result.stdout}`).toBe(0);
-  });
+  it.concurrent(
+    "produce exactly prisma/postgres/schema.prisma (run `npm run db:migrate -- --postgres --name <change>` if not)",
+    { timeout: 60_000 },
+    async () => {
+      const result = await runCheck();
+      expect(result.code, `${result.stderr}${result.stdout}`).toBe(0);
+    },
+  );
 
   // Guards the guard: a check that cannot fail would let the test above pass forever.
   it.concurrent("are reported as drifted when the schema gains a column they lack", { timeout: 60_000 }, async () => {

@@ -52,10 +52,15 @@ describeWithPostgres("applyPostgresMigrations", () => {
     expect(await applyPostgresMigrations(url, shippedMigrations)).toEqual(shippedNames);
     expect(await applyPostgresMigrations(url, shippedMigrations)).toEqual([]);
 
-    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date; started_at: Date; applied_steps_count: number; logs: string | null; rolled_back_at: Date | null }>(
-      url,
-      `SELECT * FROM "_prisma_migrations" ORDER BY migration_name`,
-    );
+    const rows = await query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date;
+      started_at: Date;
+      applied_steps_count: number;
+      logs: string | null;
+      rolled_back_at: Date | null;
+    }>(url, `SELECT * FROM "_prisma_migrations" ORDER BY migration_name`);
     expect(rows.map((row) => row.migration_name)).toEqual(shippedNames);
     for (const row of rows) {
       const sql = readFileSync(path.join(shippedMigrations, row.migration_name, "migration.sql"));
@@ -106,7 +111,18 @@ describeWithPostgres("applyPostgresMigrations", () => {
           id: "bin-1",
           grants: { create: { id: "grant-1", tokenHash: "a".repeat(64), role: "owner", kind: "creator" } },
           requests: {
-            create: { id: "01JREQ", method: "POST", path: "/", query: "", url: "http://127.0.0.1/b/bin-1", headers: "[]", body, size: body.length, ip: "127.0.0.1", receivedAt: 1_764_633_600_000n },
+            create: {
+              id: "01JREQ",
+              method: "POST",
+              path: "/",
+              query: "",
+              url: "http://127.0.0.1/b/bin-1",
+              headers: "[]",
+              body,
+              size: body.length,
+              ip: "127.0.0.1",
+              receivedAt: 1_764_633_600_000n,
+            },
           },
         },
       });
@@ -131,7 +147,10 @@ describeWithPostgres("applyPostgresMigrations", () => {
       "29990101000000_slow_one": `SELECT pg_sleep(0.3);\nCREATE TABLE "SlowOne" ("id" TEXT PRIMARY KEY);`,
       "29990101000001_slow_two": `SELECT pg_sleep(0.3);\nCREATE TABLE "SlowTwo" ("id" TEXT PRIMARY KEY);`,
     });
-    const expected = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const expected = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
 
     const results = await Promise.all(Array.from({ length: 4 }, () => applyPostgresMigrations(url, dir)));
     expect(results.flat().sort()).toEqual(expected);

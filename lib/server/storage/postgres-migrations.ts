@@ -92,7 +92,9 @@ export async function applyPostgresMigrations(
         }
         // The database's clock for both ends, and clock_timestamp() rather than now(),
         // which stays at the transaction's start.
-        const { rows: [started] } = await client.query<{ at: Date }>("SELECT clock_timestamp() AS at");
+        const {
+          rows: [started],
+        } = await client.query<{ at: Date }>("SELECT clock_timestamp() AS at");
         try {
           await client.query(migration.sql);
         } catch (error) {

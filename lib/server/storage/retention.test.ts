@@ -130,7 +130,21 @@ describe("a bin's capture count", () => {
 
     // Read from memory, not counted: a row written behind the writer's back is not seen.
     const [behind] = rowsAged(binId, day, 1);
-    await getDb().capturedRequest.create({ data: { id: behind!.id, binId, method: "GET", path: "/", query: "", url: behind!.url, headers: "[]", body: new Uint8Array(0), size: 0, ip: "127.0.0.1", receivedAt: BigInt(behind!.receivedAt) } });
+    await getDb().capturedRequest.create({
+      data: {
+        id: behind!.id,
+        binId,
+        method: "GET",
+        path: "/",
+        query: "",
+        url: behind!.url,
+        headers: "[]",
+        body: new Uint8Array(0),
+        size: 0,
+        ip: "127.0.0.1",
+        receivedAt: BigInt(behind!.receivedAt),
+      },
+    });
     expect(await reportedAndStored(binId)).toEqual({ reported: 2, stored: 3 });
 
     // A deletion through Prisma makes it count again, and the writer's next group too.
@@ -189,7 +203,7 @@ describe("sweepOnce", () => {
     const result = await sweepOnce(store, bus, { captureTtlMs: 0, binIdleTtlMs: 30 * day, batchSize: 2 }, later);
 
     expect(result.binsRemoved).toBeGreaterThanOrEqual(1);
-    const remaining = (await getDb().bin.findMany({ where: { id: { in: [idle, visited, captured, legacy] } }, select: { id: true, lastUsedAt: true } }));
+    const remaining = await getDb().bin.findMany({ where: { id: { in: [idle, visited, captured, legacy] } }, select: { id: true, lastUsedAt: true } });
     expect(remaining.map((bin) => bin.id).sort()).toEqual([visited, captured, legacy].sort());
     expect(events).toEqual([{ type: "bin-deleted", binId: idle }]);
     // Forgotten in memory too: a capture to it is refused from now on.

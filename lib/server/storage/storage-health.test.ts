@@ -7,7 +7,9 @@ describe("isStorageFull", () => {
     expect(isStorageFull(new Database.SqliteError("database or disk is full", "SQLITE_FULL"))).toBe(true);
     expect(isStorageFull(new Database.SqliteError("disk I/O error", "SQLITE_IOERR_WRITE"))).toBe(true);
     // What Prisma 7 throws, the code only in its message.
-    expect(isStorageFull(new Error("Invalid `db.bin.create()` invocation:\n\nDatabase error. Code: `SQLITE_FULL`. Message: `database or disk is full`"))).toBe(true);
+    expect(isStorageFull(new Error("Invalid `db.bin.create()` invocation:\n\nDatabase error. Code: `SQLITE_FULL`. Message: `database or disk is full`"))).toBe(
+      true,
+    );
     expect(isStorageFull(new Error("wrapped", { cause: new Database.SqliteError("x", "SQLITE_FULL") }))).toBe(true);
     expect(isStorageFull(new Database.SqliteError("database is locked", "SQLITE_BUSY"))).toBe(false);
     expect(isStorageFull(new Database.SqliteError("UNIQUE constraint failed", "SQLITE_CONSTRAINT_PRIMARYKEY"))).toBe(false);
