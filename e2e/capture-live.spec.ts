@@ -286,3 +286,26 @@ test.describe("on a phone-sized screen", () => {
     await expect(page.getByTestId("detail-path")).toBeInViewport();
   });
 });
+
+test("a delete or clear that cannot reach Hookyard says so, keeps the captures, and leaves the buttons usable", async ({ page, bin, send }) => {
+  await send({ path: "/kept" });
+  await page.goto(`/bins/${bin.id}`);
+  await untilCaptureShown(page);
+  // The network drops every DELETE from here on.
+  await page.route("**/api/bins/**", (route) => (route.request().method() === "DELETE" ? route.abort("internetdisconnected") : route.continue()));
+
+  const detail = page.getByRole("region", { name: "Request detail" });
+  await detail.getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(detail.getByRole("alert")).toHaveText("Could not reach Hookyard; the request was not deleted.");
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "Clear" }).click();
+  await expect(page.getByText("Could not reach Hookyard; nothing was cleared.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Clear" })).toBeEnabled();
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "Delete bin" }).click();
+  await expect(page.getByText("Could not reach Hookyard; the bin was not deleted.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Delete bin" })).toBeEnabled();
+  await expect(page.locator("[data-request-id]")).toHaveCount(1);
+});

@@ -14,7 +14,12 @@ export function DeleteBinButton({ binId }: { binId: string }) {
     if (!window.confirm("Delete this bin and every request it captured? This cannot be undone.")) return;
     setPending(true);
     setError(null);
-    const response = await fetch(`/api/bins/${binId}`, { method: "DELETE" });
+    const response = await fetch(`/api/bins/${binId}`, { method: "DELETE" }).catch(() => null);
+    if (!response) {
+      setPending(false);
+      setError("Could not reach Hookyard; the bin was not deleted.");
+      return;
+    }
     if (response.ok || response.status === 404) {
       forgetBin(binId);
       router.push("/");

@@ -106,10 +106,10 @@ export function BinWorkspace({
     if (!window.confirm("Delete every captured request in this bin?")) return;
     setBusy("clearing");
     setError(null);
-    const response = await fetch(`/api/bins/${binId}/requests`, { method: "DELETE" });
+    const response = await fetch(`/api/bins/${binId}/requests`, { method: "DELETE" }).catch(() => null);
     setBusy(null);
-    if (!response.ok) {
-      setError(`Could not clear the bin (${response.status}).`);
+    if (!response?.ok) {
+      setError(response ? `Could not clear the bin (${response.status}).` : "Could not reach Hookyard; nothing was cleared.");
       return;
     }
     live.forgetAll();

@@ -72,7 +72,12 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
 
   async function remove() {
     setDeleting(true);
-    const response = await fetch(`/api/bins/${binId}/requests/${requestId}`, { method: "DELETE" });
+    const response = await fetch(`/api/bins/${binId}/requests/${requestId}`, { method: "DELETE" }).catch(() => null);
+    if (!response) {
+      setDeleting(false);
+      setLoad({ state: "error", message: "Could not reach Hookyard; the request was not deleted." });
+      return;
+    }
     if (response.ok || response.status === 404) {
       onDeleted(requestId);
       return;
