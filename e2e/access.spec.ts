@@ -24,7 +24,7 @@ test("a bin made in one browser does not open in another; a read-only link opens
     expect((await stranger.request.get(`/api/bins/${binId}/requests`)).status()).toBe(404);
 
     await page.getByRole("button", { name: "Share or open elsewhere…" }).click();
-    await page.getByLabel("Link").selectOption("viewer");
+    await page.getByRole("combobox", { name: "Link", exact: true }).selectOption("viewer");
     await page.getByRole("button", { name: "Make link" }).click();
     const link = (await page.getByTestId("minted-link-url").textContent())!;
     expect(link).toMatch(/\/open#hyk_/);

@@ -97,6 +97,7 @@ export function AccessLinks({ binId }: { binId: string }) {
             <label className="flex flex-col gap-1 text-xs text-zinc-600 dark:text-zinc-400">
               Link
               <select
+                aria-label="Link"
                 className="rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
                 value={role}
                 onChange={(event) => setRole(event.target.value === "owner" ? "owner" : "viewer")}
@@ -108,6 +109,7 @@ export function AccessLinks({ binId }: { binId: string }) {
             <label className="flex flex-col gap-1 text-xs text-zinc-600 dark:text-zinc-400">
               Works for
               <select
+                aria-label="Works for"
                 className="rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
                 value={lifetime}
                 onChange={(event) => setLifetime(Number(event.target.value))}
