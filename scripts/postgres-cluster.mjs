@@ -8,11 +8,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { freePort } from "./free-port.mjs";
 
 export const postgresInstallHint =
   "Install PostgreSQL (Debian/Ubuntu: `apt-get install -y postgresql`; only its binaries are used, " +
@@ -188,17 +188,4 @@ function postgresUser() {
     throw new Error(`We run as root, and PostgreSQL refuses to, but there is no postgres user. ${postgresInstallHint}`);
   }
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }

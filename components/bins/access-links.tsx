@@ -131,20 +131,8 @@ export function AccessLinks({ binId }: { binId: string }) {
               data-testid="minted-link"
             >
               <p>Copy it now: it is not shown again.</p>
-              <div className="flex flex-wrap items-center gap-2">
-                <code className="min-w-0 flex-1 break-all font-mono text-xs" data-testid="minted-link-url">
-                  {minted.url}
-                </code>
-                <CopyButton text={minted.url} label="Copy link" />
-              </div>
-              {minted.role === "owner" && (
-                <div className="flex flex-wrap items-center gap-2">
-                  <code className="min-w-0 flex-1 break-all font-mono text-xs" data-testid="minted-token">
-                    {minted.token}
-                  </code>
-                  <CopyButton text={minted.token} label="Copy token" />
-                </div>
-              )}
+              <ShownOnce value={minted.url} label="Copy link" testId="minted-link-url" />
+              {minted.role === "owner" && <ShownOnce value={minted.token} label="Copy token" testId="minted-token" />}
             </div>
           )}
           {links && links.length > 0 && (
@@ -170,5 +158,17 @@ export function AccessLinks({ binId }: { binId: string }) {
         </div>
       )}
     </section>
+  );
+}
+
+/** A secret shown this once, with a button to copy it. */
+function ShownOnce({ value, label, testId }: { value: string; label: string; testId: string }) {
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      <code className="min-w-0 flex-1 break-all font-mono text-xs" data-testid={testId}>
+        {value}
+      </code>
+      <CopyButton text={value} label={label} />
+    </div>
   );
 }

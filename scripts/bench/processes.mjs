@@ -3,22 +3,10 @@
 // or the global time limit; nothing outlives the run.
 import { spawn } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
-import net from "node:net";
 import { sleep } from "./stats.mjs";
+import { freePort } from "../free-port.mjs";
 
 const children = new Set();
-
-/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts `node <args>` with its output appended to `logFile`, and resolves once a
@@ -163,3 +151,5 @@ export function sampleRss(pid, intervalMs = 5) {
     },
   };
 }
+
+export { freePort };
