@@ -12,7 +12,7 @@
 // SQLite databases, or for PostgreSQL against scratch databases on a throwaway cluster
 // (scripts/postgres-cluster.mjs) or on the server --database-url names. Nothing touches
 // data/ or any database that holds data: the app applies the
-// migrations itself at start-up (lib/server/storage/migrate.ts), and users with the real CLI
+// migrations itself at start-up (lib/server/storage/sqlite/migrate.ts), and users with the real CLI
 // can run `prisma migrate deploy` on the same folder.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createBin } from "../bins/bins.ts";
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import { useTestDatabase } from "../storage/test-database.ts";
 import { createGrant, findGrant, listGrants, revokeGrant, setConfiguredGrant } from "./grants.ts";
 import { hashToken } from "./tokens.ts";

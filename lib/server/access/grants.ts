@@ -1,4 +1,4 @@
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import { hashToken, newGrantId, newToken } from "./tokens.ts";
 
 /** owner reads and steers the bin; viewer reads its captures and changes nothing. */

@@ -4,7 +4,7 @@ import type { BinForwardDto, BinSignatureDto, ForwardJobState } from "../../type
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../../validations/bins.ts";
 import { responseHeaderProblems, responseSettingsSizeProblem } from "../../validations/responses.ts";
 import { captureCounts, forgetCaptureCount } from "../storage/capture-counts.ts";
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
 import { hashToken, newGrantId, newToken } from "../access/tokens.ts";

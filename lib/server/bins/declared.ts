@@ -1,7 +1,7 @@
 import type { ConfiguredBin } from "../../config.ts";
 import { setConfiguredGrant } from "../access/grants.ts";
 import { rejudgeBin } from "../signatures/signature-checks.ts";
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import { aliasCache, currentSignature, getBinSettings, loadSettings, settingsCache, signatureColumns } from "./settings.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { isBinAlias } from "../../aliases.ts";
 import { noResponseSettings, type ResponseSettings } from "../../responses.ts";
 import { responseSettingsSchema } from "../../validations/responses.ts";
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import { type SignatureConfig, signatureConfigSchema } from "../signatures/index.ts";
 import { isBinId } from "./ids.ts";
 

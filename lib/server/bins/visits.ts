@@ -1,5 +1,5 @@
 import { getConfig } from "../../config.ts";
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 
 // Per-process, shared by Next's bundles and the custom server through globalThis.
 const visitsKey = Symbol.for("hookyard.binVisits");

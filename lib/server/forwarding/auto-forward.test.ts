@@ -4,8 +4,8 @@ import { startTargetServer, type TargetServer } from "../../../e2e/support/targe
 import { getConfig } from "../../config.ts";
 import { AutoForwarder } from "./auto-forward.ts";
 import { createBin, endedByTurningOff, updateBin } from "../bins/bins.ts";
-import { createSqliteCaptureStore, type CaptureStore } from "../storage/capture-store.ts";
-import { getDb } from "../storage/db.ts";
+import { createSqliteCaptureStore, type CaptureStore } from "../storage/sqlite/capture-store.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import { createInProcessBus } from "../live/events.ts";
 import { captureRow } from "../storage/test-builders.ts";
 import { useTestDatabase } from "../storage/test-database.ts";

@@ -3,7 +3,7 @@ import type { ForwardJobState, HeaderPair } from "../../types.ts";
 import { endedByTurningOff } from "../bins/bins.ts";
 import { getBinSettings } from "../bins/settings.ts";
 import { capturedBodyIfStored, storedBodyColumns } from "../storage/bodies.ts";
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import type { EventBus } from "../live/events.ts";
 import { type RetryPolicy, backoffMs, isRetryable, retryDelayMs } from "./forward-retry.ts";
 import { captureDestination, deliver, toJobDto } from "./forwarding.ts";

@@ -7,7 +7,7 @@ import type { ForwardAttemptDto, ForwardJobDto, ForwardJobState, ForwardList, He
 import type { ForwardInput } from "../../validations/bins.ts";
 import { getBinSettings } from "../bins/settings.ts";
 import { capturedBody, storedBodyColumns } from "../storage/bodies.ts";
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import { AppError } from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { viaHeader } from "./forward-loop.ts";

@@ -1,6 +1,6 @@
 import type { BinSignatureDto, HeaderPair, SignatureStatus, SignatureVerdict } from "../../types.ts";
 import { type StoredBody, capturedBody, capturedBodyIfStored, storedBodyColumns } from "../storage/bodies.ts";
-import { getDb } from "../storage/db.ts";
+import { getDb } from "../storage/sqlite/client.ts";
 import { AppError } from "../errors.ts";
 import { type SignatureConfig, type SignedRequest, maskSecret, verifySignature } from "./index.ts";
 

@@ -1,4 +1,4 @@
-import { getDb } from "./db.ts";
+import { getDb } from "./sqlite/client.ts";
 import { AppError } from "../errors.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CaptureRow, CaptureStore } from "./capture-store.ts";
+import type { CaptureRow, CaptureStore } from "./sqlite/capture-store.ts";
 import { AppError } from "../errors.ts";
 import { GroupCommitWriter } from "./group-commit.ts";
 import { captureRow } from "./test-builders.ts";

@@ -1,4 +1,4 @@
-import type { CaptureRow, CaptureStore, Pruned } from "./capture-store.ts";
+import type { CaptureRow, CaptureStore, Pruned } from "./sqlite/capture-store.ts";
 import { AppError } from "../errors.ts";
 import { StorageFullError } from "./storage-health.ts";
 

@@ -2,7 +2,7 @@ import type { HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../
 import { binNotFound } from "../bins/bins.ts";
 import { capturedBody, capturedBodyStream, storedBodyColumns } from "./bodies.ts";
 import { forgetCaptureCount } from "./capture-counts.ts";
-import { getDb } from "./db.ts";
+import { getDb } from "./sqlite/client.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
 import { type StoredVerdict, toVerdict } from "../signatures/signature-checks.ts";

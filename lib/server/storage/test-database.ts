@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
-import { closeDb, configureConnection } from "./db.ts";
-import { applyMigrations } from "./migrate.ts";
+import { closeDb, configureConnection } from "./sqlite/client.ts";
+import { applyMigrations } from "./sqlite/migrate.ts";
 
 const migrationsDir = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
 const configKey = Symbol.for("hookyard.config");

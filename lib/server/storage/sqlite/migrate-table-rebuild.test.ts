@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyMigrations } from "./migrate.ts";
 
-const shippedMigrations = path.resolve(import.meta.dirname, "../../../prisma/migrations");
+const shippedMigrations = path.resolve(import.meta.dirname, "../../../../prisma/migrations");
 
 // What `npm run db:migrate` generates when a Bin column changes in a way SQLite cannot
 // ALTER: the table is copied, dropped and renamed between foreign_keys=OFF and ON.

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBin, deleteBin } from "../bins/bins.ts";
-import { capturedBody, capturedBodyIfStored, storedBodyColumns } from "./bodies.ts";
+import { createBin, deleteBin } from "../../bins/bins.ts";
+import { capturedBody, capturedBodyIfStored, storedBodyColumns } from "../bodies.ts";
 import {
   createSqliteCaptureStore,
   defaultBodyChunkBytes,
@@ -11,10 +11,10 @@ import {
   type CaptureStore,
   type RetentionStore,
 } from "./capture-store.ts";
-import { getDb } from "./db.ts";
-import { clearRequests, deleteRequest, getRequestBodyOrThrow, getRequestOrThrow } from "./requests.ts";
-import { captureRow as buildCaptureRow } from "./test-builders.ts";
-import { useTestDatabase } from "./test-database.ts";
+import { getDb } from "./client.ts";
+import { clearRequests, deleteRequest, getRequestBodyOrThrow, getRequestOrThrow } from "../requests.ts";
+import { captureRow as buildCaptureRow } from "../test-builders.ts";
+import { useTestDatabase } from "../test-database.ts";
 
 /**
  * Large bodies are stored as BodyChunk rows beside their capture. These tests write

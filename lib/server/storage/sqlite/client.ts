@@ -1,6 +1,6 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "../generated/prisma/client.ts";
-import { getConfig } from "../../config.ts";
+import { PrismaClient } from "../../generated/prisma/client.ts";
+import { getConfig } from "../../../config.ts";
 
 export type Database = PrismaClient;
 

@@ -7,11 +7,11 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase, describeWithPostgres } from "@/e2e/support/postgres.ts";
-import { PrismaClient } from "../generated/prisma-postgres/client.ts";
-import { applyPostgresMigrations, migrationLockKey } from "./postgres-migrations.ts";
+import { PrismaClient } from "../../generated/prisma-postgres/client.ts";
+import { applyPostgresMigrations, migrationLockKey } from "./migrate.ts";
 
-const shippedMigrations = fileURLToPath(new URL("../../../prisma/postgres/migrations", import.meta.url));
-const postgresSchema = fileURLToPath(new URL("../../../prisma/postgres/schema.prisma", import.meta.url));
+const shippedMigrations = fileURLToPath(new URL("../../../../prisma/postgres/migrations", import.meta.url));
+const postgresSchema = fileURLToPath(new URL("../../../../prisma/postgres/schema.prisma", import.meta.url));
 const shippedNames = readdirSync(shippedMigrations, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)

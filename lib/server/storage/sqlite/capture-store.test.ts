@@ -1,14 +1,14 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RequestDetail } from "../../types.ts";
-import { createBin } from "../bins/bins.ts";
-import { captureBytes, forgetCaptureCount } from "./capture-counts.ts";
-import { StorageFullError, storageStatus } from "./storage-health.ts";
+import type { RequestDetail } from "../../../types.ts";
+import { createBin } from "../../bins/bins.ts";
+import { captureBytes, forgetCaptureCount } from "../capture-counts.ts";
+import { StorageFullError, storageStatus } from "../storage-health.ts";
 import { createSqliteCaptureStore, type CaptureRow, type CaptureStore, type RetentionStore } from "./capture-store.ts";
-import { captureRow as buildCaptureRow } from "./test-builders.ts";
-import { getDb } from "./db.ts";
-import { getRequestOrThrow, listRequestsAfter } from "./requests.ts";
-import { useTestDatabase } from "./test-database.ts";
+import { captureRow as buildCaptureRow } from "../test-builders.ts";
+import { getDb } from "./client.ts";
+import { getRequestOrThrow, listRequestsAfter } from "../requests.ts";
+import { useTestDatabase } from "../test-database.ts";
 
 /**
  * The capture path writes with its own SQLite connection and raw SQL; Prisma never

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { readMigrations } from "./migrate.ts";
+import { readMigrations } from "../sqlite/migrate.ts";
 
 /**
  * Prisma's own advisory lock key (`prisma migrate deploy` takes `pg_advisory_lock(72707369)`):

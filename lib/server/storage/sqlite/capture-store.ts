@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
-import { captureBytes, captureCounts } from "./capture-counts.ts";
-import { StorageFullError, isStorageFull, markStorageFull, markStorageWritable, registerStorageProbe } from "./storage-health.ts";
-import type { StoredVerdict } from "../signatures/signature-checks.ts";
+import { captureBytes, captureCounts } from "../capture-counts.ts";
+import { StorageFullError, isStorageFull, markStorageFull, markStorageWritable, registerStorageProbe } from "../storage-health.ts";
+import type { StoredVerdict } from "../../signatures/signature-checks.ts";
 
 /** One captured request as it is written: the row of `CapturedRequest`. */
 export type CaptureRow = {

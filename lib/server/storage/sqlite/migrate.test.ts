@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyMigrations } from "./migrate.ts";
 
-const shippedMigrations = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
+const shippedMigrations = fileURLToPath(new URL("../../../../prisma/migrations", import.meta.url));
 const shippedNames = readdirSync(shippedMigrations, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
