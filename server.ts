@@ -1,4 +1,4 @@
-import { ConfigError, getConfig } from "./lib/config.ts";
+import { ConfigError, databaseLabel, getConfig } from "./lib/config.ts";
 import { startServer } from "./lib/server/app-server.ts";
 import { describeAllowList } from "./lib/server/forwarding/forward-policy.ts";
 
@@ -7,7 +7,7 @@ process.env.NEXT_TELEMETRY_DISABLED = "1";
 try {
   const config = getConfig();
   const running = await startServer(config);
-  console.log(`Hookyard listening on ${running.url} (database ${config.databaseFile})`);
+  console.log(`Hookyard listening on ${running.url} (database ${databaseLabel(config.database)})`);
   // The operator sees what visitors can make this machine connect to, set or derived from HOST.
   console.log(`Forwarding may connect to: ${describeAllowList(config.forward.allowAddresses)} addresses (FORWARD_ALLOW_ADDRESSES)`);
 

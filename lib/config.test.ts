@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, databaseLabel, loadConfig } from "./config.ts";
 import { binIdForAlias } from "./server/bins/ids.ts";
 
 /** Next's types make NODE_ENV required in ProcessEnv; the loader must cope without it. */
@@ -24,7 +24,7 @@ describe("loadConfig", () => {
       env: "production",
       port: 3000,
       host: "127.0.0.1",
-      databaseFile: path.resolve("data/hookyard.db"),
+      database: { kind: "sqlite", file: path.resolve("data/hookyard.db") },
       publicUrl: undefined,
       localOnly: true,
       captureUrl: undefined,
@@ -111,7 +111,7 @@ describe("loadConfig", () => {
       env: "development",
       port: 8080,
       host: "127.0.0.1",
-      databaseFile: "/var/lib/hookyard/db.sqlite",
+      database: { kind: "sqlite", file: "/var/lib/hookyard/db.sqlite" },
       publicUrl: "https://hooks.example.com",
       localOnly: false,
       captureUrl: "https://In.Hooks-Capture.example.net",
@@ -155,7 +155,22 @@ describe("loadConfig", () => {
   });
 
   it("resolves a relative database file against the working directory", () => {
-    expect(load({ DATABASE_URL: "file:./x/y.db" }).databaseFile).toBe(path.resolve("x/y.db"));
+    expect(load({ DATABASE_URL: "file:./x/y.db" }).database).toEqual({ kind: "sqlite", file: path.resolve("x/y.db") });
+  });
+
+  it("takes a postgres:// or postgresql:// URL as PostgreSQL, and labels it without its credentials", () => {
+    const url = "postgres://hookyard:s3cret@127.0.0.1:5432/hookyard?sslmode=disable";
+    const { database } = load({ DATABASE_URL: url });
+    expect(database).toEqual({ kind: "postgres", url });
+    expect(databaseLabel(database)).toBe("postgres://127.0.0.1:5432/hookyard");
+    expect(load({ DATABASE_URL: "postgresql://127.0.0.1/hookyard" }).database).toEqual({ kind: "postgres", url: "postgresql://127.0.0.1/hookyard" });
+    expect(databaseLabel(load({ DATABASE_URL: "file:./x/y.db" }).database)).toBe(path.resolve("x/y.db"));
+  });
+
+  it("never echoes a bad DATABASE_URL, which may hold a password", () => {
+    const error = configError({ DATABASE_URL: "mysql://hookyard:s3cret@127.0.0.1/hookyard" });
+    expect(error.message).toContain("DATABASE_URL: ");
+    expect(error.message).not.toContain("s3cret");
   });
 
   it("strips trailing slashes from PUBLIC_URL but keeps its path", () => {
@@ -249,7 +264,8 @@ describe("loadConfig", () => {
     ["PORT", "70000"],
     ["PORT", "-1"],
     ["PORT", "80.5"],
-    ["DATABASE_URL", "postgres://localhost/hookyard"],
+    ["DATABASE_URL", "mysql://127.0.0.1/hookyard"],
+    ["DATABASE_URL", "postgres://"],
     ["DATABASE_URL", "./data/hookyard.db"],
     ["DATABASE_URL", "file:"],
     ["PUBLIC_URL", "hooks.example.com"],

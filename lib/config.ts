@@ -45,10 +45,23 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Loopback by default: reaching Hookyard from other machines is a choice (see FORWARD_ALLOW_ADDRESSES). */
   HOST: z.string().min(1).default("127.0.0.1"),
+  /** `file:` → SQLite (the embedded default); `postgres://` or `postgresql://` → PostgreSQL. */
   DATABASE_URL: z
     .string()
-    .regex(/^file:.+/, "must be a SQLite file URL such as file:./data/hookyard.db")
-    .default("file:./data/hookyard.db"),
+    .default("file:./data/hookyard.db")
+    .transform((text, ctx): DatabaseConfig => {
+      const database = parseDatabaseUrl(text);
+      if (!database) {
+        // The value may hold a password: the message never echoes it.
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "must be a SQLite file URL such as file:./data/hookyard.db, or a PostgreSQL URL such as postgres://hookyard:password@127.0.0.1:5432/hookyard",
+        });
+        return z.NEVER;
+      }
+      return database;
+    }),
   PUBLIC_URL: baseUrl("https://hooks.example.com"),
   /** Base of the capture URLs handed out, on a host of their own that serves nothing but capture. */
   CAPTURE_URL: baseUrl("https://hooks-capture.example.net"),
@@ -76,7 +89,7 @@ const envSchema = z.object({
   MAX_STREAMS: positiveInt(10_000),
   /** Body bytes each bin keeps; the oldest captures are pruned to stay within it. 0 turns it off. */
   MAX_BIN_BYTES: nonNegativeInt(100 * 1024 * 1024),
-  /** Largest the SQLite file may grow (PRAGMA max_page_count); past it captures answer 507. 0: no cap. */
+  /** Largest the SQLite file may grow (PRAGMA max_page_count); past it captures answer 507. 0: no cap. SQLite only. */
   MAX_DATABASE_BYTES: nonNegativeInt(0),
   SSE_HEARTBEAT_MS: positiveInt(15_000),
   /** Captures waiting for their group commit; beyond this the server answers 503. */
@@ -248,12 +261,38 @@ function readConfiguredBins(inline: string | undefined, file: string | undefined
   return parsed.data;
 }
 
+/** Where Hookyard keeps its data, from DATABASE_URL. */
+export type DatabaseConfig =
+  /** `file`: the SQLite file's absolute path. */
+  | { kind: "sqlite"; file: string }
+  /** `url`: the connection URL as given (it may hold a password: never log it whole, see `databaseLabel`). */
+  | { kind: "postgres"; url: string };
+
+/** DATABASE_URL as a database, or null when it names none Hookyard can use. */
+function parseDatabaseUrl(text: string): DatabaseConfig | null {
+  if (/^file:.+/.test(text)) return { kind: "sqlite", file: path.resolve(text.slice("file:".length)) };
+  if (!/^postgres(ql)?:\/\//i.test(text)) return null;
+  try {
+    // Only checked for shape here; the driver connects with the URL as given.
+    return new URL(text).hostname ? { kind: "postgres", url: text } : null;
+  } catch {
+    // Not a URL at all: loadConfig reports DATABASE_URL as invalid.
+    return null;
+  }
+}
+
+/** The database for logs and errors: the SQLite file, or PostgreSQL's host, port and database without credentials. */
+export function databaseLabel(database: DatabaseConfig): string {
+  if (database.kind === "sqlite") return database.file;
+  const url = new URL(database.url);
+  return `postgres://${url.host}${url.pathname}`;
+}
+
 export type Config = {
   env: "development" | "production" | "test";
   port: number;
   host: string;
-  /** Absolute path of the SQLite file. */
-  databaseFile: string;
+  database: DatabaseConfig;
   publicUrl: string | undefined;
   /**
    * Listening on loopback, trusting no proxy, and with no PUBLIC_URL or CAPTURE_URL naming
@@ -385,7 +424,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: values.NODE_ENV,
     port: values.PORT,
     host: values.HOST,
-    databaseFile: path.resolve(values.DATABASE_URL.slice("file:".length)),
+    database: values.DATABASE_URL,
     publicUrl: values.PUBLIC_URL,
     localOnly,
     captureUrl: values.CAPTURE_URL,

@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
 import http from "node:http";
-import path from "node:path";
 import type { Duplex } from "node:stream";
 import next from "next";
 import type { Config } from "../config.ts";
@@ -11,13 +10,13 @@ import { clientKey } from "./http/client-key.ts";
 import { refuseUnlessLocal } from "./http/local-only.ts";
 import { applyConfiguredBins } from "./bins/declared.ts";
 import { captureRequest, clientIp, parseCaptureTarget, peerIsTrustedProxy, refuseConnect } from "./capture/capture.ts";
-import { createSqliteCaptureStore } from "./storage/sqlite/capture-store.ts";
-import { closeDb, configureConnection } from "./storage/sqlite/client.ts";
 import { getEventBus } from "./live/events.ts";
 import { GroupCommitWriter } from "./storage/group-commit.ts";
 import { LiveStreams } from "./live/live-stream.ts";
 import { sharedMemoryBudget } from "./capture/memory-budget.ts";
-import { applyMigrations } from "./storage/sqlite/migrate.ts";
+import { openStorage } from "./storage/open-storage.ts";
+import { registerStorageProbe } from "./storage/storage-health.ts";
+import { closeStorage, installStorage } from "./storage/storage.ts";
 import { answerClientError, clientIpHeader, sendProblem } from "./http/node-http.ts";
 import { onCaptureHost } from "./capture/capture-origin.ts";
 import { AppError } from "./errors.ts";
@@ -54,18 +53,15 @@ export type RunningServer = { server: http.Server; url: string; close(): Promise
  * merges and lowercases headers, and costs many times the throughput.
  */
 export async function startServer(config: Config): Promise<RunningServer> {
-  applyMigrations(config.databaseFile, path.resolve("prisma", "migrations"));
-  await configureConnection();
+  // Migrated on open; every module reaches it through getStorage() from here on.
+  const storage = installStorage(await openStorage(config));
+  // While storage is marked full, /api/health asks the driver for a trial write.
+  registerStorageProbe(() => storage.health.probeWrite());
   await applyConfiguredBins(config.bins);
 
   const bus = getEventBus();
   const forwarder = new AutoForwarder(config.forward, bus);
-  const captureStore = createSqliteCaptureStore(config.databaseFile, {
-    maxCapturesPerBin: config.maxCapturesPerBin,
-    maxBinBytes: config.maxBinBytes,
-    maxDatabaseBytes: config.maxDatabaseBytes,
-  });
-  const writer = new GroupCommitWriter(captureStore, {
+  const writer = new GroupCommitWriter(storage.writer, {
     maxPending: config.maxPendingCaptures,
     onCommitted: (row) => {
       bus.publish(row.binId, { type: "request", request: toSummary(row) });
@@ -83,7 +79,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     authorize: (req, binId, clientAddress) =>
       authorizeBin(binId, "read", credentialsFrom(req.headers, clientAddress, peerIsTrustedProxy(req, config.trustProxy))),
   });
-  const sweeper = new RetentionSweeper(captureStore, bus, {
+  const sweeper = new RetentionSweeper(storage.writer, bus, {
     captureTtlMs: config.captureTtlMs,
     binIdleTtlMs: config.binIdleTtlMs,
     keepBinIds: new Set(config.bins.map((bin) => bin.id)),
@@ -204,8 +200,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await forwarder.stop();
       await closed;
       await app.close();
-      captureStore.close();
-      await closeDb();
+      registerStorageProbe(null);
+      await closeStorage();
     },
   };
 }

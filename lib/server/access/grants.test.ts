@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createBin } from "../bins/bins.ts";
-import { getDb } from "../storage/sqlite/client.ts";
+import { getStorage } from "../storage/storage.ts";
 import { useTestDatabase } from "../storage/test-database.ts";
 import { createGrant, findGrant, listGrants, revokeGrant, setConfiguredGrant } from "./grants.ts";
 import { hashToken } from "./tokens.ts";
@@ -12,7 +12,7 @@ describe("grants", () => {
     const bin = await createBin("127.0.0.1");
     const now = Date.now();
     const { grant, token } = await createGrant(bin.id, { role: "viewer", kind: "link", expiresAt: now + 60_000 });
-    const rows = await getDb().binGrant.findMany({ where: { binId: bin.id } });
+    const rows = await getStorage().grants.listLive(bin.id, now);
     expect(rows.map((row) => row.tokenHash).sort()).toEqual([hashToken(bin.token), hashToken(token)].sort());
     expect(rows.some((row) => Object.values(row).some((value) => String(value).includes(token)))).toBe(false);
 

@@ -1,4 +1,4 @@
-import { getDb } from "../storage/sqlite/client.ts";
+import { type StoredGrant, getStorage } from "../storage/storage.ts";
 import { hashToken, newGrantId, newToken } from "./tokens.ts";
 
 /** owner reads and steers the bin; viewer reads its captures and changes nothing. */
@@ -9,9 +9,7 @@ export type GrantKind = "creator" | "link" | "configured";
 
 export type Grant = { id: string; binId: string; role: GrantRole; kind: GrantKind; label: string | null; createdAt: Date; expiresAt: number | null };
 
-type GrantRow = { id: string; binId: string; role: string; kind: string; label: string | null; createdAt: Date; expiresAt: bigint | null };
-
-function toGrant(row: GrantRow): Grant {
+function toGrant(row: StoredGrant): Grant {
   return {
     id: row.id,
     binId: row.binId,
@@ -19,7 +17,7 @@ function toGrant(row: GrantRow): Grant {
     kind: row.kind as GrantKind,
     label: row.label,
     createdAt: row.createdAt,
-    expiresAt: row.expiresAt === null ? null : Number(row.expiresAt),
+    expiresAt: row.expiresAt,
   };
 }
 
@@ -29,23 +27,21 @@ export async function createGrant(
   grant: { role: GrantRole; kind: GrantKind; label?: string | null; expiresAt?: number | null },
 ): Promise<{ grant: Grant; token: string }> {
   const token = newToken();
-  const row = await getDb().binGrant.create({
-    data: {
-      id: newGrantId(),
-      binId,
-      tokenHash: hashToken(token),
-      role: grant.role,
-      kind: grant.kind,
-      label: grant.label ?? null,
-      expiresAt: grant.expiresAt === undefined || grant.expiresAt === null ? null : BigInt(grant.expiresAt),
-    },
+  const row = await getStorage().grants.create({
+    id: newGrantId(),
+    binId,
+    tokenHash: hashToken(token),
+    role: grant.role,
+    kind: grant.kind,
+    label: grant.label ?? null,
+    expiresAt: grant.expiresAt ?? null,
   });
   return { grant: toGrant(row), token };
 }
 
 /** The live grant a token stands for, or null (unknown, revoked or expired). */
 export async function findGrant(token: string, now: number = Date.now()): Promise<Grant | null> {
-  const row = await getDb().binGrant.findUnique({ where: { tokenHash: hashToken(token) } });
+  const row = await getStorage().grants.findByTokenHash(hashToken(token));
   if (!row) return null;
   const grant = toGrant(row);
   return grant.expiresAt !== null && grant.expiresAt <= now ? null : grant;
@@ -53,34 +49,21 @@ export async function findGrant(token: string, now: number = Date.now()): Promis
 
 /** The bin's grants, newest first, expired ones left out. */
 export async function listGrants(binId: string, now: number = Date.now()): Promise<Grant[]> {
-  const rows = await getDb().binGrant.findMany({
-    where: { binId, OR: [{ expiresAt: null }, { expiresAt: { gt: BigInt(now) } }] },
-    orderBy: { createdAt: "desc" },
-  });
+  const rows = await getStorage().grants.listLive(binId, now);
   return rows.map(toGrant);
 }
 
 /** How many of the bin's grants open it now (revoked and expired ones are gone or left out). */
 export async function countLiveGrants(binId: string, now: number = Date.now()): Promise<number> {
-  return getDb().binGrant.count({ where: { binId, OR: [{ expiresAt: null }, { expiresAt: { gt: BigInt(now) } }] } });
+  return getStorage().grants.countLive(binId, now);
 }
 
 /** Revokes one of the bin's grants; every browser and client holding its token loses access at once. Returns false when there was none. */
 export async function revokeGrant(binId: string, grantId: string): Promise<boolean> {
-  const { count } = await getDb().binGrant.deleteMany({ where: { id: grantId, binId } });
-  return count > 0;
+  return getStorage().grants.revoke(binId, grantId);
 }
 
 /** Makes `token` the declared bin's one configured grant (an owner), replacing an earlier one. */
 export async function setConfiguredGrant(binId: string, token: string | null): Promise<void> {
-  const db = getDb();
-  await db.$transaction(async (tx) => {
-    await tx.binGrant.deleteMany({ where: { binId, kind: "configured" satisfies GrantKind } });
-    if (token !== null) {
-      const tokenHash = hashToken(token);
-      // The same token declared for another bin before: it now names this one.
-      await tx.binGrant.deleteMany({ where: { tokenHash } });
-      await tx.binGrant.create({ data: { id: newGrantId(), binId, tokenHash, role: "owner", kind: "configured" } });
-    }
-  });
+  await getStorage().grants.setConfigured(binId, token === null ? null : { id: newGrantId(), tokenHash: hashToken(token) });
 }

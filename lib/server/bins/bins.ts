@@ -1,33 +1,20 @@
 import { getConfig } from "../../config.ts";
 import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec } from "../../responses.ts";
-import type { BinForwardDto, BinSignatureDto, ForwardJobState } from "../../types.ts";
+import type { BinForwardDto, BinSignatureDto } from "../../types.ts";
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../../validations/bins.ts";
 import { responseHeaderProblems, responseSettingsSizeProblem } from "../../validations/responses.ts";
 import { captureCounts, forgetCaptureCount } from "../storage/capture-counts.ts";
-import { getDb } from "../storage/sqlite/client.ts";
+import { type StoredAutoForward, getStorage } from "../storage/storage.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
 import { hashToken, newGrantId, newToken } from "../access/tokens.ts";
 import { clientKey } from "../http/client-key.ts";
 import { newBinId } from "./ids.ts";
-import {
-  type AutoForwardRow,
-  currentSignature,
-  forgetSettings,
-  getBinSettings,
-  loadSettings,
-  readSettings,
-  remember,
-  settingsColumns,
-  signatureColumns,
-} from "./settings.ts";
+import { currentSignature, forgetSettings, getBinSettings, loadSettings, remember } from "./settings.ts";
 import { forgetVisit } from "./visits.ts";
 import { RateLimiter, retryAfterSeconds } from "../http/rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "../signatures/signature-checks.ts";
 import type { SignatureConfig } from "../signatures/index.ts";
-
-/** How a job ends when auto-forward is turned off before it is delivered. */
-export const endedByTurningOff = { state: "failed" satisfies ForwardJobState, lastError: "auto-forward was turned off before it was delivered" };
 
 export type BinRecord = {
   id: string;
@@ -68,31 +55,26 @@ export async function createBin(clientIp: string): Promise<{ id: string; created
     });
   }
   const token = newToken();
-  const bin = await getDb().bin.create({
-    data: {
-      id: newBinId(),
-      lastUsedAt: BigInt(Date.now()),
-      grants: { create: { id: newGrantId(), tokenHash: hashToken(token), role: "owner", kind: "creator" } },
-    },
+  const bin = await getStorage().bins.create({
+    id: newBinId(),
+    lastUsedAt: Date.now(),
+    creator: { id: newGrantId(), tokenHash: hashToken(token), role: "owner", kind: "creator" },
   });
   remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null });
   return { id: bin.id, createdAt: bin.createdAt, token };
 }
 export async function findBin(binId: string): Promise<BinRecord | null> {
-  const db = getDb();
-  const bin = await db.bin.findUnique({
-    where: { id: binId },
-    select: { id: true, createdAt: true, forwardUrl: true, ...settingsColumns },
-  });
+  const storage = getStorage();
+  const bin = await storage.bins.find(binId);
   if (!bin) return null;
-  const settings = readSettings(binId, bin);
+  const settings = bin.settings;
   return {
     id: bin.id,
     createdAt: bin.createdAt,
     // Counting a 100,000-capture bin walks its index for ~8 ms with the event loop
     // blocked, on every bin page and settings read: the capture writer's count is exact
     // once it has seen the bin, and only a bin it has not seen since start-up is counted.
-    requestCount: captureCounts().get(binId) ?? (await db.capturedRequest.count({ where: { binId } })),
+    requestCount: captureCounts().get(binId) ?? (await storage.bins.countCaptures(binId)),
     captureLimit: settings.maxCaptures ?? getConfig().maxCapturesPerBin,
     signature: toSignatureDto(settings.signature),
     forward: toForwardDto(bin.forwardUrl, bin.autoForward),
@@ -102,7 +84,7 @@ export async function findBin(binId: string): Promise<BinRecord | null> {
 }
 
 /** While auto-forward is on, its target; while off, the target last used by hand (the remembered one). */
-function toForwardDto(rememberedUrl: string | null, auto: AutoForwardRow): BinForwardDto | null {
+function toForwardDto(rememberedUrl: string | null, auto: StoredAutoForward): BinForwardDto | null {
   const url = auto?.enabled ? auto.url : (rememberedUrl ?? auto?.url);
   if (!url) return null;
   return { url, enabled: auto?.enabled ?? false, maxAttempts: auto?.maxAttempts ?? defaultForwardMaxAttempts };
@@ -136,59 +118,10 @@ export type BinChanges = {
  * @throws AppError not_found, AppError conflict when another bin has the alias
  */
 export async function updateBin(binId: string, changes: BinChanges): Promise<BinRecord> {
-  const db = getDb();
   const current = await getBinSettings(binId);
   if (!current) throw binNotFound(binId);
   if (changes.response !== undefined || changes.rules !== undefined) assertResponsesAllowed(changes, current.responses);
-  await db.$transaction(async (tx) => {
-    if (changes.alias !== undefined) {
-      if (changes.alias === null) {
-        await tx.binAlias.deleteMany({ where: { binId } });
-      } else {
-        const holder = await tx.binAlias.findUnique({ where: { alias: changes.alias } });
-        if (holder && holder.binId !== binId) throw new AppError("conflict", `The alias ${changes.alias} is already taken by another bin.`);
-        await tx.binAlias.upsert({ where: { binId }, create: { binId, alias: changes.alias }, update: { alias: changes.alias } });
-      }
-    }
-    if (changes.response !== undefined || changes.rules !== undefined) {
-      const response = changes.response === undefined ? current.responses.response : changes.response;
-      const rules = changes.rules ?? current.responses.rules;
-      const columns = { response: response ? JSON.stringify(response) : null, rules: JSON.stringify(rules) };
-      await tx.binResponse.upsert({ where: { binId }, create: { binId, ...columns }, update: columns });
-    }
-    if (changes.signature !== undefined) {
-      await tx.bin.update({ where: { id: binId }, data: signatureColumns(changes.signature) });
-    }
-    if (changes.maxCaptures !== undefined) {
-      await tx.bin.update({ where: { id: binId }, data: { maxCaptures: changes.maxCaptures } });
-    }
-    if (changes.forward !== undefined) {
-      const forward = changes.forward;
-      await tx.bin.update({ where: { id: binId }, data: { forwardUrl: forward?.url ?? null } });
-      let enabled = false;
-      if (forward) {
-        const saved = await tx.autoForward.findUnique({ where: { binId } });
-        enabled = forward.enabled ?? saved?.enabled ?? false;
-        const maxAttempts = forward.maxAttempts ?? saved?.maxAttempts ?? defaultForwardMaxAttempts;
-        await tx.autoForward.upsert({
-          where: { binId },
-          create: { binId, url: forward.url, enabled, maxAttempts },
-          update: { url: forward.url, enabled, maxAttempts },
-        });
-      } else {
-        await tx.autoForward.deleteMany({ where: { binId } });
-      }
-      // Turning auto-forward off stops the retries still waiting too, not only new
-      // captures. An attempt in flight finishes, but is not retried (the worker only
-      // updates jobs still running).
-      if (!enabled) {
-        await tx.forwardJob.updateMany({
-          where: { binId, state: { in: ["pending", "running"] satisfies ForwardJobState[] } },
-          data: endedByTurningOff,
-        });
-      }
-    }
-  });
+  await getStorage().bins.applyChanges(binId, changes, current.responses);
   // Captures from now on follow the new settings; the ones before are judged below.
   const settings = await loadSettings(binId);
   if (!settings) throw binNotFound(binId);
@@ -221,20 +154,17 @@ function assertResponsesAllowed(changes: BinChanges, current: ResponseSettings):
  * true at once. Its remembered count is forgotten, so the next capture counts again.
  */
 async function pruneToLimit(binId: string, limit: number): Promise<void> {
-  const db = getDb();
-  const [newestGone] = await db.capturedRequest.findMany({ where: { binId }, orderBy: { id: "desc" }, skip: limit, take: 1, select: { id: true } });
-  if (!newestGone) return;
-  const { count } = await db.capturedRequest.deleteMany({ where: { binId, id: { lte: newestGone.id } } });
+  const pruned = await getStorage().bins.pruneToLimit(binId, limit);
+  if (!pruned) return;
   forgetCaptureCount(binId);
-  if (count > 0) getEventBus().publish(binId, { type: "requests-pruned", binId, throughId: newestGone.id, removed: count });
+  getEventBus().publish(binId, { type: "requests-pruned", binId, throughId: pruned.throughId, removed: pruned.removed });
 }
 
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */
 export async function deleteBin(binId: string): Promise<void> {
   // Forget it first: from here on new captures to it are refused.
   forgetBin(binId);
-  const { count } = await getDb().bin.deleteMany({ where: { id: binId } });
-  if (count === 0) throw binNotFound(binId);
+  if (!(await getStorage().bins.delete(binId))) throw binNotFound(binId);
   getEventBus().publish(binId, { type: "bin-deleted", binId });
 }
 

@@ -1,14 +1,14 @@
 import { isBinAlias } from "../../aliases.ts";
-import { noResponseSettings, type ResponseSettings } from "../../responses.ts";
-import { responseSettingsSchema } from "../../validations/responses.ts";
-import { getDb } from "../storage/sqlite/client.ts";
-import { type SignatureConfig, signatureConfigSchema } from "../signatures/index.ts";
+import type { ResponseSettings } from "../../responses.ts";
+import { getStorage } from "../storage/storage.ts";
+import type { SignatureConfig } from "../signatures/index.ts";
 import { isBinId } from "./ids.ts";
 
 /**
  * What the capture path needs to know about each bin, read from the database once and
  * kept in memory: its signature check, alias, answers, auto-forward and capture limit.
- * Writers (bins.ts, declared.ts) refresh it through `loadSettings`/`remember`.
+ * Writers (bins.ts, declared.ts) refresh it through `loadSettings`/`remember`. How they
+ * are kept in the database is the storage's business (storage/prisma/bin-settings.ts).
  */
 
 /** Where each new capture is sent on its own; null while auto-forward is off. */
@@ -43,68 +43,6 @@ export function aliasCache(): Map<string, string> {
   return holder[aliasesKey];
 }
 
-export type SignatureColumns = { signatureProvider: string | null; signatureSecrets: string | null; signatureOptions: string | null };
-type ResponseColumns = { response: string | null; rules: string } | null;
-
-export const settingsColumns = {
-  signatureProvider: true,
-  signatureSecrets: true,
-  signatureOptions: true,
-  maxCaptures: true,
-  alias: { select: { alias: true } },
-  response: { select: { response: true, rules: true } },
-  autoForward: { select: { url: true, enabled: true, maxAttempts: true } },
-} as const;
-
-export type AutoForwardRow = { url: string; enabled: boolean; maxAttempts: number } | null;
-
-type SettingsColumns = SignatureColumns & {
-  maxCaptures: number | null;
-  alias: { alias: string } | null;
-  response: ResponseColumns;
-  autoForward: AutoForwardRow;
-};
-
-function readAutoForward(row: AutoForwardRow): AutoForwardSetting | null {
-  return row?.enabled ? { url: row.url, maxAttempts: row.maxAttempts } : null;
-}
-
-function readSignature(binId: string, columns: SignatureColumns): SignatureConfig | null {
-  if (!columns.signatureProvider) return null;
-  const parsed = signatureConfigSchema.safeParse({
-    provider: columns.signatureProvider,
-    secrets: JSON.parse(columns.signatureSecrets ?? "[]"),
-    options: JSON.parse(columns.signatureOptions ?? "{}"),
-  });
-  if (!parsed.success) {
-    // Written through the same schema, so this means a hand-edited database.
-    console.error(`[bins] ignoring the unreadable signature check of bin ${binId}`);
-    return null;
-  }
-  return parsed.data;
-}
-
-function readResponses(binId: string, columns: ResponseColumns): ResponseSettings {
-  if (!columns) return noResponseSettings;
-  const parsed = responseSettingsSchema.safeParse({ response: JSON.parse(columns.response ?? "null"), rules: JSON.parse(columns.rules) });
-  if (!parsed.success) {
-    // Written through the same schema, so this means a hand-edited database.
-    console.error(`[bins] ignoring the unreadable responses of bin ${binId}`);
-    return noResponseSettings;
-  }
-  return parsed.data;
-}
-
-export function readSettings(binId: string, columns: SettingsColumns): BinSettings {
-  return {
-    signature: readSignature(binId, columns),
-    alias: columns.alias?.alias ?? null,
-    responses: readResponses(binId, columns.response),
-    autoForward: readAutoForward(columns.autoForward),
-    maxCaptures: columns.maxCaptures,
-  };
-}
-
 /** Puts fresh settings in the cache and keeps the alias map in step with them. */
 export function remember(binId: string, settings: BinSettings): BinSettings {
   const previous = settingsCache().get(binId);
@@ -115,8 +53,8 @@ export function remember(binId: string, settings: BinSettings): BinSettings {
 }
 
 export async function loadSettings(binId: string): Promise<BinSettings | null> {
-  const bin = await getDb().bin.findUnique({ where: { id: binId }, select: settingsColumns });
-  return bin ? remember(binId, readSettings(binId, bin)) : null;
+  const settings = await getStorage().bins.loadSettings(binId);
+  return settings ? remember(binId, settings) : null;
 }
 
 /** The bin's settings, or null when it does not exist. Never throws for a missing bin. */
@@ -134,9 +72,9 @@ export async function resolveBin(segment: string): Promise<{ binId: string; sett
     if (!isBinAlias(segment)) return null;
     binId = aliasCache().get(segment);
     if (!binId) {
-      const row = await getDb().binAlias.findUnique({ where: { alias: segment }, select: { binId: true } });
-      if (!row) return null;
-      binId = row.binId;
+      const named = await getStorage().bins.resolveAlias(segment);
+      if (!named) return null;
+      binId = named;
     }
   }
   const settings = await getBinSettings(binId);
@@ -145,12 +83,6 @@ export async function resolveBin(segment: string): Promise<{ binId: string; sett
 
 export async function binExists(binId: string): Promise<boolean> {
   return (await getBinSettings(binId)) !== null;
-}
-
-export function signatureColumns(signature: SignatureConfig | null): SignatureColumns {
-  return signature
-    ? { signatureProvider: signature.provider, signatureSecrets: JSON.stringify(signature.secrets), signatureOptions: JSON.stringify(signature.options) }
-    : { signatureProvider: null, signatureSecrets: null, signatureOptions: null };
 }
 
 /** Drops a bin's cached settings and the alias that pointed at it. */

@@ -1,5 +1,5 @@
 import { getConfig } from "../../config.ts";
-import { getDb } from "../storage/sqlite/client.ts";
+import { getStorage } from "../storage/storage.ts";
 
 // Per-process, shared by Next's bundles and the custom server through globalThis.
 const visitsKey = Symbol.for("hookyard.binVisits");
@@ -21,7 +21,7 @@ export async function markBinVisited(binId: string, now: number = Date.now()): P
   const last = visits().get(binId);
   if (last !== undefined && now - last < Math.min(3_600_000, binIdleTtlMs / 10)) return;
   visits().set(binId, now);
-  await getDb().bin.updateMany({ where: { id: binId }, data: { lastUsedAt: BigInt(now) } });
+  await getStorage().bins.markVisited(binId, now);
 }
 
 /** Forgets when a deleted bin was last visited. */

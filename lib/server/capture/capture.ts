@@ -3,7 +3,7 @@ import type { Config } from "../../config.ts";
 import { binNotFound } from "../bins/bins.ts";
 import { type BinSettings, binExists, resolveBin } from "../bins/settings.ts";
 import { collectBodyGarbageSoon } from "./body-garbage.ts";
-import { type CaptureRow, defaultInlineBodyBytes } from "../storage/sqlite/capture-store.ts";
+import { type CaptureRow, defaultInlineBodyBytes } from "../storage/storage.ts";
 import { AppError } from "../errors.ts";
 import { forwardLoopReason } from "../forwarding/forward-loop.ts";
 import type { GroupCommitWriter } from "../storage/group-commit.ts";

@@ -3,20 +3,19 @@ import { eventually } from "../../../e2e/support/factories.ts";
 import { startTargetServer, type TargetServer } from "../../../e2e/support/target.ts";
 import { getConfig } from "../../config.ts";
 import { AutoForwarder } from "./auto-forward.ts";
-import { createBin, endedByTurningOff, updateBin } from "../bins/bins.ts";
-import { createSqliteCaptureStore, type CaptureStore } from "../storage/sqlite/capture-store.ts";
-import { getDb } from "../storage/sqlite/client.ts";
+import { createBin, updateBin } from "../bins/bins.ts";
+import { type CaptureWriter, endedByTurningOff, getStorage } from "../storage/storage.ts";
 import { createInProcessBus } from "../live/events.ts";
 import { captureRow } from "../storage/test-builders.ts";
 import { useTestDatabase } from "../storage/test-database.ts";
 
-const database = useTestDatabase();
-let store: CaptureStore;
+useTestDatabase({ MAX_CAPTURES_PER_BIN: "100" });
+let store: CaptureWriter;
 let target: TargetServer;
 let worker: AutoForwarder;
 
 beforeAll(async () => {
-  store = createSqliteCaptureStore(database.file, { maxCapturesPerBin: 100 });
+  store = getStorage().writer;
   target = await startTargetServer();
   worker = new AutoForwarder(getConfig().forward, createInProcessBus());
   await worker.start();
@@ -25,14 +24,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker.stop();
   await target.close();
-  store.close();
 });
 
-async function jobOf(requestId: string) {
+async function jobOf(binId: string, requestId: string) {
   return eventually(async () => {
-    const job = await getDb().forwardJob.findUniqueOrThrow({ where: { id: requestId }, select: { state: true, lastError: true } });
+    const job = (await getStorage().forwarding.forwardsOf(binId, requestId))?.job;
+    if (!job) throw new Error(`no job for capture ${requestId}`);
     if (job.state === "pending" || job.state === "running") throw new Error(`job still ${job.state}`);
-    return job;
+    return { state: job.state, lastError: job.lastError };
   });
 }
 
@@ -44,7 +43,7 @@ describe("AutoForwarder", () => {
     await store.insertAll([row]);
     worker.wake();
 
-    expect(await jobOf(row.id)).toEqual({ state: "delivered", lastError: null });
+    expect(await jobOf(binId, row.id)).toEqual({ state: "delivered", lastError: null });
     expect(target.received.map((received) => received.url)).toContain("/on?a=1");
   });
 
@@ -56,7 +55,7 @@ describe("AutoForwarder", () => {
     await store.insertAll([row]);
     worker.wake();
 
-    expect(await jobOf(row.id)).toEqual(endedByTurningOff);
+    expect(await jobOf(binId, row.id)).toEqual(endedByTurningOff);
     expect(target.received.map((received) => received.url)).not.toContain("/off?a=1");
   });
 });

@@ -1,16 +1,10 @@
 import type { ForwardConfig } from "../../config.ts";
 import type { ForwardJobState, HeaderPair } from "../../types.ts";
-import { endedByTurningOff } from "../bins/bins.ts";
 import { getBinSettings } from "../bins/settings.ts";
-import { capturedBodyIfStored, storedBodyColumns } from "../storage/bodies.ts";
-import { getDb } from "../storage/sqlite/client.ts";
+import { type ClaimedJob, getStorage } from "../storage/storage.ts";
 import type { EventBus } from "../live/events.ts";
 import { type RetryPolicy, backoffMs, isRetryable, retryDelayMs } from "./forward-retry.ts";
 import { captureDestination, deliver, toJobDto } from "./forwarding.ts";
-
-type Job = { id: string; requestId: string; binId: string; target: string; maxAttempts: number; attempts: number };
-
-const jobSelect = { id: true, requestId: true, binId: true, target: true, maxAttempts: true, attempts: true } as const;
 
 /** Longest a shutdown waits for attempts in flight; the ones cut off are retried at the next start. */
 const stopWaitMs = 2_000;
@@ -39,7 +33,7 @@ export class AutoForwarder {
   /** Takes back jobs a previous process left mid-attempt, then starts on everything due. */
   async start(): Promise<void> {
     // Their attempt may or may not have reached the target; with no record of it, it counts as not made.
-    await getDb().forwardJob.updateMany({ where: { state: "running" }, data: { state: "pending" } });
+    await getStorage().forwarding.resetRunningJobs();
     this.wake();
   }
 
@@ -90,32 +84,20 @@ export class AutoForwarder {
   }
 
   private async claimDueJobs(): Promise<void> {
-    const db = getDb();
+    // Storage is read only while running: a scan queued before `stop` may run after it, when storage is closed.
     while (!this.stopped) {
       const room = this.config.concurrency - this.inFlight.size;
       if (room <= 0) return;
-      const due = await db.forwardJob.findMany({
-        where: { state: "pending", nextAttemptAt: { lte: BigInt(Date.now()) } },
-        orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],
-        take: room,
-        select: jobSelect,
-      });
-      for (const job of due) {
-        const { count } = await db.forwardJob.updateMany({ where: { id: job.id, state: "pending" }, data: { state: "running" } });
-        if (count === 1) this.run(job);
-      }
-      if (due.length < room) return;
+      const claimed = await getStorage().forwarding.claimDueJobs(room, Date.now());
+      for (const job of claimed) this.run(job);
+      if (claimed.length < room) return;
     }
   }
 
   private async scheduleNext(): Promise<void> {
     if (this.stopped || this.inFlight.size >= this.config.concurrency) return;
-    const next = await getDb().forwardJob.findFirst({
-      where: { state: "pending" },
-      orderBy: { nextAttemptAt: "asc" },
-      select: { nextAttemptAt: true },
-    });
-    if (next) this.setTimer(Number(next.nextAttemptAt));
+    const dueAt = await getStorage().forwarding.nextDueAt();
+    if (dueAt !== null) this.setTimer(dueAt);
   }
 
   private setTimer(dueAt: number): void {
@@ -135,7 +117,7 @@ export class AutoForwarder {
     this.timer.unref();
   }
 
-  private run(job: Job): void {
+  private run(job: ClaimedJob): void {
     const running: Promise<void> = this.attempt(job)
       .catch((error: unknown) => this.putBack(job, error))
       .finally(() => {
@@ -149,20 +131,17 @@ export class AutoForwarder {
    * The attempt broke on Hookyard's side (the database, say). Counted as an attempt and
    * put back, so the job neither stays `running` until the next start nor loops forever.
    */
-  private async putBack(job: Job, error: unknown): Promise<void> {
+  private async putBack(job: ClaimedJob, error: unknown): Promise<void> {
     console.error(`[auto-forward] attempt for capture ${job.requestId} failed`, error);
     const attempts = job.attempts + 1;
     const retry = attempts < job.maxAttempts;
     const now = Date.now();
     try {
-      await getDb().forwardJob.updateMany({
-        where: { id: job.id, state: "running" },
-        data: {
-          state: retry ? "pending" : "failed",
-          attempts,
-          nextAttemptAt: BigInt(retry ? now + backoffMs(attempts, this.retryPolicy()) : now),
-          lastError: "Hookyard could not make the attempt (see the server log)",
-        },
+      await getStorage().forwarding.putBackJob(job.id, {
+        state: retry ? "pending" : "failed",
+        attempts,
+        nextAttemptAt: retry ? now + backoffMs(attempts, this.retryPolicy()) : now,
+        lastError: "Hookyard could not make the attempt (see the server log)",
       });
     } catch (again) {
       console.error(`[auto-forward] could not put back the job of capture ${job.requestId}; the next start takes it up`, again);
@@ -173,21 +152,18 @@ export class AutoForwarder {
     return { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs };
   }
 
-  private async attempt(job: Job): Promise<void> {
-    const db = getDb();
+  private async attempt(job: ClaimedJob): Promise<void> {
+    const storage = getStorage();
     // Turning auto-forward off ends the jobs in the table, but a capture already queued
     // for its group commit carries the old setting and writes its job after that.
     if (!(await getBinSettings(job.binId))?.autoForward) {
-      await db.forwardJob.updateMany({ where: { id: job.id, state: "running" }, data: endedByTurningOff });
+      await storage.forwarding.endRunningJob(job.id);
       return;
     }
-    const capture = await db.capturedRequest.findUnique({
-      where: { id: job.requestId },
-      select: { method: true, path: true, query: true, headers: true, ...storedBodyColumns },
-    });
+    const capture = await storage.forwarding.captureToForward(job.binId, job.requestId);
     // Deleted since: its job went with it (cascade).
     if (!capture) return;
-    const body = await capturedBodyIfStored(capture);
+    const body = await storage.captures.readBodyIfStored(capture.body);
     if (!body) return;
 
     const { attempt, result, refused } = await deliver(
@@ -219,21 +195,9 @@ export class AutoForwarder {
 
     // Only a job still running takes the outcome: turning auto-forward off meanwhile
     // ended it for good, and it keeps that end, counting the attempt it made.
-    const updated = await db.forwardJob.updateMany({
-      where: { id: job.id, state: "running" },
-      data: { state, attempts, nextAttemptAt: BigInt(nextAttemptAt), lastError },
-    });
-    let end: { state: string; nextAttemptAt: bigint; lastError: string | null } = { state, nextAttemptAt: BigInt(nextAttemptAt), lastError };
-    if (updated.count === 0) {
-      const [current] = await db.forwardJob.updateManyAndReturn({
-        where: { id: job.id },
-        data: { attempts },
-        select: { state: true, nextAttemptAt: true, lastError: true },
-      });
-      // Gone with its capture, deleted meanwhile: nothing left to show it on.
-      if (!current) return;
-      end = current;
-    }
+    const end = await storage.forwarding.finishJob(job.id, { state, attempts, nextAttemptAt, lastError });
+    // Gone with its capture, deleted meanwhile: nothing left to show it on.
+    if (!end) return;
     const { bodyBase64: _body, ...summary } = attempt;
     this.bus.publish(job.binId, {
       type: "forward-attempt",

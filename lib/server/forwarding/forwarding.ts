@@ -6,10 +6,8 @@ import { type ForwardConfig, getConfig } from "../../config.ts";
 import type { ForwardAttemptDto, ForwardJobDto, ForwardJobState, ForwardList, HeaderPair } from "../../types.ts";
 import type { ForwardInput } from "../../validations/bins.ts";
 import { getBinSettings } from "../bins/settings.ts";
-import { capturedBody, storedBodyColumns } from "../storage/bodies.ts";
-import { getDb } from "../storage/sqlite/client.ts";
+import { type StoredAttempt, type StoredJob, getStorage } from "../storage/storage.ts";
 import { AppError } from "../errors.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
 import { viaHeader } from "./forward-loop.ts";
 import { categorize, checkAddress, checkHost, isLocalhostName, literalAddress, normalizeAddress } from "./forward-policy.ts";
 import { describeNetworkError, joinTargetUrl, wireHeaders } from "../../forward-message.mjs";
@@ -216,18 +214,15 @@ export async function forwardCapture(binId: string, requestId: string, request: 
     // large as FORWARD_MAX_RESPONSE_BYTES.
     hold((request.declaredBytes ?? forwardBodyLimit(fullConfig)) + config.maxResponseBytes);
     const input = await request.read();
-    const db = getDb();
-    const row = await db.capturedRequest.findFirst({
-      where: { id: requestId, binId },
-      select: { method: true, path: true, query: true, headers: true, ...storedBodyColumns },
-    });
+    const storage = getStorage();
+    const row = await storage.forwarding.captureToForward(binId, requestId);
     if (!row) throw captureNotFound(requestId);
     // Reserved before the bytes exist: the decoded edit, or the stored body read back.
-    hold(input.bodyBase64 !== undefined ? Buffer.byteLength(input.bodyBase64, "base64") : row.size);
+    hold(input.bodyBase64 !== undefined ? Buffer.byteLength(input.bodyBase64, "base64") : row.body.size);
 
     const { url, path } = captureDestination(input.url, row, input.appendPath);
     const method = input.method ?? row.method;
-    const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : await capturedBody(row);
+    const body: Uint8Array = input.bodyBase64 !== undefined ? Buffer.from(input.bodyBase64, "base64") : await storage.captures.readBody(row.body);
     const given: HeaderPair[] = input.headers ?? (JSON.parse(row.headers) as HeaderPair[]);
     const { headers, signatureHeaders } = input.resign ? await resign(binId, given, body) : { headers: given, signatureHeaders: [] };
 
@@ -235,7 +230,7 @@ export async function forwardCapture(binId: string, requestId: string, request: 
       { requestId, target: input.url, url, path, method, headers, body, resigned: input.resign, signatureHeaders, automatic: false },
       config,
     );
-    await db.bin.updateMany({ where: { id: binId }, data: { forwardUrl: input.url } });
+    await storage.bins.rememberForwardUrl(binId, input.url);
     return attempt;
   } finally {
     budget.release(held);
@@ -300,26 +295,29 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
 
   const shown = hideSignatures(sent, outgoing.signatureHeaders, result.kind === "answer" ? { headers: result.headers, body: result.body } : null);
   const answer = result.kind === "answer" ? { ...result, ...shown.answer } : result;
-  const attempt = await keepAttempt({
-    id: newRequestId(),
-    requestId: outgoing.requestId,
-    target: outgoing.target,
-    url: `${url.origin}${path}`,
-    method,
-    requestHeaders: JSON.stringify(shown.sent),
-    requestSize: body.length,
-    resigned: outgoing.resigned,
-    automatic: outgoing.automatic,
-    durationMs: result.durationMs,
-    ...(answer.kind === "answer"
-      ? {
-          status: answer.status,
-          responseHeaders: JSON.stringify(answer.headers),
-          responseBody: new Uint8Array(answer.body),
-          responseTruncated: answer.truncated,
-        }
-      : { error: answer.error }),
-  });
+  const attempt = await getStorage().forwarding.keepAttempt(
+    {
+      id: newRequestId(),
+      requestId: outgoing.requestId,
+      target: outgoing.target,
+      url: `${url.origin}${path}`,
+      method,
+      requestHeaders: JSON.stringify(shown.sent),
+      requestSize: body.length,
+      resigned: outgoing.resigned,
+      automatic: outgoing.automatic,
+      durationMs: result.durationMs,
+      ...(answer.kind === "answer"
+        ? {
+            status: answer.status,
+            responseHeaders: JSON.stringify(answer.headers),
+            responseBody: new Uint8Array(answer.body),
+            responseTruncated: answer.truncated,
+          }
+        : { error: answer.error }),
+    },
+    attemptsKeptPerCapture,
+  );
   return { attempt: toAttemptDto(attempt), result, refused };
 }
 
@@ -329,22 +327,6 @@ export async function deliver(outgoing: Outgoing, config: ForwardConfig): Promis
  * capture again and again would grow the database without end.
  */
 export const attemptsKeptPerCapture = 50;
-
-/** Stores the attempt and, in the same transaction, deletes the capture's attempts beyond the newest `attemptsKeptPerCapture`. */
-async function keepAttempt(data: Prisma.ForwardAttemptUncheckedCreateInput): Promise<AttemptRow> {
-  return getDb().$transaction(async (tx) => {
-    const created = await tx.forwardAttempt.create({ data });
-    const [newestGone] = await tx.forwardAttempt.findMany({
-      where: { requestId: data.requestId },
-      orderBy: { id: "desc" },
-      skip: attemptsKeptPerCapture,
-      take: 1,
-      select: { id: true },
-    });
-    if (newestGone) await tx.forwardAttempt.deleteMany({ where: { requestId: data.requestId, id: { lte: newestGone.id } } });
-    return created;
-  });
-}
 
 async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): Promise<{ headers: HeaderPair[]; signatureHeaders: string[] }> {
   const check = (await getBinSettings(binId))?.signature;
@@ -361,48 +343,17 @@ async function resign(binId: string, headers: HeaderPair[], body: Uint8Array): P
  * @throws AppError not_found
  */
 export async function listForwards(binId: string, requestId: string): Promise<ForwardList> {
-  const db = getDb();
-  const capture = await db.capturedRequest.findFirst({ where: { id: requestId, binId }, select: { id: true, bin: { select: { forwardUrl: true } } } });
-  if (!capture) throw captureNotFound(requestId);
-  const [attempts, recent, job] = await Promise.all([
-    db.forwardAttempt.findMany({ where: { requestId }, orderBy: { id: "asc" } }),
-    db.forwardAttempt.groupBy({
-      by: ["target"],
-      where: { request: { binId } },
-      _max: { id: true },
-      orderBy: { _max: { id: "desc" } },
-      take: 10,
-    }),
-    db.forwardJob.findFirst({ where: { requestId } }),
-  ]);
+  const forwards = await getStorage().forwarding.forwardsOf(binId, requestId);
+  if (!forwards) throw captureNotFound(requestId);
   return {
-    attempts: attempts.map(toAttemptDto),
-    rememberedUrl: capture.bin.forwardUrl,
-    recentUrls: recent.map((entry) => entry.target),
-    job: job ? toJobDto(job) : null,
+    attempts: forwards.attempts.map(toAttemptDto),
+    rememberedUrl: forwards.rememberedUrl,
+    recentUrls: forwards.recentTargets,
+    job: forwards.job ? toJobDto(forwards.job) : null,
   };
 }
 
-type AttemptRow = {
-  id: string;
-  requestId: string;
-  target: string;
-  url: string;
-  method: string;
-  requestHeaders: string;
-  requestSize: number;
-  resigned: boolean;
-  status: number | null;
-  error: string | null;
-  responseHeaders: string | null;
-  responseBody: Uint8Array | null;
-  responseTruncated: boolean;
-  durationMs: number;
-  createdAt: Date;
-  automatic: boolean;
-};
-
-function toAttemptDto(row: AttemptRow): ForwardAttemptDto {
+function toAttemptDto(row: StoredAttempt): ForwardAttemptDto {
   return {
     id: row.id,
     requestId: row.requestId,
@@ -423,16 +374,14 @@ function toAttemptDto(row: AttemptRow): ForwardAttemptDto {
   };
 }
 
-type JobRow = { state: string; target: string; attempts: number; maxAttempts: number; nextAttemptAt: bigint; lastError: string | null };
-
-export function toJobDto(row: JobRow): ForwardJobDto {
+export function toJobDto(row: StoredJob): ForwardJobDto {
   const state = row.state as ForwardJobState;
   return {
     state,
     target: row.target,
     attempts: row.attempts,
     maxAttempts: row.maxAttempts,
-    nextAttemptAt: state === "pending" || state === "running" ? Number(row.nextAttemptAt) : null,
+    nextAttemptAt: state === "pending" || state === "running" ? row.nextAttemptAt : null,
     lastError: row.lastError,
   };
 }

@@ -1,23 +1,18 @@
 import { ulid } from "ulid";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createBin, updateBin } from "../bins/bins.ts";
 import { getBinSettings } from "../bins/settings.ts";
-import { createSqliteCaptureStore, type CaptureStore } from "../storage/sqlite/capture-store.ts";
-import { getDb } from "../storage/sqlite/client.ts";
+import { type CaptureWriter, getStorage } from "../storage/storage.ts";
 import { rejudgeBin } from "./signature-checks.ts";
 import { type SignatureConfig, signatureConfigSchema } from "./index.ts";
 import { captureRow } from "../storage/test-builders.ts";
 import { useTestDatabase } from "../storage/test-database.ts";
 
-const database = useTestDatabase();
-let store: CaptureStore;
+useTestDatabase({ MAX_CAPTURES_PER_BIN: "100000" });
+let store: CaptureWriter;
 
 beforeAll(() => {
-  store = createSqliteCaptureStore(database.file, { maxCapturesPerBin: 100_000 });
-});
-
-afterAll(() => {
-  store.close();
+  store = getStorage().writer;
 });
 
 afterEach(() => {
@@ -40,8 +35,10 @@ async function binWithCaptures(count: number): Promise<string> {
 }
 
 async function providersOf(binId: string): Promise<Map<string | null, number>> {
-  const rows = await getDb().capturedRequest.groupBy({ by: ["signatureProvider"], where: { binId }, _count: { _all: true } });
-  return new Map(rows.map((row) => [row.signatureProvider, row._count._all]));
+  const page = await getStorage().captures.page(binId, { limit: 100_000 });
+  const providers = new Map<string | null, number>();
+  for (const { signatureProvider } of page?.captures ?? []) providers.set(signatureProvider, (providers.get(signatureProvider) ?? 0) + 1);
+  return providers;
 }
 
 describe("rejudgeBin", () => {
@@ -60,21 +57,20 @@ describe("rejudgeBin", () => {
 
   it("stops one in progress when a newer one is asked for, and starts that one only once the older has stopped", async () => {
     const binId = await binWithCaptures(1_200);
-    const db = getDb();
-    const transaction = db.$transaction.bind(db);
+    const { captures } = getStorage();
+    const writeVerdicts = captures.writeVerdicts.bind(captures);
     // Hold the first page's write until the newer call has been made: the older
     // re-judge is then certainly in the middle of the bin.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let firstPageHeld = false;
     let firstPageWritten = false;
-    vi.spyOn(db, "$transaction").mockImplementation(async (...args: Parameters<typeof db.$transaction>) => {
-      if (firstPageHeld) return transaction(...args);
+    vi.spyOn(captures, "writeVerdicts").mockImplementation(async (verdicts) => {
+      if (firstPageHeld) return writeVerdicts(verdicts);
       firstPageHeld = true;
       await held;
-      const written = await transaction(...args);
+      await writeVerdicts(verdicts);
       firstPageWritten = true;
-      return written;
     });
 
     const older = rejudgeBin(binId, async () => checks.github);
@@ -108,7 +104,7 @@ describe("updateBin with concurrent signature changes", () => {
       updateBin(binId, { signature: checks.shopify }),
       updateBin(binId, { signature: checks.linear }),
     ]);
-    const stored = (await getDb().bin.findUniqueOrThrow({ where: { id: binId }, select: { signatureProvider: true } })).signatureProvider;
+    const stored = (await getStorage().bins.loadSettings(binId))?.signature?.provider ?? null;
     expect(stored).not.toBeNull();
     expect(await providersOf(binId)).toEqual(new Map([[stored, 1_500]]));
     // New captures are judged by the in-memory settings: they follow the same check.

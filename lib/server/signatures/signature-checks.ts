@@ -1,6 +1,5 @@
 import type { BinSignatureDto, HeaderPair, SignatureStatus, SignatureVerdict } from "../../types.ts";
-import { type StoredBody, capturedBody, capturedBodyIfStored, storedBodyColumns } from "../storage/bodies.ts";
-import { getDb } from "../storage/sqlite/client.ts";
+import { type StoredSignedRequest, getStorage } from "../storage/storage.ts";
 import { AppError } from "../errors.ts";
 import { type SignatureConfig, type SignedRequest, maskSecret, verifySignature } from "./index.ts";
 
@@ -37,12 +36,8 @@ export function toSignatureDto(config: SignatureConfig | null): BinSignatureDto 
   return { provider: config.provider, secretHints: config.secrets.map(maskSecret), options: config.options };
 }
 
-type StoredRequest = StoredBody & { method: string; url: string; headers: string; receivedAt: bigint };
-
-const signedRequestColumns = { method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
-
-function toSignedRequest(row: StoredRequest, body: Uint8Array): SignedRequest {
-  return { method: row.method, url: row.url, headers: JSON.parse(row.headers) as HeaderPair[], body, receivedAt: Number(row.receivedAt) };
+function toSignedRequest(row: StoredSignedRequest, body: Uint8Array): SignedRequest {
+  return { method: row.method, url: row.url, headers: JSON.parse(row.headers) as HeaderPair[], body, receivedAt: row.receivedAt };
 }
 
 const rejudgePageSize = 500;
@@ -95,36 +90,25 @@ export async function rejudgeBin(binId: string, currentCheck: () => Promise<Sign
 }
 
 async function judgeAll(binId: string, config: SignatureConfig | null, superseded: () => boolean): Promise<number | null> {
-  const db = getDb();
+  const { captures } = getStorage();
   if (superseded()) return null;
-  if (!config) {
-    const { count } = await db.capturedRequest.updateMany({ where: { binId }, data: noCheck });
-    return count;
-  }
+  if (!config) return captures.clearVerdicts(binId);
   let judged = 0;
   let after: string | undefined;
   for (;;) {
-    const rows = await db.capturedRequest.findMany({
-      where: { binId, ...(after ? { id: { gt: after } } : {}) },
-      orderBy: { id: "asc" },
-      take: rejudgePageSize,
-      select: signedRequestColumns,
-    });
+    const rows = await captures.signedRequestsAfter(binId, after, rejudgePageSize);
     if (rows.length === 0) return judged;
-    const updates = [];
+    const verdicts = [];
     for (const row of rows) {
       // The newer re-judge rewrites every verdict anyway: stop judging for nothing.
       if (superseded()) return null;
       // One large body joined at a time, never a page of them.
-      const body = await capturedBodyIfStored(row);
+      const body = await captures.readBodyIfStored(row.body);
       if (!body) continue; // deleted since the page was read: nothing left to judge
-      const verdict = judge(toSignedRequest(row, body), config);
-      updates.push(
-        db.$executeRaw`UPDATE "CapturedRequest" SET "signatureProvider" = ${verdict.signatureProvider}, "signatureStatus" = ${verdict.signatureStatus}, "signatureReason" = ${verdict.signatureReason} WHERE "id" = ${row.id}`,
-      );
+      verdicts.push({ id: row.id, verdict: judge(toSignedRequest(row, body), config) });
     }
     if (superseded()) return null;
-    await db.$transaction(updates);
+    await captures.writeVerdicts(verdicts);
     judged += rows.length;
     after = rows.at(-1)!.id;
   }
@@ -135,10 +119,8 @@ async function judgeAll(binId: string, config: SignatureConfig | null, supersede
  * @throws AppError not_found
  */
 export async function verifyCaptureOnce(binId: string, requestId: string, check: SignatureConfig): Promise<SignatureVerdict> {
-  const row = await getDb().capturedRequest.findFirst({
-    where: { id: requestId, binId },
-    select: signedRequestColumns,
-  });
+  const { captures } = getStorage();
+  const row = await captures.signedRequest(binId, requestId);
   if (!row) throw new AppError("not_found", `No capture with id ${requestId} in this bin.`);
-  return toVerdict(judge(toSignedRequest(row, await capturedBody(row)), check));
+  return toVerdict(judge(toSignedRequest(row, await captures.readBody(row.body)), check));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CaptureRow, CaptureStore } from "./sqlite/capture-store.ts";
+import type { CaptureRow, CaptureWriter } from "./storage.ts";
 import { AppError } from "../errors.ts";
 import { GroupCommitWriter } from "./group-commit.ts";
 import { captureRow } from "./test-builders.ts";
@@ -28,8 +28,7 @@ function gatedStore(options: { autoCommit?: boolean; refuse?: (row: CaptureRow) 
   const groups: string[][] = [];
   const committed: string[] = [];
   const gates: Deferred[] = [];
-  const store: CaptureStore = {
-    close() {},
+  const store: CaptureWriter = {
     async insertAll(rows) {
       groups.push(rows.map((r) => r.id));
       if (!options.autoCommit) {

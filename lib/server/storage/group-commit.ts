@@ -1,4 +1,4 @@
-import type { CaptureRow, CaptureStore, Pruned } from "./sqlite/capture-store.ts";
+import type { CaptureRow, CaptureWriter, Pruned } from "./storage.ts";
 import { AppError } from "../errors.ts";
 import { StorageFullError } from "./storage-health.ts";
 
@@ -33,7 +33,7 @@ export class GroupCommitWriter {
   private readonly maxBytesPerGroup: number;
 
   constructor(
-    private readonly store: CaptureStore,
+    private readonly store: CaptureWriter,
     private readonly options: GroupCommitOptions,
   ) {
     this.maxRowsPerGroup = options.maxRowsPerGroup ?? 1_000;

@@ -1,11 +1,11 @@
-import { getDb } from "./sqlite/client.ts";
 import { AppError } from "../errors.ts";
 import { storageStatus } from "./storage-health.ts";
+import { getStorage } from "./storage.ts";
 
-/** @throws AppError service_unavailable when SQLite does not answer */
+/** @throws AppError service_unavailable when the database does not answer */
 export async function checkDatabase(): Promise<void> {
   try {
-    await getDb().$queryRawUnsafe("SELECT 1");
+    await getStorage().health.ping();
   } catch (error) {
     console.error("[health] database check failed", error);
     throw new AppError("service_unavailable", "The database is not answering.");
@@ -17,7 +17,7 @@ export type HealthReport = { ok: true } | { ok: false; storage: string; since: s
 /**
  * What `/api/health` answers: ok, or why captures are being refused while the database
  * answers reads but cannot store writes (full disk, MAX_DATABASE_BYTES, I/O errors).
- * @throws AppError service_unavailable when SQLite does not answer
+ * @throws AppError service_unavailable when the database does not answer
  */
 export async function checkHealth(): Promise<HealthReport> {
   await checkDatabase();

@@ -1,45 +1,14 @@
 import type { HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../../types.ts";
 import { binNotFound } from "../bins/bins.ts";
-import { capturedBody, capturedBodyStream, storedBodyColumns } from "./bodies.ts";
 import { forgetCaptureCount } from "./capture-counts.ts";
-import { getDb } from "./sqlite/client.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
-import { type StoredVerdict, toVerdict } from "../signatures/signature-checks.ts";
+import { toVerdict } from "../signatures/signature-checks.ts";
 import { detectProvider } from "../signatures/index.ts";
+import { type StoredCapture, type StoredCaptureDetail, getStorage } from "./storage.ts";
 
-// What list views and the live stream need: never the body, headers or URL.
-const summarySelect = {
-  id: true,
-  binId: true,
-  method: true,
-  path: true,
-  query: true,
-  contentType: true,
-  size: true,
-  ip: true,
-  receivedAt: true,
-  signatureProvider: true,
-  signatureStatus: true,
-  signatureReason: true,
-} as const;
-
-type SummaryRow = {
-  id: string;
-  binId: string;
-  method: string;
-  path: string;
-  query: string;
-  contentType: string | null;
-  size: number;
-  ip: string;
-  /** SQLite hands back a bigint; a row not yet read back has a number. */
-  receivedAt: bigint | number;
-} & StoredVerdict;
-
-type DetailRow = SummaryRow & { url: string; headers: string };
-
-export function toSummary(row: SummaryRow): RequestSummary {
+/** A capture as stored, or as the capture path wrote it (a CaptureRow), for list views and the live stream. */
+export function toSummary(row: StoredCapture): RequestSummary {
   return {
     id: row.id,
     binId: row.binId,
@@ -49,12 +18,12 @@ export function toSummary(row: SummaryRow): RequestSummary {
     contentType: row.contentType,
     size: row.size,
     ip: row.ip,
-    receivedAt: Number(row.receivedAt),
+    receivedAt: row.receivedAt,
     signature: toVerdict(row),
   };
 }
 
-function toDetail(row: DetailRow, body: Uint8Array): RequestDetail {
+function toDetail(row: StoredCaptureDetail, body: Uint8Array): RequestDetail {
   const headers = JSON.parse(row.headers) as HeaderPair[];
   return {
     ...toSummary(row),
@@ -70,41 +39,22 @@ function toDetail(row: DetailRow, body: Uint8Array): RequestDetail {
  * @throws AppError not_found when the bin does not exist
  */
 export async function listRequests(binId: string, options: { limit: number; cursor?: string }): Promise<RequestPage> {
-  const db = getDb();
-  const [bin, rows] = await Promise.all([
-    db.bin.findUnique({ where: { id: binId }, select: { id: true } }),
-    db.capturedRequest.findMany({
-      where: { binId, ...(options.cursor ? { id: { lt: options.cursor } } : {}) },
-      orderBy: { id: "desc" },
-      take: options.limit + 1,
-      select: summarySelect,
-    }),
-  ]);
-  if (!bin) throw binNotFound(binId);
-  const page = rows.slice(0, options.limit).map(toSummary);
-  const nextCursor = rows.length > options.limit ? (page.at(-1)?.id ?? null) : null;
-  return { requests: page, nextCursor };
+  const page = await getStorage().captures.page(binId, options);
+  if (!page) throw binNotFound(binId);
+  return { requests: page.captures.map(toSummary), nextCursor: page.nextCursor };
 }
 
 /** Oldest first, strictly after `afterId` (or from the start): what a resuming stream missed. */
 export async function listRequestsAfter(binId: string, afterId: string | undefined, limit: number): Promise<RequestSummary[]> {
-  const rows = await getDb().capturedRequest.findMany({
-    where: { binId, ...(afterId ? { id: { gt: afterId } } : {}) },
-    orderBy: { id: "asc" },
-    take: limit,
-    select: summarySelect,
-  });
-  return rows.map(toSummary);
+  return (await getStorage().captures.after(binId, afterId, limit)).map(toSummary);
 }
 
 /** @throws AppError not_found */
 export async function getRequestOrThrow(binId: string, requestId: string): Promise<RequestDetail> {
-  const row = await getDb().capturedRequest.findFirst({
-    where: { id: requestId, binId },
-    select: { ...summarySelect, url: true, headers: true, ...storedBodyColumns },
-  });
+  const { captures } = getStorage();
+  const row = await captures.detail(binId, requestId);
   if (!row) throw requestNotFound(requestId);
-  return toDetail(row, await capturedBody(row));
+  return toDetail(row, await captures.readBody(row.body));
 }
 
 /**
@@ -115,28 +65,23 @@ export async function getRequestBodyOrThrow(
   binId: string,
   requestId: string,
 ): Promise<{ body: Uint8Array | ReadableStream<Uint8Array>; size: number; contentType: string | null }> {
-  const row = await getDb().capturedRequest.findFirst({
-    where: { id: requestId, binId },
-    select: { ...storedBodyColumns, contentType: true },
-  });
+  const { captures } = getStorage();
+  const row = await captures.body(binId, requestId);
   if (!row) throw requestNotFound(requestId);
-  return { body: capturedBodyStream(row), size: row.size, contentType: row.contentType };
+  return { body: captures.streamBody(row.body), size: row.body.size, contentType: row.contentType };
 }
 
 /** @throws AppError not_found */
 export async function deleteRequest(binId: string, requestId: string): Promise<void> {
-  const { count } = await getDb().capturedRequest.deleteMany({ where: { id: requestId, binId } });
-  if (count === 0) throw requestNotFound(requestId);
+  if (!(await getStorage().captures.delete(binId, requestId))) throw requestNotFound(requestId);
   forgetCaptureCount(binId);
   getEventBus().publish(binId, { type: "request-deleted", binId, requestId });
 }
 
 /** Deletes every capture of the bin. @throws AppError not_found when the bin does not exist */
 export async function clearRequests(binId: string): Promise<number> {
-  const db = getDb();
-  const bin = await db.bin.findUnique({ where: { id: binId }, select: { id: true } });
-  if (!bin) throw binNotFound(binId);
-  const { count } = await db.capturedRequest.deleteMany({ where: { binId } });
+  const count = await getStorage().captures.clear(binId);
+  if (count === null) throw binNotFound(binId);
   forgetCaptureCount(binId);
   getEventBus().publish(binId, { type: "requests-cleared", binId });
   return count;

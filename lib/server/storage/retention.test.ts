@@ -5,8 +5,8 @@ import type { BinEvent } from "../../types.ts";
 import { createBin, findBin, updateBin } from "../bins/bins.ts";
 import { getBinSettings } from "../bins/settings.ts";
 import { captureCounts } from "./capture-counts.ts";
-import { createSqliteCaptureStore, type CaptureStore, type RetentionStore } from "./sqlite/capture-store.ts";
-import { getDb } from "./sqlite/client.ts";
+import { createSqliteCaptureStore, type SqliteCaptureStore } from "./sqlite/capture-store.ts";
+import { useRowInspector } from "./sqlite/test-inspector.ts";
 import { createInProcessBus, type EventBus, getEventBus } from "../live/events.ts";
 import { clearRequests, deleteRequest } from "./requests.ts";
 import { sweepOnce } from "./retention.ts";
@@ -16,7 +16,8 @@ import { useTestDatabase } from "./test-database.ts";
 const day = 86_400_000;
 const limit = 3;
 const database = useTestDatabase();
-let store: CaptureStore & RetentionStore;
+const getDb = useRowInspector(database);
+let store: SqliteCaptureStore;
 
 beforeAll(() => {
   store = createSqliteCaptureStore(database.file, { maxCapturesPerBin: limit });

@@ -1,6 +1,6 @@
 import type { Config } from "../../config.ts";
 import { forgetBin } from "../bins/bins.ts";
-import type { Pruned, RetentionStore } from "./sqlite/capture-store.ts";
+import type { Pruned, RetentionStore } from "./storage.ts";
 import type { EventBus } from "../live/events.ts";
 import { requestIdFloor, requestIdTime } from "../bins/ids.ts";
 

@@ -1,4 +1,4 @@
-import type { CaptureRow } from "./sqlite/capture-store.ts";
+import type { CaptureRow } from "./storage.ts";
 
 let sequence = 0;
 

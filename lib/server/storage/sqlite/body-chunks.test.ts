@@ -2,26 +2,18 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBin, deleteBin } from "../../bins/bins.ts";
-import { capturedBody, capturedBodyIfStored, storedBodyColumns } from "../bodies.ts";
-import {
-  createSqliteCaptureStore,
-  defaultBodyChunkBytes,
-  defaultInlineBodyBytes,
-  type CaptureRow,
-  type CaptureStore,
-  type RetentionStore,
-} from "./capture-store.ts";
-import { getDb } from "./client.ts";
+import { type CaptureRow, defaultBodyChunkBytes, defaultInlineBodyBytes, getStorage } from "../storage.ts";
+import { createSqliteCaptureStore, type SqliteCaptureStore } from "./capture-store.ts";
 import { clearRequests, deleteRequest, getRequestBodyOrThrow, getRequestOrThrow } from "../requests.ts";
 import { captureRow as buildCaptureRow } from "../test-builders.ts";
 import { useTestDatabase } from "../test-database.ts";
 
 /**
  * Large bodies are stored as BodyChunk rows beside their capture. These tests write
- * through the capture store and read back through every reader in lib/server/bodies.ts.
+ * through the capture store and read back through every reader (storage/prisma/bodies.ts).
  */
 const database = useTestDatabase();
-let store: CaptureStore & RetentionStore;
+let store: SqliteCaptureStore;
 let binId: string;
 
 beforeAll(async () => {
@@ -71,8 +63,9 @@ async function expectBodyReadsBack(row: CaptureRow, expected: Buffer): Promise<v
   const raw = await getRequestBodyOrThrow(row.binId, row.id);
   expect(raw.size).toBe(expected.length);
   expect((await readAll(raw.body)).equals(expected)).toBe(true);
-  const selected = await getDb().capturedRequest.findUniqueOrThrow({ where: { id: row.id }, select: storedBodyColumns });
-  expect(Buffer.from(await capturedBody(selected)).equals(expected)).toBe(true);
+  const { captures } = getStorage();
+  const selected = (await captures.detail(row.binId, row.id))!.body;
+  expect(Buffer.from(await captures.readBody(selected)).equals(expected)).toBe(true);
 }
 
 describe("chunked storage of large bodies", () => {
@@ -174,9 +167,10 @@ describe("chunk rows go with their capture", () => {
   it("a reader whose capture went meanwhile gets not_found (or null), never a short body", async () => {
     const row = captureRow({ body: large() });
     await store.insertAll([row]);
-    const selected = await getDb().capturedRequest.findUniqueOrThrow({ where: { id: row.id }, select: storedBodyColumns });
+    const { captures } = getStorage();
+    const selected = (await captures.body(row.binId, row.id))!.body;
     await deleteRequest(row.binId, row.id);
-    await expect(capturedBody(selected)).rejects.toMatchObject({ code: "not_found" });
-    expect(await capturedBodyIfStored(selected)).toBeNull();
+    await expect(captures.readBody(selected)).rejects.toMatchObject({ code: "not_found" });
+    expect(await captures.readBodyIfStored(selected)).toBeNull();
   });
 });

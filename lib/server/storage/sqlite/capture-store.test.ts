@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestDetail } from "../../../types.ts";
 import { createBin } from "../../bins/bins.ts";
 import { captureBytes, forgetCaptureCount } from "../capture-counts.ts";
-import { StorageFullError, storageStatus } from "../storage-health.ts";
-import { createSqliteCaptureStore, type CaptureRow, type CaptureStore, type RetentionStore } from "./capture-store.ts";
+import { StorageFullError, registerStorageProbe, storageStatus } from "../storage-health.ts";
+import type { CaptureRow } from "../storage.ts";
+import { createSqliteCaptureStore, type SqliteCaptureStore } from "./capture-store.ts";
 import { captureRow as buildCaptureRow } from "../test-builders.ts";
-import { getDb } from "./client.ts";
+import { useRowInspector } from "./test-inspector.ts";
 import { getRequestOrThrow, listRequestsAfter } from "../requests.ts";
 import { useTestDatabase } from "../test-database.ts";
 
@@ -16,8 +17,9 @@ import { useTestDatabase } from "../test-database.ts";
  * and read back through the normal Prisma client.
  */
 const database = useTestDatabase();
+const getDb = useRowInspector(database);
 let databaseFile: string;
-let store: CaptureStore & RetentionStore;
+let store: SqliteCaptureStore;
 let binId: string;
 
 beforeAll(async () => {
@@ -247,6 +249,8 @@ describe("a full database", () => {
     const roomBytes = (8 + (reader.pragma("freelist_count", { simple: true }) as number)) * pageSize;
     reader.close();
     const capped = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000_000, maxDatabaseBytes: pages * pageSize });
+    // As the server does with its storage's probe (app-server.ts).
+    registerStorageProbe(() => capped.probeWrite());
     try {
       const bin = (await createBin("127.0.0.1")).id;
       expect(await storageStatus()).toEqual({ ok: true });
@@ -266,7 +270,7 @@ describe("a full database", () => {
       expect(refused).toMatchObject({ code: "insufficient_storage", status: 507, reason: "full" });
       expect(await storageStatus()).toMatchObject({ ok: false, storage: "full" });
 
-      // Space freed elsewhere (the API deletes through Prisma): health's trial write finds it.
+      // Space freed elsewhere (the API deletes through the Prisma client): health's trial write finds it.
       await getDb().capturedRequest.deleteMany({ where: { binId: bin } });
       forgetCaptureCount(bin);
       await new Promise((resolve) => setTimeout(resolve, 1_050)); // trial writes are at most once a second
@@ -274,6 +278,7 @@ describe("a full database", () => {
       await capped.insertAll([captureRow({ binId: bin, body: Buffer.alloc(8 * 1024) })]);
       expect(binRows(bin)).toHaveLength(1);
     } finally {
+      registerStorageProbe(null);
       capped.close();
     }
   });

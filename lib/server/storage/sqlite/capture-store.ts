@@ -1,71 +1,15 @@
 import Database from "better-sqlite3";
 import { captureBytes, captureCounts } from "../capture-counts.ts";
-import { StorageFullError, isStorageFull, markStorageFull, markStorageWritable, registerStorageProbe } from "../storage-health.ts";
-import type { StoredVerdict } from "../../signatures/signature-checks.ts";
+import { StorageFullError, isStorageFull, markStorageFull, markStorageWritable } from "../storage-health.ts";
+import { type CaptureRow, type CaptureWriter, type Pruned, type RetentionStore, defaultBodyChunkBytes, defaultInlineBodyBytes } from "../storage.ts";
 
-/** One captured request as it is written: the row of `CapturedRequest`. */
-export type CaptureRow = {
-  id: string;
-  binId: string;
-  method: string;
-  path: string;
-  query: string;
-  url: string;
-  /** JSON of the ordered [name, value] pairs. */
-  headers: string;
-  contentType: string | null;
-  /**
-   * The body, whole or as the pieces it arrived in (socket chunks, never concatenated
-   * on the capture path); `size` is their total length.
-   */
-  body: Buffer | readonly Buffer[];
-  size: number;
-  ip: string;
-  receivedAt: number;
-  /** The bin's own limit on the captures it keeps, when it has one (else `maxCapturesPerBin`). */
-  maxCaptures?: number;
-  /**
-   * Set when the bin auto-forwards: its job is written in the capture's own transaction.
-   * With `notSent`, the job is written already failed, with that reason (a forwarding loop).
-   */
-  forwardJob?: { target: string; maxAttempts: number; notSent?: string };
-} & StoredVerdict;
-
-/** Captures removed from one bin: every capture of it up to `throughId`, `removed` of them. */
-export type Pruned = { binId: string; throughId: string; removed: number };
-
-/** Where captures are written, all rows or none. The seam a PostgreSQL backend would fill. */
-export type CaptureStore = {
-  /**
-   * Inserts the rows and, in the same transaction, prunes each bin they went to down
-   * to its newest `maxCaptures` (as its last row in the group says) or else
-   * `maxCapturesPerBin`, and to at most `maxBinBytes` of bodies; answers what was pruned.
-   * @throws StorageFullError when SQLite cannot grow the file (disk full, I/O error,
-   *   MAX_DATABASE_BYTES): nothing of the group was written
-   */
-  insertAll(rows: readonly CaptureRow[]): Promise<readonly Pruned[]>;
-  close(): void;
-};
-
-/** What the background retention sweep needs; each call is one short transaction. */
-export type RetentionStore = {
-  /**
-   * Deletes up to `limit` of the oldest captures with an id below `beforeId`, and
-   * records on each bin the time of the newest one removed as a use of the bin.
-   */
-  expireCaptures(beforeId: string, limit: number): Promise<readonly Pruned[]>;
-  /** Gives bins that never had `lastUsedAt` (made before it existed) `now`. */
-  stampUnusedBins(now: number): Promise<void>;
-  /** Up to `limit` bins last used before `usedBefore`, least recently used first, with their newest capture's id. */
-  idleBinCandidates(usedBefore: number, limit: number): Promise<readonly { binId: string; newestId: string | null }[]>;
-  /** Records a use of the bin at `usedAt` (when it is later than the one recorded). */
-  markBinUsed(binId: string, usedAt: number): Promise<void>;
-  /**
-   * Deletes the bin (and its captures) if it is still idle: last used before
-   * `usedBefore` and no capture since. Answers whether it was deleted.
-   */
-  deleteIdleBin(binId: string, usedBefore: number, beforeId: string): Promise<boolean>;
-};
+/** The SQLite capture writer: the interface's writer and retention steps, the health probe's trial write, and its connection to close. */
+export type SqliteCaptureStore = CaptureWriter &
+  RetentionStore & {
+    /** A trial write while storage is marked full: true once it commits (see HealthStorage.probeWrite). */
+    probeWrite(): Promise<boolean>;
+    close(): void;
+  };
 
 export type CaptureStoreOptions = {
   maxCapturesPerBin: number;
@@ -78,15 +22,6 @@ export type CaptureStoreOptions = {
   /** The largest BodyChunk row; a bigger piece is split (as views, without copying). */
   bodyChunkBytes?: number;
 };
-
-/**
- * Large bodies are stored as rows of at most 256 KiB: SQLite copies a bound blob and
- * assembles the whole record before splitting it into overflow pages, so one 10 MiB
- * row costs two extra 10 MiB copies, while a chunk row costs two copies of its own
- * size. Small bodies stay inline so the common capture is one row, as before.
- */
-export const defaultInlineBodyBytes = 256 * 1024;
-export const defaultBodyChunkBytes = 256 * 1024;
 
 const emptyBody = Buffer.alloc(0);
 
@@ -143,7 +78,7 @@ const lockWaitMs = 10_000;
  * loop, and with it the Prisma transaction holding the lock): a busy database is
  * retried after a short asynchronous pause.
  */
-export function createSqliteCaptureStore(databaseFile: string, options: CaptureStoreOptions): CaptureStore & RetentionStore {
+export function createSqliteCaptureStore(databaseFile: string, options: CaptureStoreOptions): SqliteCaptureStore {
   const db = new Database(databaseFile, { timeout: 0 });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
@@ -168,6 +103,10 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
     `INSERT INTO "ForwardJob" ("id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt", "lastError") VALUES (?, ?, ?, ?, ?, 0, 'failed', ?, ?)`,
   );
   const insertChunk = db.prepare<[string, number, Buffer]>(`INSERT INTO "BodyChunk" ("requestId", "seq", "data") VALUES (?, ?, ?)`);
+  // Large bodies are stored as rows of at most 256 KiB: SQLite copies a bound blob and
+  // assembles the whole record before splitting it into overflow pages, so one 10 MiB
+  // row costs two extra 10 MiB copies, while a chunk row costs two copies of its own
+  // size. Small bodies stay inline so the common capture is one row.
   const inlineBodyBytes = options.inlineBodyBytes ?? defaultInlineBodyBytes;
   const bodyChunkBytes = options.bodyChunkBytes ?? defaultBodyChunkBytes;
 
@@ -323,17 +262,17 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
     insertProbe.run(probeId);
     deleteProbe.run(probeId);
   });
-  registerStorageProbe(async () => {
-    try {
-      await withWriteLock(() => probeWrite.immediate());
-      return true;
-    } catch (error) {
-      if (!(error instanceof StorageFullError)) console.error("[storage] trial write failed", error);
-      return false;
-    }
-  });
 
   return {
+    async probeWrite() {
+      try {
+        await withWriteLock(() => probeWrite.immediate());
+        return true;
+      } catch (error) {
+        if (!(error instanceof StorageFullError)) console.error("[storage] trial write failed", error);
+        return false;
+      }
+    },
     async insertAll(rows) {
       if (rows.length === 0) return [];
       const { newHeld, pruned } = await withWriteLock(() => insertGroup.immediate(rows));
@@ -374,7 +313,6 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
       return changes > 0;
     },
     close() {
-      registerStorageProbe(null);
       db.close();
     },
   };
@@ -382,7 +320,7 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
 
 /**
  * Caps the file through this connection (max_page_count is per connection; Prisma's
- * gets the same in db.ts). SQLite then answers SQLITE_FULL past it, as on a full disk.
+ * gets the same in client.ts). SQLite then answers SQLITE_FULL past it, as on a full disk.
  * A file already larger keeps its size as the cap: SQLite never sets it lower.
  */
 export function applyMaxDatabaseBytes(db: Database.Database, maxBytes: number): void {

@@ -1,0 +1,123 @@
+import type { CapturesStorage, StoredCapture, StoredSignedRequest } from "../storage.ts";
+import { createBodyReader, storedBody, storedBodyColumns } from "./bodies.ts";
+import type { PrismaModels } from "./models.ts";
+
+// What list views and the live stream need: never the body, headers or URL.
+export const summaryColumns = {
+  id: true,
+  binId: true,
+  method: true,
+  path: true,
+  query: true,
+  contentType: true,
+  size: true,
+  ip: true,
+  receivedAt: true,
+  signatureProvider: true,
+  signatureStatus: true,
+  signatureReason: true,
+} as const;
+
+type SummaryRow = Omit<StoredCapture, "receivedAt"> & { receivedAt: bigint };
+
+function toCapture(row: SummaryRow): StoredCapture {
+  return { ...row, receivedAt: Number(row.receivedAt) };
+}
+
+const signedRequestColumns = { method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
+
+type SignedRow = { id: string; method: string; url: string; headers: string; receivedAt: bigint; body: Uint8Array; size: number };
+
+function toSignedRequest(row: SignedRow): StoredSignedRequest {
+  return { id: row.id, method: row.method, url: row.url, headers: row.headers, receivedAt: Number(row.receivedAt), body: storedBody(row) };
+}
+
+export function createCapturesRepository(db: PrismaModels): CapturesStorage {
+  const bodies = createBodyReader(db);
+  return {
+    async page(binId, { limit, cursor }) {
+      const [bin, rows] = await Promise.all([
+        db.bin.findUnique({ where: { id: binId }, select: { id: true } }),
+        db.capturedRequest.findMany({
+          where: { binId, ...(cursor ? { id: { lt: cursor } } : {}) },
+          orderBy: { id: "desc" },
+          take: limit + 1,
+          select: summaryColumns,
+        }),
+      ]);
+      if (!bin) return null;
+      const captures = rows.slice(0, limit).map(toCapture);
+      return { captures, nextCursor: rows.length > limit ? (captures.at(-1)?.id ?? null) : null };
+    },
+
+    async after(binId, afterId, limit) {
+      const rows = await db.capturedRequest.findMany({
+        where: { binId, ...(afterId ? { id: { gt: afterId } } : {}) },
+        orderBy: { id: "asc" },
+        take: limit,
+        select: summaryColumns,
+      });
+      return rows.map(toCapture);
+    },
+
+    async detail(binId, requestId) {
+      const row = await db.capturedRequest.findFirst({
+        where: { id: requestId, binId },
+        select: { ...summaryColumns, url: true, headers: true, body: true },
+      });
+      if (!row) return null;
+      const { body, url, headers, ...summary } = row;
+      return { ...toCapture(summary), url, headers, body: storedBody({ id: row.id, body, size: row.size }) };
+    },
+
+    async body(binId, requestId) {
+      const row = await db.capturedRequest.findFirst({
+        where: { id: requestId, binId },
+        select: { ...storedBodyColumns, contentType: true },
+      });
+      return row ? { body: storedBody(row), contentType: row.contentType } : null;
+    },
+
+    ...bodies,
+
+    async delete(binId, requestId) {
+      const { count } = await db.capturedRequest.deleteMany({ where: { id: requestId, binId } });
+      return count > 0;
+    },
+
+    async clear(binId) {
+      const bin = await db.bin.findUnique({ where: { id: binId }, select: { id: true } });
+      if (!bin) return null;
+      const { count } = await db.capturedRequest.deleteMany({ where: { binId } });
+      return count;
+    },
+
+    async signedRequest(binId, requestId) {
+      const row = await db.capturedRequest.findFirst({ where: { id: requestId, binId }, select: signedRequestColumns });
+      return row ? toSignedRequest(row) : null;
+    },
+
+    async signedRequestsAfter(binId, afterId, limit) {
+      const rows = await db.capturedRequest.findMany({
+        where: { binId, ...(afterId ? { id: { gt: afterId } } : {}) },
+        orderBy: { id: "asc" },
+        take: limit,
+        select: signedRequestColumns,
+      });
+      return rows.map(toSignedRequest);
+    },
+
+    async writeVerdicts(verdicts) {
+      // updateMany, not update: a capture deleted since its page was read is skipped, not an error.
+      await db.$transaction(verdicts.map(({ id, verdict }) => db.capturedRequest.updateMany({ where: { id }, data: verdict })));
+    },
+
+    async clearVerdicts(binId) {
+      const { count } = await db.capturedRequest.updateMany({
+        where: { binId },
+        data: { signatureProvider: null, signatureStatus: null, signatureReason: null },
+      });
+      return count;
+    },
+  };
+}
