@@ -33,6 +33,36 @@ loader._resolveFilename = function (request, ...rest) {
 };
 const { default: tseslint } = await import("typescript-eslint");
 
+/** Database client packages: only storage drivers import them. */
+const databaseDrivers = [
+  {
+    group: ["better-sqlite3", "pg", "@prisma/adapter-*", "@prisma/client", "@prisma/client/*"],
+    message: "Only storage drivers (lib/server/storage/sqlite|postgres) talk to the database.",
+  },
+];
+/** The storage drivers' folders, from anywhere (`./sqlite/…` in storage/, `../sqlite/…` in storage/prisma/, `…/storage/sqlite/…` elsewhere). */
+const driverFolders = [
+  {
+    group: ["**/storage/sqlite/*", "**/storage/postgres/*", "./sqlite/*", "./postgres/*", "../sqlite/*", "../postgres/*"],
+    message: "Storage drivers are reached through getStorage() (lib/server/storage/storage.ts), opened by open-storage.ts.",
+  },
+];
+const storageInternals = [
+  ...databaseDrivers,
+  ...driverFolders,
+  {
+    group: [
+      "**/generated/prisma",
+      "**/generated/prisma/*",
+      "**/generated/prisma-postgres",
+      "**/generated/prisma-postgres/*",
+      "**/storage/prisma/*",
+      "./prisma/*",
+    ],
+    message: "Prisma belongs behind the storage interface: use getStorage() (lib/server/storage/storage.ts) and its plain types.",
+  },
+];
+
 const unusedVars = {
   args: "after-used",
   argsIgnorePattern: "^_",
@@ -85,6 +115,30 @@ export default defineConfig(
       ...nextPlugin.configs.recommended.rules,
       ...nextPlugin.configs["core-web-vitals"].rules,
     },
+  },
+
+  {
+    // The storage seam (docs/decisions/012): only the drivers and the repositories they
+    // share reach the database. Everything else, storage's own domain modules included,
+    // goes through lib/server/storage/storage.ts. Storage's own tests may look at rows.
+    files: ["**/*.{ts,tsx,mts,cts}"],
+    ignores: [
+      "lib/server/storage/sqlite/**",
+      "lib/server/storage/postgres/**",
+      "lib/server/storage/prisma/**",
+      "lib/server/storage/open-storage.ts",
+      "lib/server/storage/**/*.test.ts",
+      // Integration tests and their support read the server's database file, or start
+      // PostgreSQL; the scripts (the cluster, migrations, the benchmark) run beside the app.
+      "e2e/**",
+      "scripts/**",
+    ],
+    rules: { "no-restricted-imports": ["error", { patterns: storageInternals }] },
+  },
+  {
+    // The shared repositories work through Prisma's model API only, on the client a driver hands them.
+    files: ["lib/server/storage/prisma/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: databaseDrivers.concat(driverFolders) }] },
   },
 
   {
