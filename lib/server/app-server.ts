@@ -10,7 +10,7 @@ import { clientKey } from "./http/client-key.ts";
 import { refuseUnlessLocal } from "./http/local-only.ts";
 import { applyConfiguredBins } from "./bins/declared.ts";
 import { captureRequest, clientIp, parseCaptureTarget, peerIsTrustedProxy, refuseConnect } from "./capture/capture.ts";
-import { getEventBus } from "./live/events.ts";
+import { createLiveBus } from "./live/open-bus.ts";
 import { GroupCommitWriter } from "./storage/group-commit.ts";
 import { LiveStreams } from "./live/live-stream.ts";
 import { sharedMemoryBudget } from "./capture/memory-budget.ts";
@@ -53,14 +53,18 @@ export type RunningServer = { server: http.Server; url: string; close(): Promise
  * merges and lowercases headers, and costs many times the throughput.
  */
 export async function startServer(config: Config): Promise<RunningServer> {
+  // The bus first: with PostgreSQL the writer sends its capture notices.
+  const live = createLiveBus(config.database);
   // Migrated on open; every module reaches it through getStorage() from here on.
-  const storage = installStorage(await openStorage(config));
+  const storage = installStorage(await openStorage(config, { captureNotices: live.captureNotices }));
   // While storage is marked full, /api/health asks the driver for a trial write.
   registerStorageProbe(() => storage.health.probeWrite());
+  await live.start();
   await applyConfiguredBins(config.bins);
 
-  const bus = getEventBus();
-  const forwarder = new AutoForwarder(config.forward, bus);
+  const bus = live.bus;
+  // Several instances share the job table: each also looks now and then for jobs it was not told of.
+  const forwarder = new AutoForwarder(config.forward, bus, storage.kind === "postgres" ? { pollMs: 5_000 } : {});
   const writer = new GroupCommitWriter(storage.writer, {
     maxPending: config.maxPendingCaptures,
     onCommitted: (row) => {
@@ -201,6 +205,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await closed;
       await app.close();
       registerStorageProbe(null);
+      await live.close();
       await closeStorage();
     },
   };

@@ -1,6 +1,6 @@
 import { getConfig } from "../../config.ts";
 import { noResponseSettings, type ResponseRule, type ResponseSettings, type ResponseSpec } from "../../responses.ts";
-import type { BinForwardDto, BinSignatureDto } from "../../types.ts";
+import type { BinEvent, BinForwardDto, BinSignatureDto } from "../../types.ts";
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../../validations/bins.ts";
 import { responseHeaderProblems, responseSettingsSizeProblem } from "../../validations/responses.ts";
 import { captureCounts, forgetCaptureCount } from "../storage/capture-counts.ts";
@@ -173,6 +173,31 @@ export function forgetBin(binId: string): void {
   forgetSettings(binId);
   forgetCaptureCount(binId);
   forgetVisit(binId);
+}
+
+/**
+ * Another instance changed the bin (heard through the bus): what this process keeps in
+ * memory about it is read again from the database the next time it is needed. After a
+ * `resync` (this process missed events for a while) nothing kept about the bin is trusted.
+ */
+export function forgetChangedElsewhere(binId: string, type: BinEvent["type"]): void {
+  switch (type) {
+    case "bin-updated":
+    case "bin-deleted":
+    case "resync":
+      forgetBin(binId);
+      return;
+    case "request":
+    case "request-deleted":
+    case "requests-cleared":
+    case "requests-pruned":
+      forgetCaptureCount(binId);
+      return;
+    case "forward-attempt":
+    case "grant-revoked":
+      // Nothing of these is kept in memory: grants are looked up on every request.
+      return;
+  }
 }
 
 export function binNotFound(binId: string): AppError {

@@ -24,16 +24,27 @@ export class AutoForwarder {
   private scanAgain = false;
   private scanQueued = false;
   private stopped = false;
+  private poll: NodeJS.Timeout | null = null;
 
+  /**
+   * `pollMs`: also look at the table this often. With several instances on one database a
+   * job can become due that this process was never told of (captured elsewhere, or left by
+   * an instance that died mid-attempt, whose claim lapses): this is how it is found.
+   */
   constructor(
     private readonly config: ForwardConfig,
     private readonly bus: EventBus,
+    private readonly options: { pollMs?: number } = {},
   ) {}
 
-  /** Takes back jobs a previous process left mid-attempt, then starts on everything due. */
+  /** Takes back jobs a previous process left mid-attempt (where the driver can tell), then starts on everything due. */
   async start(): Promise<void> {
     // Their attempt may or may not have reached the target; with no record of it, it counts as not made.
     await getStorage().forwarding.resetRunningJobs();
+    if (this.options.pollMs) {
+      this.poll = setInterval(() => this.wake(), this.options.pollMs);
+      this.poll.unref();
+    }
     this.wake();
   }
 
@@ -50,6 +61,8 @@ export class AutoForwarder {
   /** Stops taking jobs and waits briefly for attempts in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     let timeout: NodeJS.Timeout | undefined;

@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { type ForwardConfig, getConfig } from "../../config.ts";
-import type { ForwardAttemptDto, ForwardJobDto, ForwardJobState, ForwardList, HeaderPair } from "../../types.ts";
+import type { ForwardAttemptDto, ForwardAttemptSummary, ForwardJobDto, ForwardJobState, ForwardList, HeaderPair } from "../../types.ts";
 import type { ForwardInput } from "../../validations/bins.ts";
 import { getBinSettings } from "../bins/settings.ts";
 import { type StoredAttempt, type StoredJob, getStorage } from "../storage/storage.ts";
@@ -351,6 +351,17 @@ export async function listForwards(binId: string, requestId: string): Promise<Fo
     recentUrls: forwards.recentTargets,
     job: forwards.job ? toJobDto(forwards.job) : null,
   };
+}
+
+/**
+ * The `forward-attempt` event of an attempt another instance made, rebuilt from its id
+ * (a notice carries only that); null when the attempt or its capture is gone.
+ */
+export async function forwardAttemptEvent(binId: string, attemptId: string): Promise<{ attempt: ForwardAttemptSummary; job: ForwardJobDto } | null> {
+  const found = await getStorage().forwarding.attemptWithJob(binId, attemptId);
+  if (!found?.job) return null;
+  const { bodyBase64: _body, ...attempt } = toAttemptDto(found.attempt);
+  return { attempt, job: toJobDto(found.job) };
 }
 
 function toAttemptDto(row: StoredAttempt): ForwardAttemptDto {

@@ -35,8 +35,18 @@ export function createInProcessBus(): EventBus {
 const busKey = Symbol.for("hookyard.eventBus");
 type WithBus = typeof globalThis & { [busKey]?: EventBus };
 
+/** The process's bus: the one `installEventBus` set, else an in-process one (SQLite, tests). */
 export function getEventBus(): EventBus {
   const holder = globalThis as WithBus;
   holder[busKey] ??= createInProcessBus();
   return holder[busKey];
+}
+
+/**
+ * Makes `bus` the process's bus (the server does at start-up, before anything publishes:
+ * with PostgreSQL, one that reaches every instance). Answers it.
+ */
+export function installEventBus(bus: EventBus): EventBus {
+  (globalThis as WithBus)[busKey] = bus;
+  return bus;
 }

@@ -2,19 +2,22 @@ import path from "node:path";
 import type { Config } from "../../config.ts";
 import type { Storage } from "./storage.ts";
 import { createSqliteStorage } from "./sqlite/driver.ts";
+import { createPostgresStorage, type PostgresStorageOptions } from "./postgres/driver.ts";
 
 export type OpenStorageOptions = {
   /** The folder holding `migrations/` (SQLite's) and `postgres/migrations/`; by default ./prisma. */
   prismaDir?: string;
+  /** PostgreSQL: the notice each group's transaction sends for the live bus (live/open-bus.ts). */
+  captureNotices?: PostgresStorageOptions["notify"] | null;
 };
 
 /**
- * Opens the driver DATABASE_URL names, migrated and ready: `file:` → SQLite. The caller
- * installs it (`installStorage`) and closes it.
- * @throws Error for PostgreSQL (its driver is not there yet), or when migrating fails
+ * Opens the driver DATABASE_URL names, migrated and ready: `file:` → SQLite,
+ * `postgres://` → PostgreSQL. The caller installs it (`installStorage`) and closes it.
+ * @throws Error when the database cannot be reached or migrating fails
  */
 export async function openStorage(
-  config: Pick<Config, "database" | "maxCapturesPerBin" | "maxBinBytes" | "maxDatabaseBytes">,
+  config: Pick<Config, "database" | "maxCapturesPerBin" | "maxBinBytes" | "maxDatabaseBytes" | "forward">,
   options: OpenStorageOptions = {},
 ): Promise<Storage> {
   const prismaDir = options.prismaDir ?? path.resolve("prisma");
@@ -28,9 +31,15 @@ export async function openStorage(
         maxDatabaseBytes: config.maxDatabaseBytes,
       });
     case "postgres":
-      // The PostgreSQL driver's slot: postgres/driver.ts, `createPostgresStorage`, with
-      // the prisma/ repositories over the generated/prisma-postgres client (one cast,
-      // see prisma/models.ts), postgres/migrate.ts at open, and a writer of its own.
-      throw new Error("DATABASE_URL names PostgreSQL, whose storage driver is not available yet: use a file: URL (SQLite) for now.");
+      return createPostgresStorage({
+        url: config.database.url,
+        migrationsDir: path.join(prismaDir, "postgres", "migrations"),
+        maxCapturesPerBin: config.maxCapturesPerBin,
+        maxBinBytes: config.maxBinBytes,
+        // An attempt lasts at most FORWARD_TIMEOUT_MS plus its reads and writes; past twice
+        // that (and a margin) its instance is taken to be gone and another may retry it.
+        jobLeaseMs: 2 * config.forward.timeoutMs + 10_000,
+        ...(options.captureNotices ? { notify: options.captureNotices } : {}),
+      });
   }
 }

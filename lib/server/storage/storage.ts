@@ -142,6 +142,8 @@ export type CapturesStorage = {
    * `nextCursor` is null on the last page. Null when the bin does not exist.
    */
   page(binId: string, options: { limit: number; cursor?: string }): Promise<{ captures: StoredCapture[]; nextCursor: string | null } | null>;
+  /** The highest place the bin has given out (Bin.lastSeq), 0 for none or no such bin. */
+  latestSeq(binId: string): Promise<number>;
   /** Oldest first, strictly after capture `afterId` (or from the start): what a resuming stream missed. */
   after(binId: string, afterId: string | undefined, limit: number): Promise<StoredCapture[]>;
   detail(binId: string, requestId: string): Promise<StoredCaptureDetail | null>;
@@ -220,6 +222,9 @@ export type ForwardingStorage = {
     binId: string,
     requestId: string,
   ): Promise<{ attempts: StoredAttempt[]; job: StoredJob | null; rememberedUrl: string | null; recentTargets: string[] } | null>;
+
+  /** One of the bin's attempts with its capture's job (for a `forward-attempt` heard from another instance); null when gone. */
+  attemptWithJob(binId: string, attemptId: string): Promise<{ attempt: StoredAttempt; job: StoredJob | null } | null>;
 
   /** At start-up: jobs left `running` (by a process that stopped mid-attempt) become pending again. Answers how many. */
   resetRunningJobs(): Promise<number>;

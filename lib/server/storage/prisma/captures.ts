@@ -50,6 +50,11 @@ export function createCapturesRepository(db: PrismaModels): CapturesStorage {
       return { captures, nextCursor: rows.length > limit ? (captures.at(-1)?.id ?? null) : null };
     },
 
+    async latestSeq(binId) {
+      const bin = await db.bin.findUnique({ where: { id: binId }, select: { lastSeq: true } });
+      return bin?.lastSeq ?? 0;
+    },
+
     async after(binId, afterId, limit) {
       const rows = await db.capturedRequest.findMany({
         where: { binId, ...(afterId ? { id: { gt: afterId } } : {}) },

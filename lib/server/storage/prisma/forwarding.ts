@@ -72,6 +72,13 @@ export function createForwardingRepository(db: PrismaModels): ForwardingStorage 
       };
     },
 
+    async attemptWithJob(binId, attemptId) {
+      const attempt = await db.forwardAttempt.findFirst({ where: { id: attemptId, request: { binId } } });
+      if (!attempt) return null;
+      const job = await db.forwardJob.findFirst({ where: { requestId: attempt.requestId } });
+      return { attempt, job: job ? toJob(job) : null };
+    },
+
     async resetRunningJobs() {
       const { count } = await db.forwardJob.updateMany({ where: { state: stillRunning }, data: { state: "pending" satisfies ForwardJobState } });
       return count;
