@@ -67,8 +67,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const writer = new GroupCommitWriter(captureStore, {
     maxPending: config.maxPendingCaptures,
-    onCommitted: (row) => {
-      bus.publish(row.binId, { type: "request", request: toSummary(row) });
+    onCommitted: (row, seq) => {
+      bus.publish(row.binId, { type: "request", request: toSummary({ ...row, seq }) });
       // Its job was committed with it; the worker takes it from the table.
       if (row.forwardJob && row.forwardJob.notSent === undefined) forwarder.wake();
     },

@@ -222,11 +222,11 @@ function assertResponsesAllowed(changes: BinChanges, current: ResponseSettings):
  */
 async function pruneToLimit(binId: string, limit: number): Promise<void> {
   const db = getDb();
-  const [newestGone] = await db.capturedRequest.findMany({ where: { binId }, orderBy: { id: "desc" }, skip: limit, take: 1, select: { id: true } });
+  const [newestGone] = await db.capturedRequest.findMany({ where: { binId }, orderBy: { seq: "desc" }, skip: limit, take: 1, select: { seq: true } });
   if (!newestGone) return;
-  const { count } = await db.capturedRequest.deleteMany({ where: { binId, id: { lte: newestGone.id } } });
+  const { count } = await db.capturedRequest.deleteMany({ where: { binId, seq: { lte: newestGone.seq } } });
   forgetCaptureCount(binId);
-  if (count > 0) getEventBus().publish(binId, { type: "requests-pruned", binId, throughId: newestGone.id, removed: count });
+  if (count > 0) getEventBus().publish(binId, { type: "requests-pruned", binId, throughSeq: newestGone.seq, removed: count });
 }
 
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */

@@ -39,7 +39,7 @@ export function toSignatureDto(config: SignatureConfig | null): BinSignatureDto 
 
 type StoredRequest = StoredBody & { method: string; url: string; headers: string; receivedAt: bigint };
 
-const signedRequestColumns = { method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
+const signedRequestColumns = { seq: true, method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
 
 function toSignedRequest(row: StoredRequest, body: Uint8Array): SignedRequest {
   return { method: row.method, url: row.url, headers: JSON.parse(row.headers) as HeaderPair[], body, receivedAt: Number(row.receivedAt) };
@@ -102,11 +102,11 @@ async function judgeAll(binId: string, config: SignatureConfig | null, supersede
     return count;
   }
   let judged = 0;
-  let after: string | undefined;
+  let after = 0;
   for (;;) {
     const rows = await db.capturedRequest.findMany({
-      where: { binId, ...(after ? { id: { gt: after } } : {}) },
-      orderBy: { id: "asc" },
+      where: { binId, seq: { gt: after } },
+      orderBy: { seq: "asc" },
       take: rejudgePageSize,
       select: signedRequestColumns,
     });
@@ -126,7 +126,7 @@ async function judgeAll(binId: string, config: SignatureConfig | null, supersede
     if (superseded()) return null;
     await db.$transaction(updates);
     judged += rows.length;
-    after = rows.at(-1)!.id;
+    after = rows.at(-1)!.seq;
   }
 }
 

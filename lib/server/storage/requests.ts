@@ -12,6 +12,7 @@ import { detectProvider } from "../signatures/index.ts";
 const summarySelect = {
   id: true,
   binId: true,
+  seq: true,
   method: true,
   path: true,
   query: true,
@@ -27,6 +28,7 @@ const summarySelect = {
 type SummaryRow = {
   id: string;
   binId: string;
+  seq: number;
   method: string;
   path: string;
   query: string;
@@ -43,6 +45,7 @@ export function toSummary(row: SummaryRow): RequestSummary {
   return {
     id: row.id,
     binId: row.binId,
+    seq: row.seq,
     method: row.method,
     path: row.path,
     query: row.query,
@@ -66,35 +69,50 @@ function toDetail(row: DetailRow, body: Uint8Array): RequestDetail {
 }
 
 /**
- * Newest first. `cursor` is the id of the last capture of the previous page.
+ * Newest first. `cursor` is the `seq` of the last capture of the previous page.
  * @throws AppError not_found when the bin does not exist
  */
-export async function listRequests(binId: string, options: { limit: number; cursor?: string }): Promise<RequestPage> {
+export async function listRequests(binId: string, options: { limit: number; cursor?: number }): Promise<RequestPage> {
   const db = getDb();
   const [bin, rows] = await Promise.all([
     db.bin.findUnique({ where: { id: binId }, select: { id: true } }),
     db.capturedRequest.findMany({
-      where: { binId, ...(options.cursor ? { id: { lt: options.cursor } } : {}) },
-      orderBy: { id: "desc" },
+      where: { binId, ...(options.cursor !== undefined ? { seq: { lt: options.cursor } } : {}) },
+      orderBy: { seq: "desc" },
       take: options.limit + 1,
       select: summarySelect,
     }),
   ]);
   if (!bin) throw binNotFound(binId);
   const page = rows.slice(0, options.limit).map(toSummary);
-  const nextCursor = rows.length > options.limit ? (page.at(-1)?.id ?? null) : null;
+  const last = page.at(-1);
+  const nextCursor = rows.length > options.limit && last ? String(last.seq) : null;
   return { requests: page, nextCursor };
 }
 
-/** Oldest first, strictly after `afterId` (or from the start): what a resuming stream missed. */
-export async function listRequestsAfter(binId: string, afterId: string | undefined, limit: number): Promise<RequestSummary[]> {
+/** In place order, strictly after `afterSeq` (0: from the start): what a resuming stream missed. */
+export async function listRequestsAfter(binId: string, afterSeq: number, limit: number): Promise<RequestSummary[]> {
   const rows = await getDb().capturedRequest.findMany({
-    where: { binId, ...(afterId ? { id: { gt: afterId } } : {}) },
-    orderBy: { id: "asc" },
+    where: { binId, seq: { gt: afterSeq } },
+    orderBy: { seq: "asc" },
     take: limit,
     select: summarySelect,
   });
   return rows.map(toSummary);
+}
+
+/**
+ * The place to resume after, for a client that names a capture by its id (as streams did
+ * before captures had places, so a relay's saved state still works): that capture's
+ * `seq`, or, when it is gone, the highest of the captures that arrived before it.
+ */
+export async function seqOfRequestId(binId: string, requestId: string): Promise<number> {
+  const row = await getDb().capturedRequest.findFirst({
+    where: { binId, id: { lte: requestId } },
+    orderBy: { seq: "desc" },
+    select: { seq: true },
+  });
+  return row?.seq ?? 0;
 }
 
 /** @throws AppError not_found */
