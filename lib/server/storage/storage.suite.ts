@@ -146,8 +146,8 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         await storage().writer.insertAll(rows);
         expect(await storage().bins.countCaptures(id)).toBe(5);
 
-        expect(await storage().bins.pruneToLimit(id, 2)).toEqual({ binId: id, throughId: rows[2]!.id, removed: 3 });
-        expect((await storage().captures.after(id, undefined, 10)).map((capture) => capture.id)).toEqual([rows[3]!.id, rows[4]!.id]);
+        expect(await storage().bins.pruneToLimit(id, 2)).toEqual({ binId: id, throughSeq: 3, removed: 3 });
+        expect((await storage().captures.after(id, 0, 10)).map((capture) => capture.id)).toEqual([rows[3]!.id, rows[4]!.id]);
         expect(await storage().bins.pruneToLimit(id, 2)).toBeNull();
 
         expect(await storage().bins.delete(id)).toBe(true);
@@ -265,25 +265,30 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
     describe("captures", () => {
       const storage = useStorage();
 
-      it("pages a bin newest first with a cursor, without bodies, and knows a missing bin", async () => {
+      it("pages a bin newest first by place (seq, not id) with a cursor, without bodies, and knows a missing bin", async () => {
         const { id } = await newBin(storage());
-        const rows = capturesAt(id, Date.now() - 10_000, 5);
-        await storage().writer.insertAll(rows);
-        const ids = rows.map((row) => row.id).reverse();
+        // Stored in this order, with ids that run the other way (as another instance's clock may make them).
+        const rows = capturesAt(id, Date.now() - 10_000, 5).reverse();
+        expect((await storage().writer.insertAll(rows)).seqs).toEqual([1, 2, 3, 4, 5]);
+        const newestFirst = rows.map((row) => row.id).reverse();
 
         const first = await storage().captures.page(id, { limit: 2 });
-        expect(first?.captures.map((capture) => capture.id)).toEqual(ids.slice(0, 2));
-        expect(first?.nextCursor).toBe(ids[1]);
+        expect(first?.captures.map((capture) => capture.id)).toEqual(newestFirst.slice(0, 2));
+        expect(first?.nextCursor).toBe(4);
         const second = await storage().captures.page(id, { limit: 2, cursor: first!.nextCursor! });
-        expect(second?.captures.map((capture) => capture.id)).toEqual(ids.slice(2, 4));
+        expect(second?.captures.map((capture) => [capture.seq, capture.id])).toEqual([
+          [3, newestFirst[2]],
+          [2, newestFirst[3]],
+        ]);
         const last = await storage().captures.page(id, { limit: 2, cursor: second!.nextCursor! });
-        expect(last).toEqual({ captures: [expect.objectContaining({ id: ids[4] })], nextCursor: null });
+        expect(last).toEqual({ captures: [expect.objectContaining({ id: newestFirst[4], seq: 1 })], nextCursor: null });
 
         const [newest] = first!.captures;
         const row = rows.at(-1)!;
         expect(newest).toEqual({
           id: row.id,
           binId: id,
+          seq: 5,
           method: row.method,
           path: row.path,
           query: row.query,
@@ -300,13 +305,20 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         expect(await storage().captures.page((await newBin(storage())).id, { limit: 2 })).toEqual({ captures: [], nextCursor: null });
       });
 
-      it("lists what came after a capture, oldest first (what a resuming stream missed)", async () => {
+      it("lists what came after a place, in place order (what a resuming stream missed), and finds the place of a capture id", async () => {
         const { id } = await newBin(storage());
         const rows = capturesAt(id, Date.now() - 10_000, 4);
         await storage().writer.insertAll(rows);
-        expect((await storage().captures.after(id, undefined, 10)).map((capture) => capture.id)).toEqual(rows.map((row) => row.id));
-        expect((await storage().captures.after(id, rows[0]!.id, 2)).map((capture) => capture.id)).toEqual([rows[1]!.id, rows[2]!.id]);
-        expect(await storage().captures.after(id, rows[3]!.id, 10)).toEqual([]);
+        expect((await storage().captures.after(id, 0, 10)).map((capture) => capture.seq)).toEqual([1, 2, 3, 4]);
+        expect((await storage().captures.after(id, 1, 2)).map((capture) => capture.id)).toEqual([rows[1]!.id, rows[2]!.id]);
+        expect(await storage().captures.after(id, 4, 10)).toEqual([]);
+
+        expect(await storage().captures.seqOfRequestId(id, rows[2]!.id)).toBe(3);
+        // Gone: the place of the newest capture that arrived before it; none: the start.
+        await storage().captures.delete(id, rows[2]!.id);
+        expect(await storage().captures.seqOfRequestId(id, rows[2]!.id)).toBe(2);
+        expect(await storage().captures.seqOfRequestId(id, ulid(Date.now() - 20_000))).toBe(0);
+        expect(await storage().captures.seqOfRequestId(newBinId(), rows[3]!.id)).toBe(0);
       });
 
       it("reads a capture and its body back exactly, a small one and one too large to sit inline", async () => {
@@ -362,7 +374,7 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         expect(await storage().captures.detail(id, rows[0]!.id)).toBeNull();
 
         expect(await storage().captures.clear(id)).toBe(2);
-        expect(await storage().captures.after(id, undefined, 10)).toEqual([]);
+        expect(await storage().captures.after(id, 0, 10)).toEqual([]);
         expect(await storage().captures.clear(id)).toBe(0);
         expect(await storage().captures.clear(newBinId())).toBeNull();
         expect(await storage().bins.countCaptures(other.id)).toBe(1);
@@ -378,18 +390,21 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         expect(Buffer.from(await storage().captures.readBody(one!.body)).equals(rows[1]!.body as Buffer)).toBe(true);
         expect(await storage().captures.signedRequest(newBinId(), rows[1]!.id)).toBeNull();
 
-        const firstPage = await storage().captures.signedRequestsAfter(id, undefined, 2);
-        expect(firstPage.map((row) => row.id)).toEqual([rows[0]!.id, rows[1]!.id]);
-        expect((await storage().captures.signedRequestsAfter(id, rows[1]!.id, 2)).map((row) => row.id)).toEqual([rows[2]!.id]);
+        const firstPage = await storage().captures.signedRequestsAfter(id, 0, 2);
+        expect(firstPage.map((row) => [row.seq, row.id])).toEqual([
+          [1, rows[0]!.id],
+          [2, rows[1]!.id],
+        ]);
+        expect((await storage().captures.signedRequestsAfter(id, 2, 2)).map((row) => row.id)).toEqual([rows[2]!.id]);
 
         const verdict = { signatureProvider: "github", signatureStatus: "invalid", signatureReason: "no match" };
         await storage().captures.delete(id, rows[2]!.id);
         // One of them deleted meanwhile: skipped, the others stored.
         await storage().captures.writeVerdicts(rows.map((row) => ({ id: row.id, verdict })));
-        expect((await storage().captures.after(id, undefined, 10)).map((capture) => capture.signatureStatus)).toEqual(["invalid", "invalid"]);
+        expect((await storage().captures.after(id, 0, 10)).map((capture) => capture.signatureStatus)).toEqual(["invalid", "invalid"]);
 
         expect(await storage().captures.clearVerdicts(id)).toBe(2);
-        expect((await storage().captures.after(id, undefined, 10)).map((capture) => capture.signatureProvider)).toEqual([null, null]);
+        expect((await storage().captures.after(id, 0, 10)).map((capture) => capture.signatureProvider)).toEqual([null, null]);
       });
     });
 
@@ -511,18 +526,33 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         const now = Date.now();
         await expect(storage().writer.insertAll([...capturesAt(id, now - 9_000, 1), ...capturesAt(newBinId(), now - 8_000, 1)])).rejects.toThrow();
         expect(await storage().bins.countCaptures(id)).toBe(0);
-        expect(await storage().writer.insertAll([])).toEqual([]);
+        expect(await storage().writer.insertAll([])).toEqual({ seqs: [], pruned: [] });
 
         const rows = capturesAt(id, now - 7_000, 4, { maxCaptures: 2 });
         const [looped] = capturesAt(id, now - 1_000, 1, { maxCaptures: 2, forwardJob: { target, maxAttempts: 3, notSent: "not forwarded: a loop" } });
-        expect(await storage().writer.insertAll(rows)).toEqual([{ binId: id, throughId: rows[1]!.id, removed: 2 }]);
-        expect(await storage().writer.insertAll([looped!])).toEqual([{ binId: id, throughId: rows[2]!.id, removed: 1 }]);
-        expect((await storage().captures.after(id, undefined, 10)).map((capture) => capture.id)).toEqual([rows[3]!.id, looped!.id]);
+        expect(await storage().writer.insertAll(rows)).toEqual({ seqs: [1, 2, 3, 4], pruned: [{ binId: id, throughSeq: 2, removed: 2 }] });
+        expect(await storage().writer.insertAll([looped!])).toEqual({ seqs: [5], pruned: [{ binId: id, throughSeq: 3, removed: 1 }] });
+        expect((await storage().captures.after(id, 0, 10)).map((capture) => capture.id)).toEqual([rows[3]!.id, looped!.id]);
         expect((await storage().forwarding.forwardsOf(id, looped!.id))?.job).toMatchObject({
           state: "failed",
           attempts: 0,
           lastError: "not forwarded: a loop",
         });
+      });
+
+      it("numbers each bin's captures 1, 2, 3… in the order stored, never reusing a number", async () => {
+        const [a, b] = [(await newBin(storage())).id, (await newBin(storage())).id];
+        const now = Date.now();
+        const [a1, b1, a2] = [...capturesAt(a, now - 900, 1), ...capturesAt(b, now - 800, 1), ...capturesAt(a, now - 700, 1)];
+        expect((await storage().writer.insertAll([a1!, b1!, a2!])).seqs).toEqual([1, 1, 2]);
+        expect((await storage().writer.insertAll(capturesAt(a, now - 600, 2))).seqs).toEqual([3, 4]);
+
+        // A refused group takes no number; a cleared bin goes on from where it was.
+        await expect(storage().writer.insertAll([...capturesAt(a, now - 500, 1), ...capturesAt(newBinId(), now - 400, 1)])).rejects.toThrow();
+        expect(await storage().captures.clear(a)).toBe(4);
+        expect((await storage().writer.insertAll(capturesAt(a, now - 300, 1))).seqs).toEqual([5]);
+        expect((await storage().writer.insertAll(capturesAt(b, now - 200, 1))).seqs).toEqual([2]);
+        expect((await storage().captures.after(a, 0, 10)).map((capture) => capture.seq)).toEqual([5]);
       });
 
       it("expires the oldest captures in batches, counting them as a use of their bin", async () => {
@@ -533,10 +563,10 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         await storage().writer.insertAll([...rowsA, ...rowsB]);
 
         const beforeId = requestIdFloor(t + 12);
-        expect(await storage().writer.expireCaptures(beforeId, 1)).toEqual([{ binId: a, throughId: rowsA[0]!.id, removed: 1 }]);
-        expect(await storage().writer.expireCaptures(beforeId, 10)).toEqual([{ binId: a, throughId: rowsA[1]!.id, removed: 1 }]);
+        expect(await storage().writer.expireCaptures(beforeId, 1)).toEqual([{ binId: a, throughSeq: 1, removed: 1 }]);
+        expect(await storage().writer.expireCaptures(beforeId, 10)).toEqual([{ binId: a, throughSeq: 2, removed: 1 }]);
         expect(await storage().writer.expireCaptures(beforeId, 10)).toEqual([]);
-        expect((await storage().captures.after(a, undefined, 10)).map((capture) => capture.id)).toEqual([rowsA[2]!.id]);
+        expect((await storage().captures.after(a, 0, 10)).map((capture) => capture.id)).toEqual([rowsA[2]!.id]);
         expect(await storage().bins.countCaptures(b)).toBe(1);
 
         // a was last used by the newest capture removed (t + 11); b still at t.
