@@ -1,16 +1,9 @@
 import type { BinEvent, RequestSummary } from "../../types.ts";
 import type { BinEventListener } from "./events.ts";
 
-/**
- * A capture summary with its per-bin sequence: 1, 2, 3… in commit order, never reused,
- * with gaps where captures were deleted. (RequestSummary gains `seq` with the sequence
- * work on main; this local type goes when they meet.)
- */
-export type Sequenced = RequestSummary & { seq: number };
-
 export type FeedSources = {
   /** The bin's captures with a sequence above `afterSeq`, oldest first, at most `limit`. */
-  capturesAfter(binId: string, afterSeq: number, limit: number): Promise<Sequenced[]>;
+  capturesAfter(binId: string, afterSeq: number, limit: number): Promise<RequestSummary[]>;
   /**
    * The highest sequence the bin has given out (0 for none): every capture committed
    * after this answers has a higher one.
@@ -120,7 +113,7 @@ export class BinFeeds {
    * is the next in sequence. After a gap (another instance's capture whose notice is still
    * on its way, or deleted ones) it is caught up instead, so that nothing goes out of order.
    */
-  localCapture(binId: string, request: Sequenced): void {
+  localCapture(binId: string, request: RequestSummary): void {
     const feed = this.feeds.get(binId);
     // Until the first notice, its own notice brings it (see the class comment).
     if (!feed || feed.provisional || feed.delivered === undefined || request.seq <= feed.delivered) return;

@@ -36,8 +36,8 @@ describe("live notices", () => {
     { event: { type: "request-deleted", binId, requestId: attempt.requestId }, read: { type: "request-deleted", requestId: attempt.requestId } },
     { event: { type: "requests-cleared", binId }, read: { type: "requests-cleared" } },
     {
-      event: { type: "requests-pruned", binId, throughId: attempt.requestId, removed: 7 },
-      read: { type: "requests-pruned", throughId: attempt.requestId, removed: 7 },
+      event: { type: "requests-pruned", binId, throughSeq: 19, removed: 7 },
+      read: { type: "requests-pruned", throughSeq: 19, removed: 7 },
     },
     { event: { type: "bin-deleted", binId }, read: { type: "bin-deleted" } },
     { event: { type: "bin-updated", binId }, read: { type: "bin-updated" } },
@@ -50,14 +50,9 @@ describe("live notices", () => {
     expect(parseNotice(payload!)).toEqual({ from, binId, ...read });
   });
 
-  it("carries a prune's throughSeq when the event has one", () => {
-    const event = { type: "requests-pruned", binId, throughId: attempt.requestId, removed: 3, throughSeq: 19 } as const;
-    expect(parseNotice(eventNotice(event, from)!)).toEqual({ from, binId, type: "requests-pruned", throughId: attempt.requestId, removed: 3, throughSeq: 19 });
-  });
-
   it("has no notice for a capture (the writer sends it in its transaction) or a resync (each instance makes its own)", () => {
     expect(eventNotice({ type: "resync", binId }, from)).toBeNull();
-    const request = { id: attempt.requestId, binId, method: "POST", path: "", query: "", contentType: null, size: 0, ip: "127.0.0.1", receivedAt: 0 };
+    const request = { id: attempt.requestId, binId, seq: 1, method: "POST", path: "", query: "", contentType: null, size: 0, ip: "127.0.0.1", receivedAt: 0 };
     expect(eventNotice({ type: "request", request: { ...request, signature: { provider: null, status: "unchecked", reason: null } } }, from)).toBeNull();
   });
 

@@ -24,7 +24,7 @@ export type Notice = { from: string; binId: string } & (
   | { type: "request"; seq: number }
   | { type: "request-deleted"; requestId: string }
   | { type: "requests-cleared" }
-  | { type: "requests-pruned"; throughId: string; removed: number; throughSeq?: number }
+  | { type: "requests-pruned"; throughSeq: number; removed: number }
   | { type: "bin-deleted" }
   | { type: "bin-updated" }
   | { type: "forward-attempt"; attemptId: string }
@@ -39,7 +39,7 @@ const wire = z.discriminatedUnion("t", [
   z.object({ t: z.literal("c"), i: id, b: id, s: seq }),
   z.object({ t: z.literal("d"), i: id, b: id, r: id }),
   z.object({ t: z.literal("x"), i: id, b: id }),
-  z.object({ t: z.literal("p"), i: id, b: id, r: id, n: z.number().int().nonnegative(), s: seq.optional() }),
+  z.object({ t: z.literal("p"), i: id, b: id, n: z.number().int().nonnegative(), s: seq }),
   z.object({ t: z.literal("bd"), i: id, b: id }),
   z.object({ t: z.literal("bu"), i: id, b: id }),
   z.object({ t: z.literal("f"), i: id, b: id, a: id }),
@@ -74,9 +74,7 @@ export function eventNotice(event: BinEvent, instanceId: string): string | null 
     case "requests-cleared":
       return encode({ t: "x", i, b });
     case "requests-pruned": {
-      // `throughSeq` arrives with the per-bin sequence; carried when the event has it.
-      const throughSeq = (event as { throughSeq?: unknown }).throughSeq;
-      return encode({ t: "p", i, b, r: event.throughId, n: event.removed, ...(typeof throughSeq === "number" ? { s: throughSeq } : {}) });
+      return encode({ t: "p", i, b, n: event.removed, s: event.throughSeq });
     }
     case "bin-deleted":
       return encode({ t: "bd", i, b });
@@ -112,7 +110,7 @@ export function parseNotice(payload: string): Notice | null {
     case "x":
       return { ...head, type: "requests-cleared" };
     case "p":
-      return { ...head, type: "requests-pruned", throughId: notice.r, removed: notice.n, ...(notice.s === undefined ? {} : { throughSeq: notice.s }) };
+      return { ...head, type: "requests-pruned", throughSeq: notice.s, removed: notice.n };
     case "bd":
       return { ...head, type: "bin-deleted" };
     case "bu":

@@ -1,9 +1,9 @@
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { createTestDatabase, describeWithPostgres } from "@/e2e/support/postgres.ts";
-import type { BinEvent, ForwardAttemptSummary, ForwardJobDto } from "../../types.ts";
+import type { BinEvent, ForwardAttemptSummary, ForwardJobDto, RequestSummary } from "../../types.ts";
 import { captureNotice, liveChannel } from "./notices.ts";
-import { createPostgresBus, type PostgresBus, type PostgresBusOptions, type Sequenced } from "./postgres-bus.ts";
+import { createPostgresBus, type PostgresBus, type PostgresBusOptions } from "./postgres-bus.ts";
 
 /** Generous: the machine is shared, and a reconnect waits on purpose. */
 const waitOptions = { timeout: 15_000, interval: 20 };
@@ -13,7 +13,7 @@ const waitOptions = { timeout: 15_000, interval: 20 };
  * resolvers. Both "instances" read the same one, as they would read the same database.
  */
 class FakeStore {
-  private readonly captures = new Map<string, Sequenced[]>();
+  private readonly captures = new Map<string, RequestSummary[]>();
   readonly attempts = new Map<string, { attempt: ForwardAttemptSummary; job: ForwardJobDto }>();
   /** capturesAfter calls, per bin. */
   readonly reads = new Map<string, number>();
@@ -22,11 +22,11 @@ class FakeStore {
   /** When set, capturesAfter waits for it before answering. */
   gate: Promise<void> | null = null;
 
-  append(binId: string): Sequenced {
+  append(binId: string): RequestSummary {
     const list = this.captures.get(binId) ?? [];
     this.captures.set(binId, list);
     const seq = (list.at(-1)?.seq ?? 0) + 1;
-    const capture: Sequenced = {
+    const capture: RequestSummary = {
       id: `01K${String(seq).padStart(23, "0")}`,
       binId,
       method: "POST",
@@ -43,7 +43,7 @@ class FakeStore {
     return capture;
   }
 
-  capturesAfter = async (binId: string, afterSeq: number, limit: number): Promise<Sequenced[]> => {
+  capturesAfter = async (binId: string, afterSeq: number, limit: number): Promise<RequestSummary[]> => {
     this.reads.set(binId, (this.reads.get(binId) ?? 0) + 1);
     if (this.failReads > 0) {
       this.failReads--;
@@ -80,7 +80,7 @@ class Recorder {
   }
 
   seqs(): number[] {
-    return this.events.flatMap((event) => (event.type === "request" ? [(event.request as Sequenced).seq] : []));
+    return this.events.flatMap((event) => (event.type === "request" ? [event.request.seq] : []));
   }
 
   types(): string[] {
@@ -134,7 +134,7 @@ describeWithPostgres("the PostgreSQL live bus", () => {
   }
 
   /** What the capture writer does in its storing transaction: store, then notify. */
-  async function capture(store: FakeStore, binId: string, writer: string): Promise<Sequenced> {
+  async function capture(store: FakeStore, binId: string, writer: string): Promise<RequestSummary> {
     const stored = store.append(binId);
     await admin.query("SELECT pg_notify($1, $2)", [liveChannel, captureNotice(binId, stored.seq, writer)]);
     return stored;
@@ -352,7 +352,7 @@ describeWithPostgres("the PostgreSQL live bus", () => {
     const onB = new Recorder(b, binId);
     const published: BinEvent[] = [
       { type: "request-deleted", binId, requestId: "01K00000000000000000000009" },
-      { type: "requests-pruned", binId, throughId: "01K00000000000000000000003", removed: 3 },
+      { type: "requests-pruned", binId, throughSeq: 3, removed: 3 },
       { type: "bin-updated", binId },
       { type: "requests-cleared", binId },
       { type: "grant-revoked", binId, grantId: "grant-7" },

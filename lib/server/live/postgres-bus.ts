@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { BinEvent, ForwardAttemptSummary, ForwardJobDto, RequestSummary } from "../../types.ts";
-import { BinFeeds, type Sequenced } from "./bin-feeds.ts";
+import { BinFeeds } from "./bin-feeds.ts";
 import type { EventBus } from "./events.ts";
 import { eventNotice, liveChannel, type Notice, parseNotice } from "./notices.ts";
-
-export type { Sequenced } from "./bin-feeds.ts";
 
 /** What sends this instance's notices: a pg Pool or Client will do. */
 export type Notifier = { query(text: string, values: unknown[]): Promise<unknown> };
@@ -28,7 +26,7 @@ export type PostgresBusOptions = {
   /** Names this instance in its notices (its own are not delivered twice); random by default. */
   instanceId?: string;
   /** The bin's captures with a sequence above `afterSeq`, oldest first, at most `limit`. */
-  capturesAfter(binId: string, afterSeq: number, limit: number): Promise<Sequenced[]>;
+  capturesAfter(binId: string, afterSeq: number, limit: number): Promise<RequestSummary[]>;
   /** The highest sequence the bin has given out, 0 for none (where a new subscription's catch-up can start). */
   latestSeq(binId: string): Promise<number>;
   /** The attempt a `forward-attempt` notice names, as the stream carries it, or null when it is gone. */
@@ -290,9 +288,7 @@ class PostgresBusImpl implements PostgresBus {
       case "requests-cleared":
         return { type: "requests-cleared", binId };
       case "requests-pruned": {
-        const event: BinEvent = { type: "requests-pruned", binId, throughId: notice.throughId, removed: notice.removed };
-        // `throughSeq` joins the event type with the per-bin sequence; passed on when sent.
-        return notice.throughSeq === undefined ? event : Object.assign(event, { throughSeq: notice.throughSeq });
+        return { type: "requests-pruned", binId, throughSeq: notice.throughSeq, removed: notice.removed };
       }
       case "bin-deleted":
         return { type: "bin-deleted", binId };
