@@ -156,6 +156,12 @@ export type BinEvent =
   /** Auto-forward made an attempt for one of the bin's captures. */
   | { type: "forward-attempt"; binId: string; attempt: ForwardAttemptSummary; job: ForwardJobDto }
   /**
+   * This instance lost its view of other instances' events for a while (its PostgreSQL
+   * listener reconnected). Captures missed meanwhile have been delivered already; what a
+   * sequence cannot bring back (deletes, clears, settings) is for the client to read again.
+   */
+  | { type: "resync"; binId: string }
+  /**
    * One of the bin's grants was revoked: the streams opened with it end. For the server
    * only (it names a grant), never sent to a client; see `StreamedBinEvent`.
    */

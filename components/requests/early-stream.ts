@@ -16,6 +16,7 @@ export const streamEventTypes = [
   "requests-cleared",
   "requests-pruned",
   "bin-updated",
+  "resync",
   "forward-attempt",
   "bin-deleted",
 ] as const;

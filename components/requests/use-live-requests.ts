@@ -80,7 +80,10 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
     requestsRef.current = state.requests;
   });
   const [statusStore] = useState(() => new LiveStatusStore());
-  /** Counts `bin-updated` events: the bin's settings changed and verdicts were re-judged. */
+  /**
+   * Counts `bin-updated` and `resync` events: the bin's settings, its verdicts or its list
+   * may have changed, and what shows them reads them again.
+   */
   const [revision, setRevision] = useState(0);
   /** The latest auto-forward attempt in this bin, so an open detail view can show it. */
   const [forwardAttempt, setForwardAttempt] = useState<LiveForwardAttempt | null>(null);
@@ -128,7 +131,10 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
           onRemovedRef.current?.((requestId) => gone.has(requestId));
           return;
         }
+        // resync: the server missed other instances' events for a while; deletes, clears
+        // and settings changes may be among them, so the list and the bin are read again.
         case "bin-updated":
+        case "resync":
           setRevision((current) => current + 1);
           return;
         case "forward-attempt":
@@ -153,7 +159,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
 
   useEffect(() => {
     if (revision === 0) return;
-    // Verdicts changed server-side: read the captures on screen again.
+    // Verdicts changed server-side, or the stream missed events (resync): read the captures on screen again.
     const controller = new AbortController();
     const loaded = Math.min(200, Math.max(50, state.requests.length));
     fetch(`/api/bins/${binId}/requests?limit=${loaded}`, { signal: controller.signal })

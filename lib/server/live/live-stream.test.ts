@@ -62,6 +62,7 @@ describe("formatEvent", () => {
     { event: { type: "request-deleted", binId: summary.binId, requestId: summary.id }, expected: { event: "request-deleted", data: { id: summary.id } } },
     { event: { type: "requests-cleared", binId: summary.binId }, expected: { event: "requests-cleared", data: {} } },
     { event: { type: "bin-deleted", binId: summary.binId }, expected: { event: "bin-deleted", data: {} } },
+    { event: { type: "resync", binId: summary.binId }, expected: { event: "resync", data: {} } },
   ])("formats $event.type without an id, so it does not move the resume point", ({ event, expected }) => {
     const parsed = parse(formatEvent(event));
     expect(parsed.id).toBeUndefined();

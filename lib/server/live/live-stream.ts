@@ -378,6 +378,8 @@ export function formatEvent(event: StreamedBinEvent): string {
       return "event: bin-deleted\ndata: {}\n\n";
     case "bin-updated":
       return "event: bin-updated\ndata: {}\n\n";
+    case "resync":
+      return "event: resync\ndata: {}\n\n";
     // No id: Last-Event-ID names captures only, and attempts are kept with their capture.
     case "forward-attempt":
       return `event: forward-attempt\ndata: ${JSON.stringify({ attempt: event.attempt, job: event.job })}\n\n`;
