@@ -132,8 +132,27 @@ export default defineConfig(
       // PostgreSQL; the scripts (the cluster, migrations, the benchmark) run beside the app.
       "e2e/**",
       "scripts/**",
+      // Below: the live bus's own LISTEN connection.
+      "lib/server/live/postgres-bus*.ts",
     ],
     rules: { "no-restricted-imports": ["error", { patterns: storageInternals }] },
+  },
+  {
+    // PostgreSQL's live bus holds one dedicated LISTEN connection per instance (decision
+    // 011), which is a pg client by nature; what it reads goes through the callbacks it is
+    // given. It still may not reach Prisma or a storage driver.
+    files: ["lib/server/live/postgres-bus*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["better-sqlite3", "@prisma/adapter-*", "@prisma/client", "@prisma/client/*"], message: databaseDrivers[0].message },
+            ...storageInternals.slice(1),
+          ],
+        },
+      ],
+    },
   },
   {
     // The shared repositories work through Prisma's model API only, on the client a driver hands them.

@@ -43,6 +43,19 @@ class ConnectionLost extends Error {}
 /** `after=0` / `Last-Event-ID: 0` asks the stream for the whole bin. */
 const fromTheStart = "0";
 const captureIdPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** A capture's place in its bin (`seq`): what the stream's event ids are. */
+const placePattern = /^(0|[1-9][0-9]{0,14})$/;
+
+/**
+ * Whether a capture at `place` comes after `cursor`. A cursor that is a capture id was
+ * saved before event ids were places; the server resumes after that capture, so
+ * whatever it sends first is new.
+ * @param {string} place
+ * @param {string} cursor
+ */
+function isAfter(place, cursor) {
+  return !placePattern.test(cursor) || Number(place) > Number(cursor);
+}
 const maxBackoffMs = 30_000;
 
 /**
@@ -54,7 +67,7 @@ const maxBackoffMs = 30_000;
 export async function relay(options, io) {
   const api = `${options.server}/api/bins/${options.binId}`;
   await checkBin(options, api);
-  let cursor = readState(options) ?? (options.fromStart ? fromTheStart : await newestCaptureId(options, api));
+  let cursor = readState(options) ?? (options.fromStart ? fromTheStart : await newestCapturePlace(options, api));
   // Saved before anything is delivered: a restart after a kill resumes from here even
   // when nothing has been delivered yet, so captures arriving meanwhile are not lost.
   writeState(options, cursor);
@@ -141,8 +154,10 @@ async function follow(options, api, cursor, io, hooks) {
       for (const event of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         if (event.event === "ready") hooks.onReady();
         else if (event.event === "bin-deleted") throw new RelayExit(exitCodes.runtime, `Bin ${options.binId} was deleted.`);
-        else if (event.event === "request" && event.id && captureIdPattern.test(event.id) && event.id > last) {
-          const line = await deliver(options, api, event.id, io);
+        else if (event.event === "request" && event.id && placePattern.test(event.id) && isAfter(event.id, last)) {
+          const { id } = /** @type {{ id: string }} */ (JSON.parse(event.data));
+          if (typeof id !== "string" || !captureIdPattern.test(id)) throw new ConnectionLost(`the stream sent a capture without an id (event ${event.id})`);
+          const line = await deliver(options, api, id, io);
           last = event.id;
           hooks.onDelivered(event.id);
           // Printed once remembered: a line on screen means a restart will not send it again.
@@ -301,15 +316,16 @@ async function checkBin(options, api) {
 }
 
 /**
- * The newest capture's id, or "0" for an empty bin: starting "from now" means after it.
+ * The newest capture's place, or "0" for an empty bin: starting "from now" means after it.
  * @param {RelayOptions} options
  * @param {string} api
  */
-async function newestCaptureId(options, api) {
+async function newestCapturePlace(options, api) {
   const response = await apiGet(options, `${api}/requests?limit=1`);
   if (!response.ok) throw new RelayExit(exitCodes.runtime, `${options.server} answered HTTP ${response.status} listing the bin: ${await problem(response)}`);
-  const page = /** @type {{ requests: { id: string }[] }} */ (await response.json());
-  return page.requests[0]?.id ?? fromTheStart;
+  const page = /** @type {{ requests: { seq: number }[] }} */ (await response.json());
+  const newest = page.requests[0]?.seq;
+  return newest === undefined ? fromTheStart : String(newest);
 }
 
 /**
@@ -352,7 +368,7 @@ async function problem(response) {
 
 /**
  * @param {RelayOptions} options
- * @returns {string | null} the last delivered capture id, "0" for "before the first", null without a state file
+ * @returns {string | null} the last delivered capture's place (or, saved by an older relay, its id), "0" for "before the first", null without a state file
  * @throws RelayExit when the file exists but cannot be used
  */
 export function readState(options) {
@@ -373,7 +389,8 @@ export function readState(options) {
   }
   const record = /** @type {{ server?: unknown; binId?: unknown; lastId?: unknown } | null} */ (typeof state === "object" ? state : null);
   const lastId = record?.lastId;
-  if (typeof lastId !== "string" || (lastId !== fromTheStart && !captureIdPattern.test(lastId))) {
+  // A capture id is the state an older relay saved; the server still resumes after it.
+  if (typeof lastId !== "string" || (!placePattern.test(lastId) && !captureIdPattern.test(lastId))) {
     throw new RelayExit(exitCodes.runtime, `The state file ${options.stateFile} is not a relay state: delete it, or give another with --state.`);
   }
   if (record?.server !== options.server || record?.binId !== options.binId) {

@@ -28,14 +28,21 @@ function tempFile(): string {
 }
 
 describe("relay state", () => {
-  it("is absent at first, then holds the last delivered id, creating its directory", () => {
+  it("is absent at first, then holds the last delivered place (seq), creating its directory", () => {
     const file = tempFile();
     expect(readState(options(file))).toBeNull();
     writeState(options(file), "0");
     expect(readState(options(file))).toBe("0");
-    writeState(options(file), "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    writeState(options(file), "1207");
+    expect(readState(options(file))).toBe("1207");
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ server: "http://h", binId: "AbCdEfGhIjKlMnOpQrStUv", lastId: "1207" });
+  });
+
+  it("takes a capture id, as relays saved before event ids were places", () => {
+    const file = tempFile();
+    writeState(options(file), "0");
+    writeFileSync(file, JSON.stringify({ server: "http://h", binId: "AbCdEfGhIjKlMnOpQrStUv", target: "http://t/", lastId: "01ARZ3NDEKTSV4RRFFQ69G5FAV" }));
     expect(readState(options(file))).toBe("01ARZ3NDEKTSV4RRFFQ69G5FAV");
-    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ server: "http://h", binId: "AbCdEfGhIjKlMnOpQrStUv", lastId: "01ARZ3NDEKTSV4RRFFQ69G5FAV" });
   });
 
   it("refuses a file that is not a state, or belongs to another bin", () => {
@@ -45,6 +52,11 @@ describe("relay state", () => {
     expect(() => readState(options(file))).toThrow(/is not a relay state/);
     writeFileSync(file, JSON.stringify({ server: "http://h", binId: "AbCdEfGhIjKlMnOpQrStUv", lastId: "../etc" }));
     expect(() => readState(options(file))).toThrow(RelayExit);
+    // Neither a place nor a capture id.
+    for (const lastId of ["-1", "1.5", "007", "1e3", "1234567890123456", "01arz3ndektsv4rrffq69g5fav", 12]) {
+      writeFileSync(file, JSON.stringify({ server: "http://h", binId: "AbCdEfGhIjKlMnOpQrStUv", lastId }));
+      expect(() => readState(options(file)), String(lastId)).toThrow(/is not a relay state/);
+    }
     writeFileSync(file, JSON.stringify({ server: "http://h", binId: "ZZZZEfGhIjKlMnOpQrStUv", lastId: "0" }));
     expect(() => readState(options(file))).toThrow(/belongs to bin ZZZZEfGhIjKlMnOpQrStUv/);
   });

@@ -42,13 +42,13 @@ test("a capture that lands while the page is still loading is not lost", async (
   const releaseScripts = await holdScripts(page);
   // Count the page's streams: the one the inline script opens early must be adopted.
   await page.addInitScript(() => {
-    const counter = window as unknown as { __streamsOpened: number };
-    counter.__streamsOpened = 0;
+    const counter = window as unknown as { __streamsOpened: string[] };
+    counter.__streamsOpened = [];
     const Native = window.EventSource;
     window.EventSource = class extends Native {
       constructor(...args: ConstructorParameters<typeof EventSource>) {
         super(...args);
-        counter.__streamsOpened += 1;
+        counter.__streamsOpened.push(String(args[0]));
       }
     };
   });
@@ -67,7 +67,8 @@ test("a capture that lands while the page is still loading is not lost", async (
   await expect(page.locator("[data-request-id]")).toHaveCount(2);
   await expect(page.locator("[data-request-id]").first()).toContainText("/during-load");
   await expect(page.getByTestId("live-status")).toHaveText("Live");
-  expect(await page.evaluate(() => (window as unknown as { __streamsOpened: number }).__streamsOpened)).toBe(1);
+  // One stream, resuming after the rendered capture's place in the bin (its seq, 1).
+  expect(await page.evaluate(() => (window as unknown as { __streamsOpened: string[] }).__streamsOpened)).toEqual([`/api/bins/${bin.id}/stream?after=1`]);
   await request.delete(`/api/bins/${bin.id}`);
 });
 
@@ -123,7 +124,34 @@ test("deleting and clearing are reflected live in every open dashboard", async (
   await page.getByRole("button", { name: "Clear" }).click();
   await expect(other.getByTestId("empty-state")).toBeVisible();
   await expect(other.getByTestId("request-count")).toHaveText("(0)");
+
+  // The next capture takes the next place (3), not a cleared one: streams that sent
+  // places 1 and 2 before the clear deliver it rather than take it for one they sent.
+  await send({ path: "/after-clear" });
+  for (const dashboard of [page, other]) {
+    await expect(dashboard.locator("[data-request-id]")).toHaveCount(1);
+    await expect(dashboard.locator("[data-request-id]")).toContainText("/after-clear");
+    await expect(dashboard.getByTestId("request-count")).toHaveText("(1)");
+  }
   await other.close();
+});
+
+test("captures pruned elsewhere leave the open dashboard, and the one shown says it no longer exists", async ({ page, request, bin, send }) => {
+  const ids: string[] = [];
+  for (let i = 1; i <= 11; i += 1) ids.push(await send({ path: `/n${i}` }));
+  await page.goto(`/bins/${bin.id}?r=${ids[0]}`);
+  await untilCaptureShown(page);
+  const rows = page.locator("[data-request-id]");
+  await expect(rows).toHaveCount(11);
+
+  // Lowered through the API, as a script would: places 1 to 9 go, 10 and 11 stay (a
+  // place is a number, so 10 comes after 9).
+  expect((await request.patch(`/api/bins/${bin.id}`, { data: { maxCaptures: 2 } })).status()).toBe(200);
+  await expect(page.getByRole("status").filter({ hasText: "This request no longer exists" })).toBeVisible();
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toHaveAttribute("data-request-id", ids[10]!);
+  await expect(rows.nth(1)).toHaveAttribute("data-request-id", ids[9]!);
+  await expect(page.getByTestId("request-count")).toHaveText("(2)");
 });
 
 test("form bodies show as fields and binary bodies as a hex dump", async ({ page, bin, send }) => {
@@ -215,7 +243,10 @@ test("a long list: the first screen of rows comes from the server, the rest of t
 
   await expect(rows).toHaveCount(50);
   await expect(rows.last()).toHaveAttribute("data-request-id", ids[10]!);
+  // The next page starts below the place (seq) of the last row shown: the bin's 11th capture.
+  const older = page.waitForRequest((request) => new URL(request.url()).pathname === `/api/bins/${bin.id}/requests`);
   await page.getByRole("button", { name: "Load older requests" }).click();
+  expect(new URL((await older).url()).searchParams.get("cursor")).toBe("11");
   await expect(rows).toHaveCount(60);
   await expect(rows.last()).toHaveAttribute("data-request-id", ids[0]!);
   await expect(page.getByRole("button", { name: "Load older requests" })).toHaveCount(0);

@@ -116,6 +116,11 @@ export type ForwardList = {
 export type RequestSummary = {
   id: string;
   binId: string;
+  /**
+   * The capture's place in its bin: 1, 2, 3… in the order captures were stored, never
+   * reused. The stream's event ids, `Last-Event-ID`, `?after=` and list cursors are these.
+   */
+  seq: number;
   method: string;
   /** Sub-path after /b/{binId}, exactly as sent; may be empty. */
   path: string;
@@ -143,13 +148,19 @@ export type BinEvent =
   | { type: "request"; request: RequestSummary }
   | { type: "request-deleted"; binId: string; requestId: string }
   | { type: "requests-cleared"; binId: string }
-  /** Retention removed the bin's oldest captures: every one up to `throughId`, `removed` of them. */
-  | { type: "requests-pruned"; binId: string; throughId: string; removed: number }
+  /** Retention removed the bin's oldest captures: every one up to `throughSeq`, `removed` of them. */
+  | { type: "requests-pruned"; binId: string; throughSeq: number; removed: number }
   | { type: "bin-deleted"; binId: string }
   /** The bin's settings changed and its captures were judged again. */
   | { type: "bin-updated"; binId: string }
   /** Auto-forward made an attempt for one of the bin's captures. */
   | { type: "forward-attempt"; binId: string; attempt: ForwardAttemptSummary; job: ForwardJobDto }
+  /**
+   * This instance lost its view of other instances' events for a while (its PostgreSQL
+   * listener reconnected). Captures missed meanwhile have been delivered already; what a
+   * sequence cannot bring back (deletes, clears, settings) is for the client to read again.
+   */
+  | { type: "resync"; binId: string }
   /**
    * One of the bin's grants was revoked: the streams opened with it end. For the server
    * only (it names a grant), never sent to a client; see `StreamedBinEvent`.

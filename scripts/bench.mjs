@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: Hookyard's performance figures in one bounded run, loopback only.
 //
-// Builds when needed (ensureBuilt), starts Hookyard (fresh SQLite file in a temp dir)
-// and a bare node:http server as the machine's baseline, both as child processes on
+// Builds when needed (ensureBuilt), starts Hookyard (fresh SQLite file in a temp dir, or
+// with --db postgres a fresh database on a throwaway PostgreSQL cluster the run starts
+// and removes) and a bare node:http server as the machine's baseline, all as child processes on
 // free ports, runs the selected phases, prints a table and writes
 // bench-results/<ISO timestamp>.json and bench-results/latest.json. Targets are
 // reported, never asserted: the exit code is 0 unless a phase failed to run.
@@ -10,11 +11,13 @@
 // Phases (in this order):
 //   throughput  1 KB JSON POSTs to one bin, 50 connections, interleaved rounds vs bare
 //   latency     POST → SSE `request` event, idle and under the throughput load
+//   instances   --db postgres only: POST to one instance → event on a stream held by a second
 //   clients     1,000 idle SSE streams: RSS per stream, open time, throughput again
 //   large       10 MiB bodies: total time and peak RSS growth ÷ body size
 //   bigbin      100,000 captures in one bin: first page from the API, page usable in Chromium
 //
 // Flags (npm run bench -- <flags>):
+//   --db sqlite|postgres  the database Hookyard runs on (default sqlite)
 //   --only a,b            phases to run (default: all)
 //   --duration S          seconds per load run (default 10)
 //   --rounds N            interleaved bare/Hookyard rounds for `throughput` (default 3)
@@ -43,16 +46,25 @@ import { parseArgs } from "node:util";
 import { ensureBuilt } from "./build-if-needed.mjs";
 import { requestJson } from "./bench/http-client.mjs";
 import { stopLoads } from "./bench/load.mjs";
-import { bigBinPhase, clientsPhase, fmt, fmtInt, largeBodiesPhase, latencyPhase, throughputPhase } from "./bench/phases.mjs";
+import { bigBinPhase, clientsPhase, fmt, fmtInt, instancesPhase, largeBodiesPhase, latencyPhase, throughputPhase } from "./bench/phases.mjs";
 import { freePort, killAllNow, startChild, stopAll, stopChild } from "./bench/processes.mjs";
+import { createDatabase, startCluster, stopCluster } from "./postgres-cluster.mjs";
 
-const phases = { throughput: throughputPhase, latency: latencyPhase, clients: clientsPhase, large: largeBodiesPhase, bigbin: bigBinPhase };
+const phases = {
+  throughput: throughputPhase,
+  latency: latencyPhase,
+  instances: instancesPhase,
+  clients: clientsPhase,
+  large: largeBodiesPhase,
+  bigbin: bigBinPhase,
+};
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 function parseOptions(argv) {
   const { values } = parseArgs({
     args: argv,
     options: {
+      db: { type: "string", default: "sqlite" },
       only: { type: "string" },
       duration: { type: "string", default: "10" },
       rounds: { type: "string", default: "3" },
@@ -91,7 +103,9 @@ function parseOptions(argv) {
     : Object.keys(phases);
   const unknown = only.filter((name) => !(name in phases));
   if (unknown.length) throw new Error(`unknown phase(s): ${unknown.join(", ")}; choose from ${Object.keys(phases).join(", ")}`);
+  if (values.db !== "sqlite" && values.db !== "postgres") throw new Error("--db must be sqlite or postgres");
   return {
+    db: values.db,
     only,
     duration: number("duration", { min: 1, integer: false }),
     rounds: number("rounds", { min: 1 }),
@@ -113,12 +127,28 @@ function parseOptions(argv) {
 
 // ---------------------------------------------------------------- servers
 
-/** Starts Hookyard on a free port with a new SQLite file in the temp dir (or the last one). */
+/** Starts Hookyard on a free port with a new database (SQLite file in the temp dir, or PostgreSQL database), or the last one. */
 async function startHookyard(ctx, { keepDatabase = false } = {}) {
   ctx.hookStarts = (ctx.hookStarts ?? 0) + 1;
-  if (!keepDatabase) ctx.databaseFile = path.join(ctx.tmpDir, `bench-${ctx.hookStarts}.db`);
+  if (!keepDatabase) {
+    ctx.databaseUrl =
+      ctx.opts.db === "postgres" ? await createDatabase(ctx.cluster, `bench_${ctx.hookStarts}`) : `file:${path.join(ctx.tmpDir, `bench-${ctx.hookStarts}.db`)}`;
+  }
+  ctx.hook = await startHookyardProcess(ctx, `hookyard-${ctx.hookStarts}.log`);
+  const health = await requestJson(`${ctx.hook.url}/api/health`);
+  ctx.log(`Hookyard pid ${ctx.hook.pid} at ${ctx.hook.url} on ${ctx.opts.db} (health: ${JSON.stringify(health)})`);
+}
+
+/** A second Hookyard on the first one's (PostgreSQL) database, for the two-instance phase. */
+async function startSecondHookyard(ctx) {
+  const second = await startHookyardProcess(ctx, `hookyard-${ctx.hookStarts}-second.log`);
+  ctx.log(`second Hookyard pid ${second.pid} at ${second.url}`);
+  return second;
+}
+
+async function startHookyardProcess(ctx, logName) {
   const port = await freePort();
-  ctx.hook = await startChild({
+  return startChild({
     name: "Hookyard",
     // --expose-gc + the preload let the benchmark trigger a full GC before memory readings.
     args: ["--expose-gc", "--import", "./scripts/bench/gc-on-signal.mjs", "dist/server.mjs"],
@@ -127,7 +157,7 @@ async function startHookyard(ctx, { keepDatabase = false } = {}) {
       NEXT_TELEMETRY_DISABLED: "1",
       PORT: String(port),
       HOST: "127.0.0.1",
-      DATABASE_URL: `file:${ctx.databaseFile}`,
+      DATABASE_URL: ctx.databaseUrl,
       BENCH_MEMORY_FILE: ctx.memoryFile,
       // The benchmark measures the capture path itself: one bin takes the whole load and
       // grows to 100,000 captures (and many 10 MiB bodies), and 2,000 bins are created from
@@ -141,18 +171,16 @@ async function startHookyard(ctx, { keepDatabase = false } = {}) {
       CAPTURE_TTL: "0",
       BIN_IDLE_TTL: "0",
     },
-    logFile: path.join(ctx.tmpDir, `hookyard-${ctx.hookStarts}.log`),
+    logFile: path.join(ctx.tmpDir, logName),
     readyPattern: /Hookyard listening on (http:\/\/\S+)/,
   });
-  const health = await requestJson(`${ctx.hook.url}/api/health`);
-  ctx.log(`Hookyard pid ${ctx.hook.pid} at ${ctx.hook.url} (health: ${JSON.stringify(health)})`);
 }
 
 /**
  * A new Hookyard process for a memory phase: RSS rarely shrinks, and heap space that
  * earlier phases grew and freed would absorb new allocations without any RSS growth,
  * so a server that has already taken load under-reports memory per connection.
- * `keepDatabase` restarts on the same SQLite file (what was created stays).
+ * `keepDatabase` restarts on the same database (what was created stays).
  */
 async function restartHookyard(ctx, options) {
   collectStderr(ctx);
@@ -282,6 +310,7 @@ async function cleanUp(ctx) {
   stopLoads();
   await ctx.browser?.close().catch(() => {});
   await stopAll();
+  if (ctx.cluster) stopCluster(ctx.cluster);
   if (ctx.tmpDir && !ctx.opts?.keep) rmSync(ctx.tmpDir, { recursive: true, force: true });
   else if (ctx.tmpDir) console.log(`Kept ${ctx.tmpDir}`);
 }
@@ -298,6 +327,8 @@ async function main() {
     errors: [],
     serverStderr: [],
     restartHookyard: (options) => restartHookyard(ctx, options),
+    startSecondHookyard: () => startSecondHookyard(ctx),
+    stopSecondHookyard: (second) => stopChild(second),
     /** process.memoryUsage() of Hookyard at its last GC'd reading (see gc-on-signal.mjs). */
     memoryUsage: () => JSON.parse(readFileSync(ctx.memoryFile, "utf8")),
     log: (message) => console.log(`${((Date.now() - ctx.startedAt.getTime()) / 1000).toFixed(1).padStart(6)}s  ${message}`),
@@ -326,6 +357,10 @@ async function main() {
   ctx.tmpDir = mkdtempSync(path.join(os.tmpdir(), "hookyard-bench-"));
   ctx.memoryFile = path.join(ctx.tmpDir, "memory-usage.json");
   try {
+    if (ctx.opts.db === "postgres") {
+      ctx.cluster = await startCluster();
+      ctx.log(`PostgreSQL cluster on port ${ctx.cluster.port}`);
+    }
     await startServers(ctx);
     for (const name of ctx.opts.only) {
       ctx.log(`── phase ${name}`);

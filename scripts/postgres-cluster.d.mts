@@ -20,6 +20,7 @@ export const postgresInstallHint: string;
 export function findPostgresBinDir(): string | undefined;
 export function startCluster(options?: { binDir?: string }): Promise<PostgresCluster>;
 export function stopCluster(info: PostgresCluster): void;
+export function restartCluster(info: PostgresCluster, options?: { mode?: "smart" | "fast" | "immediate" }): Promise<void>;
 export function createDatabase(info: PostgresCluster, name: string): Promise<string>;
 export function withAdmin<T>(info: PostgresCluster, work: (client: pg.Client) => Promise<T>): Promise<T>;
 export function asClusterOwner(command: string, args: string[]): [string, string[]];

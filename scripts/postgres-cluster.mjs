@@ -105,6 +105,26 @@ export async function startCluster({ binDir = findPostgresBinDir() } = {}) {
   }
 }
 
+/**
+ * Stops the server (`fast`: sessions are ended, as an administrator's restart or a managed
+ * database's failover does) and starts it again on the same port with the same settings
+ * (pg_ctl keeps them in postmaster.opts). Resolves once it accepts connections again.
+ */
+export async function restartCluster(info, { mode = "fast" } = {}) {
+  await runLogged(info, "pg_ctl", [
+    "-D",
+    path.join(info.dir, "data"),
+    "-l",
+    path.join(info.dir, "postgres.log"),
+    "-m",
+    mode,
+    "-w",
+    "-t",
+    String(startTimeoutSeconds),
+    "restart",
+  ]);
+}
+
 /** `pg_ctl -m immediate stop`, then removes the cluster's dir and ends its watchdog. Never throws. */
 export function stopCluster(info) {
   if (existsSync(path.join(info.dir, "data", "postmaster.pid"))) {

@@ -48,7 +48,7 @@ describe("early live stream", () => {
   const path = liveStreamPath("aBcDeFgHiJkLmNoPqRsTuV", resumePoint(undefined));
 
   it("resumes after the newest rendered capture, or from the start of an empty bin", () => {
-    expect(resumePoint("0190abcdefghijklmnopqrstuv")).toBe("0190abcdefghijklmnopqrstuv");
+    expect(resumePoint({ seq: 41 })).toBe("41");
     expect(path).toBe("/api/bins/aBcDeFgHiJkLmNoPqRsTuV/stream?after=0");
   });
 

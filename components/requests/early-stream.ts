@@ -16,6 +16,7 @@ export const streamEventTypes = [
   "requests-cleared",
   "requests-pruned",
   "bin-updated",
+  "resync",
   "forward-attempt",
   "bin-deleted",
 ] as const;
@@ -39,8 +40,8 @@ type WithEarlyStream = typeof globalThis & { [slot]?: EarlyStream };
  * from the start of an empty bin, so a capture that lands while the page loads is
  * not lost.
  */
-export function resumePoint(newestRenderedId: string | undefined): string {
-  return newestRenderedId ?? "0";
+export function resumePoint(newestRendered: { seq: number } | undefined): string {
+  return String(newestRendered?.seq ?? 0);
 }
 
 export function liveStreamPath(binId: string, after: string): string {

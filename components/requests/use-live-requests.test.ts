@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { RequestSummary } from "@/lib/types";
 import { type LiveState, pruneThrough } from "./use-live-requests";
 
-const summary = (id: string): RequestSummary => ({
-  id,
+const summary = (seq: number): RequestSummary => ({
+  id: `01K0${seq}`,
+  seq,
   binId: "AAAAAAAAAAAAAAAAAAAAAA",
   method: "POST",
   path: "",
@@ -16,17 +17,17 @@ const summary = (id: string): RequestSummary => ({
 });
 
 describe("pruneThrough", () => {
-  // Newest first, as the list holds them; ULIDs compare as strings.
-  const state: LiveState = { requests: ["01K05", "01K04", "01K03"].map(summary), total: 1_000, nextCursor: "01K03" };
+  // Newest first, as the list holds them; places (seq) compare as numbers, so 10 is after 9.
+  const state: LiveState = { requests: [11, 10, 9].map(summary), total: 1_000, nextCursor: "9" };
 
   it("drops what retention removed, lowers the total by the number removed, and keeps the cursor while older pages remain", () => {
-    expect(pruneThrough(state, "01K01", 2)).toEqual({ requests: state.requests, total: 998, nextCursor: "01K03" });
-    const next = pruneThrough(state, "01K03", 7);
-    expect(next.requests.map((request) => request.id)).toEqual(["01K05", "01K04"]);
+    expect(pruneThrough(state, 2, 2)).toEqual({ requests: state.requests, total: 998, nextCursor: "9" });
+    const next = pruneThrough(state, 9, 7);
+    expect(next.requests.map((request) => request.seq)).toEqual([11, 10]);
     expect(next).toMatchObject({ total: 993, nextCursor: null });
   });
 
   it("never counts below zero", () => {
-    expect(pruneThrough(state, "01K09", 5_000)).toEqual({ requests: [], total: 0, nextCursor: null });
+    expect(pruneThrough(state, 12, 5_000)).toEqual({ requests: [], total: 0, nextCursor: null });
   });
 });

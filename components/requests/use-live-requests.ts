@@ -74,12 +74,20 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
     total: initialTotal,
     nextCursor: initialPage.nextCursor,
   });
+  // The list as last rendered, for the stream's handlers (which outlive a render).
+  const requestsRef = useRef(state.requests);
+  useLayoutEffect(() => {
+    requestsRef.current = state.requests;
+  });
   const [statusStore] = useState(() => new LiveStatusStore());
-  /** Counts `bin-updated` events: the bin's settings changed and verdicts were re-judged. */
+  /**
+   * Counts `bin-updated` and `resync` events: the bin's settings, its verdicts or its list
+   * may have changed, and what shows them reads them again.
+   */
   const [revision, setRevision] = useState(0);
   /** The latest auto-forward attempt in this bin, so an open detail view can show it. */
   const [forwardAttempt, setForwardAttempt] = useState<LiveForwardAttempt | null>(null);
-  const resumeFrom = resumePoint(initialPage.requests[0]?.id);
+  const resumeFrom = resumePoint(initialPage.requests[0]);
 
   // A layout effect: the stream (usually opened by the page's inline script, and often
   // ready already) is adopted as hydration commits, so "Live" is painted with the
@@ -116,12 +124,17 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
           onRemovedRef.current?.(() => true);
           return;
         case "requests-pruned": {
-          const { through, removed } = JSON.parse(data) as { through: string; removed: number };
+          const { through, removed } = JSON.parse(data) as { through: number; removed: number };
+          // Which of the listed captures the pruning took (a place is not in an id).
+          const gone = new Set(requestsRef.current.filter((request) => request.seq <= through).map((request) => request.id));
           setState((current) => pruneThrough(current, through, removed));
-          onRemovedRef.current?.((requestId) => prunedBy(requestId, through));
+          onRemovedRef.current?.((requestId) => gone.has(requestId));
           return;
         }
+        // resync: the server missed other instances' events for a while; deletes, clears
+        // and settings changes may be among them, so the list and the bin are read again.
         case "bin-updated":
+        case "resync":
           setRevision((current) => current + 1);
           return;
         case "forward-attempt":
@@ -146,7 +159,7 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
 
   useEffect(() => {
     if (revision === 0) return;
-    // Verdicts changed server-side: read the captures on screen again.
+    // Verdicts changed server-side, or the stream missed events (resync): read the captures on screen again.
     const controller = new AbortController();
     const loaded = Math.min(200, Math.max(50, state.requests.length));
     fetch(`/api/bins/${binId}/requests?limit=${loaded}`, { signal: controller.signal })
@@ -182,19 +195,14 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   return { ...state, statusStore, revision, forwardAttempt, loadOlder, forget, forgetAll };
 }
 
-/** Ids sort by arrival, so pruning through an id removes it and every older one. */
-function prunedBy(requestId: string, through: string): boolean {
-  return requestId <= through;
-}
-
-/** Retention removed every capture up to `through` (ids sort by arrival), `removed` in all. */
-export function pruneThrough(state: LiveState, through: string, removed: number): LiveState {
-  const kept = state.requests.filter((request) => !prunedBy(request.id, through));
+/** Retention removed every capture up to place `through` (the `seq`), `removed` in all. */
+export function pruneThrough(state: LiveState, through: number, removed: number): LiveState {
+  const kept = state.requests.filter((request) => request.seq > through);
   return {
     requests: kept,
     total: Math.max(0, state.total - removed),
-    // Older pages are gone too when the oldest loaded capture went.
-    nextCursor: state.nextCursor !== null && state.nextCursor <= through ? null : state.nextCursor,
+    // Older pages are gone too when the oldest loaded capture went (a cursor is a place).
+    nextCursor: state.nextCursor !== null && Number(state.nextCursor) <= through ? null : state.nextCursor,
   };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BinDto } from "../../lib/types.ts";
 import { api, capture, captureOk, createBin, type CreatedBin, patchBin, request } from "../support/factories.ts";
-import { openStream } from "../support/sse.ts";
+import { openStream, requestIds, type SseMessage } from "../support/sse.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { startTargetServer, type TargetServer } from "../support/target.ts";
 
@@ -72,6 +72,11 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   );
 }
 
+/** Matches the `request` event carrying capture `requestId` (event ids are places, so the data names it). */
+function captureEvent(requestId: string): (message: SseMessage) => boolean {
+  return (message) => message.kind === "event" && message.event === "request" && (JSON.parse(message.data) as { id: string }).id === requestId;
+}
+
 async function binWithCapture(): Promise<{ bin: CreatedBin; requestId: string }> {
   const bin = await createBin(baseUrl);
   const requestId = await captureOk(baseUrl, bin.id, { body: "secret payload" });
@@ -106,13 +111,17 @@ describe("without the bin's token", () => {
   });
 
   it("the live stream answers 404, with or without a resume point", async () => {
-    const { bin } = await binWithCapture();
+    const { bin, requestId } = await binWithCapture();
+    // A capture id as the resume point is looked up in the bin: only for a caller who may read it.
+    const resumePoints = [{}, { after: "0" }, { lastEventId: "1" }, { lastEventId: requestId }, { after: requestId }];
     for (const headers of [{ Authorization: "" }, { Authorization: `Bearer ${(await createBin(baseUrl)).token}` }]) {
-      const stream = await openStream(baseUrl, bin.id, { headers, after: "0" });
-      try {
-        expect(stream.status).toBe(404);
-      } finally {
-        stream.close();
+      for (const resumePoint of resumePoints) {
+        const stream = await openStream(baseUrl, bin.id, { headers, ...resumePoint });
+        try {
+          expect(stream.status, JSON.stringify(resumePoint)).toBe(404);
+        } finally {
+          stream.close();
+        }
       }
     }
     const owner = await openStream(baseUrl, bin.id, { after: "0" });
@@ -297,12 +306,13 @@ describe("links", () => {
       expect(attempt!.data).toContain("target-secret");
       // Published after the attempt: once the viewer has this one, it had its chance at the attempt.
       const second = await captureOk(baseUrl, bin.id, { body: "two" });
-      await viewerStream.waitFor((m) => m.kind === "event" && m.id === second, 5_000);
+      await viewerStream.waitFor(captureEvent(second), 5_000);
       expect(viewerStream.events().map((event) => [event.event, event.id])).toEqual([
         ["ready", undefined],
-        ["request", first],
-        ["request", second],
+        ["request", "1"],
+        ["request", "2"],
       ]);
+      expect(requestIds(viewerStream.events())).toEqual([first, second]);
       const seen = JSON.stringify(viewerStream.messages);
       expect(seen).not.toContain("target-secret");
       expect(seen).not.toContain("captured-credential");
@@ -323,7 +333,7 @@ describe("links", () => {
       expect((await api(baseUrl, `/api/bins/${bin.id}/links/${link.id}`, { method: "DELETE" })).status).toBe(204);
       const after = await captureOk(baseUrl, bin.id, { body: "after the revocation" });
       await within(viewerStream.ended, 3_000, "the revoked link's stream should have closed");
-      await ownerStream.waitFor((m) => m.kind === "event" && m.id === after, 5_000);
+      await ownerStream.waitFor(captureEvent(after), 5_000);
       expect(viewerStream.events().map((event) => event.event)).toEqual(["ready"]);
       // Nothing of the revocation reaches the owner's stream either.
       expect(JSON.stringify(ownerStream.messages)).not.toContain(link.id);

@@ -105,23 +105,28 @@ describe("listing captures", () => {
 
   it("pages through 120 captures newest first with a cursor, each exactly once", async () => {
     const seen: string[] = [];
+    const places: number[] = [];
     const sizes: number[] = [];
     let cursor: string | null = null;
     do {
       const page: RequestPage = await listRequests(baseUrl, binId, `limit=50${cursor ? `&cursor=${cursor}` : ""}`);
       sizes.push(page.requests.length);
       seen.push(...page.requests.map((r) => r.id));
-      if (page.nextCursor) expect(page.nextCursor).toBe(page.requests.at(-1)!.id);
+      places.push(...page.requests.map((r) => r.seq));
+      // The cursor is the place (seq) of the page's last capture, as a string.
+      if (page.nextCursor) expect(page.nextCursor).toBe(String(page.requests.at(-1)!.seq));
       cursor = page.nextCursor;
     } while (cursor);
 
     expect(sizes).toEqual([50, 50, 20]);
     expect(seen).toEqual([...captured].sort().reverse());
+    // Places 1..120 in storing order (which is id order), never skipping one.
+    expect(places).toEqual(Array.from({ length: 120 }, (_, i) => 120 - i));
   });
 
   it("lists summaries only: no body, headers or URL", async () => {
     const { requests } = await listRequests(baseUrl, binId, "limit=1");
-    expect(Object.keys(requests[0]!).sort()).toEqual(["binId", "contentType", "id", "ip", "method", "path", "query", "receivedAt", "signature", "size"]);
+    expect(Object.keys(requests[0]!).sort()).toEqual(["binId", "contentType", "id", "ip", "method", "path", "query", "receivedAt", "seq", "signature", "size"]);
   });
 
   it("defaults to 50 and has no next page when the last page is exactly full", async () => {
@@ -134,18 +139,38 @@ describe("listing captures", () => {
     expect(all.nextCursor).toBeNull();
 
     const almost = await listRequests(baseUrl, binId, "limit=119");
-    expect(almost.nextCursor).toBe(almost.requests[118]!.id);
+    expect(almost.nextCursor).toBe("2");
+    expect(almost.requests[118]!.seq).toBe(2);
     const rest = await listRequests(baseUrl, binId, `limit=119&cursor=${almost.nextCursor}`);
     expect(rest.requests.map((r) => r.id)).toEqual([[...captured].sort()[0]]);
     expect(rest.nextCursor).toBeNull();
   });
 
-  it.each(["limit=0", "limit=-1", "limit=201", "limit=1.5", "limit=abc", "cursor=not-a-cursor", "cursor=01arz3ndektsv4rrffq69g5fav"])(
-    "rejects %s with 422",
-    async (query) => {
-      expectProblem(await api(baseUrl, `/api/bins/${binId}/requests?${query}`), 422, "validation_failed");
-    },
-  );
+  it.each([
+    "limit=0",
+    "limit=-1",
+    "limit=201",
+    "limit=1.5",
+    "limit=abc",
+    "cursor=not-a-cursor",
+    "cursor=01arz3ndektsv4rrffq69g5fav",
+    // A capture id, as cursors were before captures had places, is no longer one.
+    "cursor=01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    "cursor=0",
+    "cursor=-5",
+    "cursor=1.5",
+    "cursor=1e2",
+    "cursor=050",
+    "cursor=1234567890123456",
+  ])("rejects %s with 422", async (query) => {
+    expectProblem(await api(baseUrl, `/api/bins/${binId}/requests?${query}`), 422, "validation_failed");
+  });
+
+  it("refuses a cursor that is one of the bin's own capture ids", async () => {
+    const problem = await api(baseUrl, `/api/bins/${binId}/requests?cursor=${captured[60]}`);
+    expectProblem(problem, 422, "validation_failed");
+    expect(problem.text).toContain("cursor");
+  });
 
   it("accepts the largest limit, 200", async () => {
     expect((await listRequests(baseUrl, binId, "limit=200")).requests).toHaveLength(120);

@@ -32,7 +32,9 @@ describe("MAX_CAPTURES_PER_BIN, the rate limit and the bin creation limit", () =
     expect((await listAllRequests(server.baseUrl, bin.id)).map((request) => request.id)).toEqual(ids.slice(-keep).reverse());
     expect(countCapturedRows(server.databaseFile, bin.id)).toBe(keep);
     const pruned = await stream.waitForEvents("requests-pruned", 3);
-    expect(pruned.map((event) => JSON.parse(event.data))).toEqual(ids.slice(0, 3).map((id) => ({ through: id, removed: 1 })));
+    // Each names the place (seq) of the newest capture it took: the bin's first three, one by one.
+    expect(pruned.map((event) => JSON.parse(event.data))).toEqual([1, 2, 3].map((through) => ({ through, removed: 1 })));
+    expect((await listAllRequests(server.baseUrl, bin.id)).map((request) => request.seq)).toEqual([8, 7, 6, 5, 4]);
     stream.close();
 
     const dto = (await api(server.baseUrl, `/api/bins/${bin.id}`)).json as BinDto;
@@ -59,9 +61,10 @@ describe("MAX_CAPTURES_PER_BIN, the rate limit and the bin creation limit", () =
     const stream = await openStream(server.baseUrl, bin.id);
     expect((await setLimit(bin.id, 1)).json).toMatchObject({ requestCount: 1, captureLimit: 1 });
     const [pruned] = await stream.waitForEvents("requests-pruned", 1);
-    expect(JSON.parse(pruned!.data)).toEqual({ through: ids[3], removed: 2 });
+    // Places 3 and 4 went; 5, the newest, stays.
+    expect(JSON.parse(pruned!.data)).toEqual({ through: 4, removed: 2 });
     stream.close();
-    expect((await listAllRequests(server.baseUrl, bin.id)).map((request) => request.id)).toEqual([ids[4]]);
+    expect((await listAllRequests(server.baseUrl, bin.id)).map((request) => [request.id, request.seq])).toEqual([[ids[4], 5]]);
 
     expect((await setLimit(bin.id, null)).json).toMatchObject({ captureLimit: keep });
     for (let i = 0; i < keep + 1; i++) await captureOk(server.baseUrl, bin.id, { body: `default again ${i}` });
@@ -121,8 +124,10 @@ describe("CAPTURE_TTL and BIN_IDLE_TTL, enforced by the background sweep", () =>
     const bin = await createBin(server.baseUrl);
     const stream = await openStream(server.baseUrl, bin.id);
     const id = await captureOk(server.baseUrl, bin.id, { body: "short-lived" });
+    const [captured] = await stream.waitForEvents("request", 1);
+    expect(JSON.parse(captured!.data)).toMatchObject({ id, seq: 1 });
     const [pruned] = await stream.waitForEvents("requests-pruned", 1, 10_000);
-    expect(JSON.parse(pruned!.data)).toEqual({ through: id, removed: 1 });
+    expect(JSON.parse(pruned!.data)).toEqual({ through: 1, removed: 1 });
     expect(await listAllRequests(server.baseUrl, bin.id)).toEqual([]);
     expect(countCapturedRows(server.databaseFile, bin.id)).toBe(0);
     stream.close();

@@ -2,14 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "node:net";
 import { type CaptureResult, capture, captureOk, connect, countCapturedRows, createBin, eventually, listAllRequests } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/server";
-import { openStream, requestIds } from "../support/sse";
+import { eventIds, openStream, requestIds } from "../support/sse";
 
 /** Outcomes by status, and proof that exactly the acknowledged captures were stored. */
 async function expectOnlyAcknowledgedStored(server: TestServer, binId: string, results: CaptureResult[]) {
   const acknowledged = results.filter((result) => result.status === 200).map((result) => result.id!);
-  const stored = (await listAllRequests(server.baseUrl, binId)).map((request) => request.id);
+  const listed = await listAllRequests(server.baseUrl, binId);
+  const stored = listed.map((request) => request.id);
   expect(stored.sort()).toEqual(acknowledged.sort());
   expect(countCapturedRows(server.databaseFile, binId)).toBe(acknowledged.length);
+  // A refused capture took no place: the stored ones hold 1..n without a gap (newest first).
+  expect(listed.map((request) => request.seq)).toEqual(acknowledged.map((_, i) => acknowledged.length - i));
 }
 
 describe("overload", () => {
@@ -99,7 +102,10 @@ describe("a slow live client", () => {
     expect(received.length).toBeLessThan(sent.length);
     expect(received).toEqual(sent.slice(0, received.length));
 
-    const resumed = await openStream(server.baseUrl, bin.id, { lastEventId: received.at(-1) });
+    // The last event id it got is the place of the last capture it got.
+    const lastEventId = eventIds(slow.events()).at(-1);
+    expect(lastEventId).toBe(String(received.length));
+    const resumed = await openStream(server.baseUrl, bin.id, { lastEventId });
     const rest = await resumed.waitForEvents("request", sent.length - received.length, 20_000);
     expect([...received, ...requestIds(rest)]).toEqual(sent);
     resumed.close();

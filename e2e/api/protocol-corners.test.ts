@@ -246,7 +246,9 @@ describe("live streams are capped per client address and in total", () => {
     expect(full.json).toMatchObject({ error: "service_unavailable", message: expect.stringContaining("MAX_STREAMS") });
 
     const id = await captureOk(baseUrl, bin.id, { body: "still live" });
-    for (const stream of [...mine, ...others]) await eventually(() => expect(stream.text()).toContain(`id: ${id}`), 5_000);
+    // The bin's first capture: event id 1 (its place), the capture id in its data.
+    const event = `event: request\nid: 1\ndata: {"id":"${id}",`;
+    for (const stream of [...mine, ...others]) await eventually(() => expect(stream.text()).toContain(event), 5_000);
 
     // A stream that closes gives its place back.
     mine[0]!.close();

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +75,11 @@ function header(request: Received, name: string): string[] {
   return request.headers.filter(([key]) => key.toLowerCase() === name.toLowerCase()).map(([, value]) => value);
 }
 
+/** What the relay remembers in its state file: the last delivered capture's place (or, saved by an older relay, its id). */
+function savedCursor(stateFile: string): unknown {
+  return (JSON.parse(readFileSync(stateFile, "utf8")) as { lastId?: unknown }).lastId;
+}
+
 const escape = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
 
 /** A delivery line: time, method, captured path and query, the target's status or the error, milliseconds. */
@@ -139,6 +144,8 @@ describe("hookyard forward", () => {
     expect(first.lines()[2]).toMatch(line("DELETE", "/teapot", "418 I'm a Teapot"));
     expect(got.some((request) => request.body.toString() === "before the relay started")).toBe(false);
     expect(before < binaryId).toBe(true);
+    // It remembers places: the three it delivered are the bin's 2nd to 4th captures.
+    expect(savedCursor(stateFile)).toBe("4");
 
     // Killed outright: no chance to say goodbye. Captures arrive while it is down.
     first.child.kill("SIGKILL");
@@ -166,7 +173,44 @@ describe("hookyard forward", () => {
     await eventually(() => expect(third.lines()).toHaveLength(1), 15_000);
     expect(third.lines()[0]).toMatch(line("POST", "/after/restart", "200 OK"));
     expect(receivedFor(bin.id)).toHaveLength(7);
+    // Seven delivered, after the capture made before it started: the bin's 8th was the last.
+    expect(savedCursor(stateFile)).toBe("8");
   }, 90_000);
+
+  it("resumes from a state file an older relay saved, holding a capture id: exactly the captures after it, then places", async () => {
+    const bin = await createBin(server.baseUrl);
+    const xBin = { "X-Bin": bin.id };
+    const ids: string[] = [];
+    for (const name of ["one", "two", "three"]) ids.push(await captureOk(server.baseUrl, bin.id, { path: `/${name}`, body: name, headers: xBin }));
+    const stateFile = path.join(scratch, "old-format.json");
+    const to = `${target.baseUrl}/old-state`;
+    // As relays wrote it when event ids were capture ids: "two" was the last delivered.
+    writeFileSync(
+      stateFile,
+      `${JSON.stringify({ server: server.baseUrl, binId: bin.id, target: to, lastId: ids[1], savedAt: new Date().toISOString() }, null, 2)}\n`,
+    );
+
+    const relay = startRelay(["forward", bin.url, "--to", to, "--token", bin.token, "--state", stateFile]);
+    await eventually(() => expect(relay.lines()).toHaveLength(1), 15_000);
+    expect(relay.stderr()).toContain(`after capture ${ids[1]}`);
+    expect(relay.lines()[0]).toMatch(line("POST", "/three", "200 OK"));
+    // From its first delivery on it saves places.
+    await eventually(() => expect(savedCursor(stateFile)).toBe("3"));
+    await captureOk(server.baseUrl, bin.id, { path: "/four", body: "four", headers: xBin });
+    await eventually(() => expect(relay.lines()).toHaveLength(2), 15_000);
+    expect(receivedFor(bin.id).map((request) => request.body.toString())).toEqual(["three", "four"]);
+    await eventually(() => expect(savedCursor(stateFile)).toBe("4"));
+
+    // Restarted on the state it now holds (a place): nothing is sent twice.
+    relay.child.kill("SIGINT");
+    expect(await relay.exited).toBe(0);
+    const again = startRelay(["forward", bin.url, "--to", to, "--token", bin.token, "--state", stateFile]);
+    await started(again);
+    await captureOk(server.baseUrl, bin.id, { path: "/five", body: "five", headers: xBin });
+    await eventually(() => expect(again.lines()).toHaveLength(1), 15_000);
+    expect(again.lines()[0]).toMatch(line("POST", "/five", "200 OK"));
+    expect(receivedFor(bin.id).map((request) => request.body.toString())).toEqual(["three", "four", "five"]);
+  }, 60_000);
 
   it("reconnects with Last-Event-ID when the server restarts, delivering what it missed once", async () => {
     const bin = await createBin(server.baseUrl);

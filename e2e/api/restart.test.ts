@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BinDto } from "../../lib/types.ts";
 import { api, binaryBody, captureOk, createBin, getRaw, getRequest, listAllRequests } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { openStream, requestIds } from "../support/sse.ts";
+import { eventIds, openStream, requestIds } from "../support/sse.ts";
 
 let server: TestServer;
 
@@ -60,13 +60,22 @@ describe("restarts", () => {
 
     const afterRestart = await captureOk(baseUrl, bin.id, { body: "after restart" });
     expect(afterRestart > textId).toBe(true);
-    expect((await listAllRequests(baseUrl, bin.id)).map((r) => r.id)).toEqual([afterRestart, textId, binaryId]);
+    // Numbering goes on from the bin's last place, which was stored, not counted in memory.
+    expect((await listAllRequests(baseUrl, bin.id)).map((r) => [r.id, r.seq])).toEqual([
+      [afterRestart, 3],
+      [textId, 2],
+      [binaryId, 1],
+    ]);
   });
 
   it("resumes a live stream across a restart with Last-Event-ID", async () => {
     const { baseUrl } = server;
     const bin = await createBin(baseUrl);
-    const seen = await captureOk(baseUrl, bin.id, { body: "seen" });
+    const before = await openStream(baseUrl, bin.id);
+    await captureOk(baseUrl, bin.id, { body: "seen" });
+    await before.waitForEvents("request", 1);
+    const seen = eventIds(before.events()).at(-1)!;
+    before.close();
     await server.restart();
     const missed = await captureOk(baseUrl, bin.id, { body: "missed" });
     const stream = await openStream(baseUrl, bin.id, { lastEventId: seen });
@@ -74,6 +83,7 @@ describe("restarts", () => {
       const live = await captureOk(baseUrl, bin.id, { body: "live" });
       await stream.waitForEvents("request", 2);
       expect(requestIds(stream.events())).toEqual([missed, live]);
+      expect(eventIds(stream.events())).toEqual(["2", "3"]);
     } finally {
       stream.close();
     }
@@ -85,8 +95,11 @@ describe("restarts", () => {
     const acknowledged = await Promise.all(Array.from({ length: 30 }, (_, i) => captureOk(baseUrl, bin.id, { body: `crash-${i}` })));
     await server.kill();
     await server.restart();
-    const stored = (await listAllRequests(baseUrl, bin.id)).map((r) => r.id);
-    expect(stored).toEqual([...acknowledged].sort().reverse());
-    await captureOk(baseUrl, bin.id, { body: "alive again" });
+    const stored = await listAllRequests(baseUrl, bin.id);
+    expect(stored.map((r) => r.id)).toEqual([...acknowledged].sort().reverse());
+    expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => 30 - i));
+    // The bin's last place survived the crash with its captures: no place is given twice.
+    const alive = await captureOk(baseUrl, bin.id, { body: "alive again" });
+    expect((await listAllRequests(baseUrl, bin.id))[0]).toMatchObject({ id: alive, seq: 31 });
   });
 });

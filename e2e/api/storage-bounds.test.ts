@@ -23,7 +23,9 @@ describe("MAX_BIN_BYTES", () => {
     expect((await listAllRequests(server.baseUrl, bin.id)).map((summary) => summary.id)).toEqual(ids.slice(2).reverse());
     expect(countCapturedRows(server.databaseFile, bin.id)).toBe(3);
     const pruned = await stream.waitForEvents("requests-pruned", 2);
-    expect(pruned.map((event) => JSON.parse(event.data))).toEqual(ids.slice(0, 2).map((id) => ({ through: id, removed: 1 })));
+    // Each names the place (seq) of the newest capture it took: the bin's first two, one by one.
+    expect(pruned.map((event) => JSON.parse(event.data))).toEqual([1, 2].map((through) => ({ through, removed: 1 })));
+    expect((await listAllRequests(server.baseUrl, bin.id)).map((summary) => summary.seq)).toEqual([5, 4, 3]);
     stream.close();
     // Another bin's bytes are its own.
     expect(countCapturedRows(server.databaseFile, other.id)).toBe(1);
@@ -53,11 +55,15 @@ describe("a full database (MAX_DATABASE_BYTES)", () => {
     expect((await api(server.baseUrl, "/api/health")).json).toEqual({ ok: true });
     const bin = await createBin(server.baseUrl);
     let refused: Awaited<ReturnType<typeof capture>> | undefined;
+    let stored = 0;
     // 1 MiB in 64 KiB bodies: full within 16 tries (20 to be safe).
     for (let i = 0; i < 20 && !refused; i++) {
       const before = countCapturedRows(server.databaseFile, bin.id);
       const answer = await capture(server.baseUrl, bin.id, { body: Buffer.alloc(64 * 1024, i) });
-      if (answer.status === 200) continue;
+      if (answer.status === 200) {
+        stored += 1;
+        continue;
+      }
       refused = answer;
       expect(countCapturedRows(server.databaseFile, bin.id), "a refused capture is not stored").toBe(before);
     }
@@ -75,7 +81,10 @@ describe("a full database (MAX_DATABASE_BYTES)", () => {
     // Freeing space (here: clearing the bin) is noticed by health's trial write, with no capture needed.
     expect((await api(server.baseUrl, `/api/bins/${bin.id}/requests`, { method: "DELETE" })).status).toBe(204);
     await eventually(async () => expect((await api(server.baseUrl, "/api/health")).json).toEqual({ ok: true }), 5_000, 200);
-    expect((await capture(server.baseUrl, bin.id, { body: "fits again" })).status).toBe(200);
+    const again = await capture(server.baseUrl, bin.id, { body: "fits again" });
+    expect(again.status).toBe(200);
+    // The refused capture took no place (its transaction rolled back), and the clear freed none.
+    expect((await api(server.baseUrl, `/api/bins/${bin.id}/requests`)).json).toMatchObject({ requests: [{ id: again.id, seq: stored + 1 }] });
     expect(server.output()).toContain("[storage] writes are failing (full)");
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RequestSummary } from "../../lib/types.ts";
 import { api, captureOk, createBin, listRequests, tokenOf } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { openStream, requestIds, type SseClient } from "../support/sse.ts";
+import { eventIds, openStream, requestIds, type SseClient } from "../support/sse.ts";
 
 const heartbeatMs = 200;
 let server: TestServer;
@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 describe("live stream", () => {
-  it("delivers each capture live as an event whose id and data match the stored summary", async () => {
+  it("delivers each capture live as an event whose data is the stored summary and whose id is its place in the bin", async () => {
     const bin = await createBin(baseUrl);
     const client = await stream(bin.id);
     expect(client.status).toBe(200);
@@ -44,10 +44,11 @@ describe("live stream", () => {
 
     const id = await captureOk(baseUrl, bin.id, { method: "PATCH", path: "/live", query: "n=1", body: "{}", headers: { "Content-Type": "application/json" } });
     const [event] = await client.waitForEvents("request", 1);
-    expect(event!.id).toBe(id);
+    // The bin's first capture: place 1, whatever other bins hold.
+    expect(event!.id).toBe("1");
     const { requests } = await listRequests(baseUrl, bin.id);
     expect(JSON.parse(event!.data)).toEqual(requests[0]);
-    expect(JSON.parse(event!.data) as RequestSummary).toMatchObject({ id, method: "PATCH", path: "/live", query: "n=1", size: 2 });
+    expect(JSON.parse(event!.data) as RequestSummary).toMatchObject({ id, seq: 1, method: "PATCH", path: "/live", query: "n=1", size: 2 });
   });
 
   it("starts live-only without Last-Event-ID: earlier captures are not replayed", async () => {
@@ -58,6 +59,7 @@ describe("live stream", () => {
     await client.waitForEvents("request", 1);
     await settle();
     expect(requestIds(client.events())).toEqual([fresh]);
+    expect(eventIds(client.events())).toEqual(["2"]);
   });
 
   it("resumes with Last-Event-ID: exactly the missed captures in order, then live ones, no duplicates", async () => {
@@ -66,6 +68,7 @@ describe("live stream", () => {
     const seen = [await captureOk(baseUrl, bin.id, { body: "1" }), await captureOk(baseUrl, bin.id, { body: "2" })];
     await first.waitForEvents("request", 2);
     expect(requestIds(first.events())).toEqual(seen);
+    expect(eventIds(first.events())).toEqual(["1", "2"]);
     first.close();
     await first.ended;
 
@@ -74,7 +77,7 @@ describe("live stream", () => {
 
     // Reconnect while more captures race the replay.
     const [resumed, ...racing] = await Promise.all([
-      stream(bin.id, { lastEventId: seen[1] }),
+      stream(bin.id, { lastEventId: eventIds(first.events()).at(-1) }),
       captureOk(baseUrl, bin.id, { body: "race-a" }),
       captureOk(baseUrl, bin.id, { body: "race-b" }),
     ]);
@@ -86,23 +89,19 @@ describe("live stream", () => {
     const ids = requestIds(resumed.events());
     expect(ids).toEqual(expected);
     expect(new Set(ids).size).toBe(ids.length);
-    // The stream carries ids, so a client can resume again from the last one it saw.
-    expect(
-      resumed
-        .events()
-        .filter((e) => e.event === "request")
-        .every((e) => e.id === (JSON.parse(e.data) as RequestSummary).id),
-    ).toBe(true);
+    // Every event carries its capture's place (eventIds checks it against the data), so a
+    // client can resume again from the last one it saw; places follow storing order.
+    expect(eventIds(resumed.events())).toEqual(["3", "4", "5", "6", "7", "8", "9", "10"]);
   });
 
-  it("?after=0 replays the whole bin oldest first; ?after=<id> only what follows it", async () => {
+  it("?after=0 replays the whole bin oldest first; ?after=<seq> only what follows it", async () => {
     const bin = await createBin(baseUrl);
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push(await captureOk(baseUrl, bin.id, { body: String(i) }));
 
     const all = await stream(bin.id, { after: "0" });
     await all.waitForEvents("request", 4);
-    const fromSecond = await stream(bin.id, { after: ids[1] });
+    const fromSecond = await stream(bin.id, { after: "2" });
     await fromSecond.waitForEvents("request", 2);
     const next = await captureOk(baseUrl, bin.id, { body: "next" });
     await all.waitForEvents("request", 5);
@@ -111,12 +110,83 @@ describe("live stream", () => {
 
     expect(requestIds(all.events())).toEqual([...ids, next]);
     expect(requestIds(fromSecond.events())).toEqual([ids[2], ids[3], next]);
+    expect(eventIds(fromSecond.events())).toEqual(["3", "4", "5"]);
+  });
+
+  it("resumes after a capture id too, as clients saved before event ids were places: exactly the missed captures, then live ones", async () => {
+    const bin = await createBin(baseUrl);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await captureOk(baseUrl, bin.id, { body: String(i) }));
+
+    const byHeader = await stream(bin.id, { lastEventId: ids[1] });
+    const byQuery = await stream(bin.id, { after: ids[2] });
+    await byHeader.waitForEvents("request", 2);
+    await byQuery.waitForEvents("request", 1);
+    const live = await captureOk(baseUrl, bin.id, { body: "live" });
+    await byHeader.waitForEvents("request", 3);
+    await byQuery.waitForEvents("request", 2);
+    await settle();
+
+    expect(requestIds(byHeader.events())).toEqual([ids[2], ids[3], live]);
+    expect(requestIds(byQuery.events())).toEqual([ids[3], live]);
+    // From there on the client holds places, like any other.
+    expect(eventIds(byHeader.events())).toEqual(["3", "4", "5"]);
+  });
+
+  it("resumes after a deleted capture, named by its seq or by its id, with what followed it", async () => {
+    const bin = await createBin(baseUrl);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await captureOk(baseUrl, bin.id, { body: String(i) }));
+    // The client's last event was the second capture; it was deleted while the client was away.
+    expect((await api(baseUrl, `/api/bins/${bin.id}/requests/${ids[1]}`, { method: "DELETE" })).status).toBe(204);
+
+    const bySeq = await stream(bin.id, { after: "2" });
+    const byId = await stream(bin.id, { lastEventId: ids[1] });
+    await bySeq.waitForEvents("request", 2);
+    await byId.waitForEvents("request", 2);
+    await settle();
+    expect(requestIds(bySeq.events())).toEqual([ids[2], ids[3]]);
+    expect(requestIds(byId.events())).toEqual([ids[2], ids[3]]);
+    expect(eventIds(bySeq.events())).toEqual(["3", "4"]);
+  });
+
+  it("goes on numbering after a clear, so a client resuming from before the clear misses nothing after it", async () => {
+    const bin = await createBin(baseUrl);
+    const other = await createBin(baseUrl);
+    const before = await stream(bin.id);
+    for (let i = 0; i < 3; i++) await captureOk(baseUrl, bin.id, { body: `before ${i}` });
+    await before.waitForEvents("request", 3);
+    const held = eventIds(before.events()).at(-1)!;
+    expect(held).toBe("3");
+    before.close();
+    await before.ended;
+
+    const watching = await stream(bin.id);
+    expect((await api(baseUrl, `/api/bins/${bin.id}/requests`, { method: "DELETE" })).status).toBe(204);
+    await watching.waitForEvents("requests-cleared", 1);
+    const afterClear = [await captureOk(baseUrl, bin.id, { body: "after 0" }), await captureOk(baseUrl, bin.id, { body: "after 1" })];
+    await watching.waitForEvents("request", 2);
+    // Places are never reused: the cleared bin's next capture is 4, not 1.
+    expect(eventIds(watching.events())).toEqual(["4", "5"]);
+    expect((await listRequests(baseUrl, bin.id)).requests.map((request) => [request.id, request.seq])).toEqual([
+      [afterClear[1], 5],
+      [afterClear[0], 4],
+    ]);
+
+    const resumed = await stream(bin.id, { lastEventId: held });
+    await resumed.waitForEvents("request", 2);
+    await settle();
+    expect(requestIds(resumed.events())).toEqual(afterClear);
+
+    // Another bin's places are its own.
+    await captureOk(baseUrl, other.id);
+    expect((await listRequests(baseUrl, other.id)).requests.map((request) => request.seq)).toEqual([1]);
   });
 
   it("Last-Event-ID wins over ?after", async () => {
     const bin = await createBin(baseUrl);
     const ids = [await captureOk(baseUrl, bin.id), await captureOk(baseUrl, bin.id), await captureOk(baseUrl, bin.id)];
-    const client = await stream(bin.id, { after: "0", lastEventId: ids[1] });
+    const client = await stream(bin.id, { after: "0", lastEventId: "2" });
     await client.waitForEvents("request", 1);
     await settle();
     expect(requestIds(client.events())).toEqual([ids[2]]);
@@ -142,6 +212,7 @@ describe("live stream", () => {
     await client.waitForEvents("request", ids.length, 10_000);
     await settle();
     expect(requestIds(client.events())).toEqual(ids);
+    expect(eventIds(client.events())).toEqual(ids.map((_, index) => String(index + 1)));
   });
 
   it("sends request-deleted, requests-cleared and bin-deleted, then ends the stream", async () => {
@@ -230,9 +301,11 @@ describe("live stream over a bare connection", () => {
     // A pipelined request on a stream's connection is not answered: the stream owns it.
     client.socket.write(`GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n`);
     const id = await captureOk(baseUrl, bin.id);
+    // The bin's first capture: event id 1, its capture id in the data.
+    const event = `event: request\nid: 1\ndata: {"id":"${id}",`;
     const deadline = Date.now() + 5_000;
-    while (!client.received().includes(`id: ${id}`) && Date.now() < deadline) await settle(20);
-    expect(client.received()).toContain(`id: ${id}`);
+    while (!client.received().includes(event) && Date.now() < deadline) await settle(20);
+    expect(client.received()).toContain(event);
     expect(client.received().match(/HTTP\/1\.1 /g)).toHaveLength(1);
 
     client.socket.end();
@@ -256,10 +329,14 @@ describe("stream errors", () => {
     expect(client.status).toBe(404);
   });
 
-  it("400s a Last-Event-ID or ?after that is not a capture id", async () => {
+  it("400s a Last-Event-ID or ?after that is neither a place (seq) nor a capture id", async () => {
     const bin = await createBin(baseUrl);
     expect((await stream(bin.id, { lastEventId: "not-an-id" })).status).toBe(400);
     expect((await stream(bin.id, { after: "banana" })).status).toBe(400);
+    for (const bad of ["-1", "1.5", "01", "1e3", "1234567890123456", "01arz3ndektsv4rrffq69g5fav"]) {
+      expect((await stream(bin.id, { lastEventId: bad })).status, `Last-Event-ID: ${bad}`).toBe(400);
+      expect((await stream(bin.id, { after: bad })).status, `?after=${bad}`).toBe(400);
+    }
   });
 
   it.each(["not-a-bin", "%E0%A4", "%zz", "%"])("answers a malformed bin id (%s) with 404 instead of hanging", async (binId) => {

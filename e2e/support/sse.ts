@@ -1,4 +1,5 @@
 import http from "node:http";
+import type { RequestSummary } from "../../lib/types.ts";
 import { withOwnerToken } from "./factories.ts";
 
 /** One parsed Server-Sent Events block. Comments (`: ping`) are kept as `comment`. */
@@ -26,7 +27,9 @@ export type SseClient = {
 };
 
 export type OpenStreamOptions = {
+  /** Sent as `Last-Event-ID`: a capture's `seq` (the event ids), `0`, or (as older clients saved) a capture id. */
   lastEventId?: string;
+  /** Sent as `?after=`, taking the same as `lastEventId`. */
   after?: string;
   path?: string;
   /**
@@ -190,6 +193,27 @@ function describe(messages: SseMessage[]): string {
   return text.length > 2_000 ? `${messages.length} messages: ${text.slice(0, 2_000)}…` : text;
 }
 
+/**
+ * The summaries the `request` events carry, in order. Throws when an event's `id:` is not
+ * its capture's place in the bin (`seq`): a client resumes from that id, so every test
+ * that reads captures off a stream checks it.
+ */
+export function requestSummaries(events: SseEvent[]): RequestSummary[] {
+  return events
+    .filter((e) => e.event === "request")
+    .map((e) => {
+      const summary = JSON.parse(e.data) as RequestSummary;
+      if (e.id !== String(summary.seq)) throw new Error(`request event id ${JSON.stringify(e.id)} is not the seq of capture ${summary.id} (${summary.seq})`);
+      return summary;
+    });
+}
+
+/** The capture ids of the `request` events, in order (from their data; the event ids are places, see `eventIds`). */
 export function requestIds(events: SseEvent[]): string[] {
-  return events.filter((e) => e.event === "request").map((e) => e.id ?? "");
+  return requestSummaries(events).map((summary) => summary.id);
+}
+
+/** The `id:` of each `request` event, in order: each capture's `seq`, what Last-Event-ID and `?after=` take. */
+export function eventIds(events: SseEvent[]): string[] {
+  return requestSummaries(events).map((summary) => String(summary.seq));
 }

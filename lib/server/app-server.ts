@@ -67,8 +67,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const forwarder = new AutoForwarder(config.forward, bus, storage.kind === "postgres" ? { pollMs: 5_000 } : {});
   const writer = new GroupCommitWriter(storage.writer, {
     maxPending: config.maxPendingCaptures,
-    onCommitted: (row) => {
-      bus.publish(row.binId, { type: "request", request: toSummary(row) });
+    onCommitted: (row, seq) => {
+      bus.publish(row.binId, { type: "request", request: toSummary({ ...row, seq }) });
       // Its job was committed with it; the worker takes it from the table.
       if (row.forwardJob && row.forwardJob.notSent === undefined) forwarder.wake();
     },

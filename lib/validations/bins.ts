@@ -18,7 +18,12 @@ export const requestParamsSchema = binParamsSchema.extend({
 
 export const listRequestsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(requestIdPattern, "cursor must be a capture id").optional(),
+  // The `nextCursor` of the page before: the place (`seq`) of its last capture.
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, "cursor must be the nextCursor of the page before")
+    .transform(Number)
+    .optional(),
 });
 
 export const rawBodyQuerySchema = z.object({

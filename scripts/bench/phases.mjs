@@ -80,7 +80,7 @@ async function interleavedThroughput(ctx, label, rounds) {
   return { binId: bin.id, perRound };
 }
 
-function throughputRows(phase, result, prefix = "") {
+function throughputRows(ctx, phase, result, prefix = "") {
   const pick = (fn) => summarize(result.perRound.map(fn));
   const failures = result.perRound.reduce((sum, r) => sum + r.hookyard.non2xx + r.hookyard.errors + r.hookyard.timeouts, 0);
   const bareFailures = result.perRound.reduce((sum, r) => sum + r.bare.non2xx + r.bare.errors + r.bare.timeouts, 0);
@@ -117,7 +117,8 @@ function throughputRows(phase, result, prefix = "") {
       `${prefix}throughput ratio Hookyard ÷ bare`,
       "ratio",
       pick((r) => r.ratio),
-      { op: ">=", value: 0.35 },
+      // The issue's targets: SQLite ≥ 0.35 × bare; PostgreSQL (its server on the same two cores) ≥ 0.25 ×.
+      { op: ">=", value: ctx.opts.db === "postgres" ? 0.25 : 0.35 },
       `per round: ${result.perRound.map((r) => r.ratio.toFixed(3)).join(", ")}`,
     ),
   ];
@@ -125,7 +126,7 @@ function throughputRows(phase, result, prefix = "") {
 
 export async function throughputPhase(ctx) {
   const result = await interleavedThroughput(ctx, "throughput", ctx.opts.rounds);
-  return { figures: throughputRows("1 throughput", result), data: result };
+  return { figures: throughputRows(ctx, "1 throughput", result), data: result };
 }
 
 // ---------------------------------------------------------------- 2. live latency
@@ -137,7 +138,7 @@ export async function throughputPhase(ctx) {
  * is still running when the next is due simply delays it. No probe starts after
  * `stopAt` (the end of the load): `sent` tells how many ran.
  */
-async function probeSeries(ctx, stream, binId, { count, tag, spreadMs = 0, stopAt = Infinity }) {
+async function probeSeries(ctx, stream, binId, { count, tag, spreadMs = 0, stopAt = Infinity, captureUrl = ctx.hook.url }) {
   const waiting = new Map();
   const onEvent = (event) => {
     if (event.event !== "request") return;
@@ -168,7 +169,7 @@ async function probeSeries(ctx, stream, binId, { count, tag, spreadMs = 0, stopA
         break;
       }
       sent += 1;
-      const response = await request(`${ctx.hook.url}/b/${binId}${path}`, {
+      const response = await request(`${captureUrl}/b/${binId}${path}`, {
         method: "POST",
         body: `{"probe":${i}}`,
         headers: { "content-type": "application/json" },
@@ -196,10 +197,32 @@ async function probeSeries(ctx, stream, binId, { count, tag, spreadMs = 0, stopA
 }
 
 export async function latencyPhase(ctx) {
+  return measureLatency(ctx, { phase: "2 live latency", streamUrl: ctx.hook.url, prefix: "", idleP99: 20, loadedP99: 50 });
+}
+
+/**
+ * Two Hookyard instances on one PostgreSQL database: each probe is captured by the first
+ * and timed until its event arrives on a stream held by the second (through LISTEN/NOTIFY
+ * and the second's catch-up read), idle and while the first takes the load on another bin.
+ */
+export async function instancesPhase(ctx) {
+  if (ctx.opts.db !== "postgres") {
+    return { figures: [row("2b two instances", "A → B: skipped", "ms", summarize([]), null, "needs --db postgres: SQLite is one process")], data: null };
+  }
+  const second = await ctx.startSecondHookyard();
+  try {
+    return await measureLatency(ctx, { phase: "2b two instances", streamUrl: second.url, prefix: "A → B ", idleP99: 50, loadedP99: 100 });
+  } finally {
+    await ctx.stopSecondHookyard(second);
+  }
+}
+
+/** Probe series idle and under load, the probes captured by `ctx.hook` and heard on a stream at `streamUrl`. */
+async function measureLatency(ctx, { phase, streamUrl, prefix, idleP99, loadedP99 }) {
   const { opts } = ctx;
   const probeBin = await createBin(ctx);
   const loadBin = await createBin(ctx);
-  const stream = openStream(ctx.hook.url, probeBin.id, { token: probeBin.token });
+  const stream = openStream(streamUrl, probeBin.id, { token: probeBin.token });
   await stream.ready;
   const idle = [];
   const loaded = [];
@@ -248,13 +271,13 @@ export async function latencyPhase(ctx) {
   };
   return {
     figures: [
-      row("2 live latency", "idle: POST → SSE event p50", "ms", pick(idle, "p50")),
-      row("2 live latency", "idle: p99", "ms", pick(idle, "p99"), { op: "<=", value: 20 }, problems(idle)),
-      row("2 live latency", "idle: max", "ms", pick(idle, "max")),
-      row("2 live latency", "under load: p50", "ms", pick(loaded, "p50")),
-      row("2 live latency", "under load: p99", "ms", pick(loaded, "p99"), { op: "<=", value: 50 }, problems(loaded)),
-      row("2 live latency", "under load: max", "ms", pick(loaded, "max")),
-      row("2 live latency", "background load during probes", "req/s", summarize(loaded.map((s) => s.load.requestsPerSecond))),
+      row(phase, `${prefix}idle: POST → SSE event p50`, "ms", pick(idle, "p50")),
+      row(phase, `${prefix}idle: p99`, "ms", pick(idle, "p99"), { op: "<=", value: idleP99 }, problems(idle)),
+      row(phase, `${prefix}idle: max`, "ms", pick(idle, "max")),
+      row(phase, `${prefix}under load: p50`, "ms", pick(loaded, "p50")),
+      row(phase, `${prefix}under load: p99`, "ms", pick(loaded, "p99"), { op: "<=", value: loadedP99 }, problems(loaded)),
+      row(phase, `${prefix}under load: max`, "ms", pick(loaded, "max")),
+      row(phase, `${prefix}background load during probes`, "req/s", summarize(loaded.map((s) => s.load.requestsPerSecond))),
     ],
     data: { probesPerSeries: opts.probes, idle, loaded },
   };
@@ -353,7 +376,7 @@ export async function clientsPhase(ctx) {
           null,
           "live objects only; RSS also counts heap V8 keeps",
         ),
-        ...throughputRows("3 idle clients", throughput, "with clients: "),
+        ...throughputRows(ctx, "3 idle clients", throughput, "with clients: "),
         row("3 idle clients", "streams dropped during the load", "count", single(dropped), { op: "<=", value: 0 }),
       ],
       data: {

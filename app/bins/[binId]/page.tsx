@@ -44,7 +44,7 @@ export default async function BinPage({ params, searchParams }: Props) {
   const url = captureUrl(captureBaseUrl(requestHeaders), bin.alias ?? binId);
   const example = sampleCurl(url);
   const selected = typeof query.r === "string" && isRequestId(query.r) ? query.r : null;
-  const streamPath = liveStreamPath(binId, resumePoint(firstPage.requests[0]?.id));
+  const streamPath = liveStreamPath(binId, resumePoint(firstPage.requests[0]));
 
   return (
     <div className="flex flex-col gap-5">

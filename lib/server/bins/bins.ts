@@ -157,7 +157,7 @@ async function pruneToLimit(binId: string, limit: number): Promise<void> {
   const pruned = await getStorage().bins.pruneToLimit(binId, limit);
   if (!pruned) return;
   forgetCaptureCount(binId);
-  getEventBus().publish(binId, { type: "requests-pruned", binId, throughId: pruned.throughId, removed: pruned.removed });
+  getEventBus().publish(binId, { type: "requests-pruned", binId, throughSeq: pruned.throughSeq, removed: pruned.removed });
 }
 
 /** Deletes the bin and, by cascade, its captures. @throws AppError not_found */

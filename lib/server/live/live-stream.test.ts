@@ -13,6 +13,7 @@ useTestDatabase({ BINS_PER_IP_PER_HOUR: "0" });
 
 const summary: RequestSummary = {
   id: "01K00000000000000000000001",
+  seq: 7,
   binId: "AAAAAAAAAAAAAAAAAAAAAA",
   method: "POST",
   path: "/hook",
@@ -41,11 +42,11 @@ function parse(block: string): { event?: string; id?: string; data: string[] } {
 }
 
 describe("formatEvent", () => {
-  it("sends a capture as a `request` event whose id is the capture id", () => {
+  it("sends a capture as a `request` event whose id is the capture's place in its bin", () => {
     const text = formatEvent({ type: "request", request: summary });
-    expect(text).toBe(`event: request\nid: ${summary.id}\ndata: ${JSON.stringify(summary)}\n\n`);
+    expect(text).toBe(`event: request\nid: 7\ndata: ${JSON.stringify(summary)}\n\n`);
     const parsed = parse(text);
-    expect(parsed).toEqual({ event: "request", id: summary.id, data: [JSON.stringify(summary)] });
+    expect(parsed).toEqual({ event: "request", id: "7", data: [JSON.stringify(summary)] });
     expect(JSON.parse(parsed.data[0]!)).toEqual(summary);
   });
 
@@ -61,6 +62,7 @@ describe("formatEvent", () => {
     { event: { type: "request-deleted", binId: summary.binId, requestId: summary.id }, expected: { event: "request-deleted", data: { id: summary.id } } },
     { event: { type: "requests-cleared", binId: summary.binId }, expected: { event: "requests-cleared", data: {} } },
     { event: { type: "bin-deleted", binId: summary.binId }, expected: { event: "bin-deleted", data: {} } },
+    { event: { type: "resync", binId: summary.binId }, expected: { event: "resync", data: {} } },
   ])("formats $event.type without an id, so it does not move the resume point", ({ event, expected }) => {
     const parsed = parse(formatEvent(event));
     expect(parsed.id).toBeUndefined();
@@ -178,9 +180,9 @@ describe("LiveStreams and the access a stream was opened with", () => {
   }
 
   /** Publishes a capture and resolves once `witness` (a stream that keeps going) has it, so every stream had its chance. */
-  async function publishCapture(witness: SseClient, id: string): Promise<void> {
-    bus.publish(binId, { type: "request", request: { ...summary, binId, id } });
-    await witness.waitFor((m) => m.kind === "event" && m.id === id, 3_000);
+  async function publishCapture(witness: SseClient, seq: number): Promise<void> {
+    bus.publish(binId, { type: "request", request: { ...summary, binId, id: `01K000000000000000000000${seq}`, seq } });
+    await witness.waitFor((m) => m.kind === "event" && m.id === String(seq), 3_000);
   }
 
   it("sends a viewer no forward-attempt events, and the owner every one", async () => {
@@ -188,8 +190,8 @@ describe("LiveStreams and the access a stream was opened with", () => {
     const viewer = await stream(access("viewer-a", "viewer"));
     bus.publish(binId, forwardAttempt(binId));
     await owner.waitForEvents("forward-attempt", 1, 3_000);
-    await publishCapture(owner, "01K00000000000000000000011");
-    await viewer.waitFor((m) => m.kind === "event" && m.id === "01K00000000000000000000011", 3_000);
+    await publishCapture(owner, 11);
+    await viewer.waitFor((m) => m.kind === "event" && m.id === "11", 3_000);
     expect(viewer.events().map((event) => event.event)).toEqual(["ready", "request"]);
     expect(viewer.messages.map((m) => JSON.stringify(m)).join("")).not.toContain("target-secret");
     expect(owner.events().map((event) => event.event)).toEqual(["ready", "forward-attempt", "request"]);
@@ -201,7 +203,7 @@ describe("LiveStreams and the access a stream was opened with", () => {
     const other = await stream(access("viewer-c", "viewer"));
     bus.publish(binId, { type: "grant-revoked", binId, grantId: accesses.get("viewer-b")!.grantId });
     await Promise.race([Promise.all([revoked.ended, alsoRevoked.ended]), new Promise((_, reject) => setTimeout(() => reject(new Error("still open")), 3_000))]);
-    await publishCapture(other, "01K00000000000000000000012");
+    await publishCapture(other, 12);
     expect(revoked.events().map((event) => event.event)).toEqual(["ready"]);
     expect(other.events().map((event) => event.event)).toEqual(["ready", "request"]);
     expect(other.messages.map((m) => JSON.stringify(m)).join("")).not.toContain(accesses.get("viewer-b")!.grantId);
@@ -227,7 +229,7 @@ describe("LiveStreams and the access a stream was opened with", () => {
     await Promise.race([expiring.ended, new Promise((_, reject) => setTimeout(() => reject(new Error("still open after its grant expired")), 3_000))]);
     expect(Date.now()).toBeGreaterThanOrEqual(opened + 400);
     // A delay past 2^31 ms would make a plain setTimeout fire at once.
-    await publishCapture(lasting, "01K00000000000000000000013");
+    await publishCapture(lasting, 13);
     expect(lasting.events().map((event) => event.event)).toEqual(["ready", "request"]);
   });
 });

@@ -9,7 +9,7 @@ import { AppError } from "../errors.ts";
 import type { EventBus } from "./events.ts";
 import { isRequestId } from "../bins/ids.ts";
 import { sendProblem } from "../http/node-http.ts";
-import { listRequestsAfter } from "../storage/requests.ts";
+import { listRequestsAfter, seqOfRequestId } from "../storage/requests.ts";
 
 export type LiveStreamOptions = {
   heartbeatMs: number;
@@ -27,8 +27,8 @@ export type LiveStreamOptions = {
   replayPageSize?: number;
 };
 
-/** `after=0` asks for every capture of the bin from the start. */
-const fromTheStart = "0";
+/** A place in the bin (`seq`, `0` for the start): what event ids are. */
+const seqPattern = /^(0|[1-9][0-9]{0,14})$/;
 
 /**
  * Server-Sent Events for one bin, served by the custom server's own listener: a
@@ -65,9 +65,10 @@ export class LiveStreams {
   }
 
   /**
-   * Streams the bin's events. With `Last-Event-ID` (or `?after=<requestId>`, or
-   * `?after=0` for everything), first replays every capture after that id in order,
-   * then continues live without a gap or a duplicate. A client already holding
+   * Streams the bin's events. With `Last-Event-ID` (or `?after=<seq>`, or `?after=0`
+   * for everything), first replays every capture after that place in order, then
+   * continues live without a gap or a duplicate. A capture id is taken too (event ids
+   * were ids before captures had places): the stream resumes after that capture. A client already holding
    * `maxPerClient` streams gets 429, and any client 503 while `maxTotal` are open;
    * streams already open are not touched.
    *
@@ -78,7 +79,7 @@ export class LiveStreams {
    * or expires.
    */
   async serve(req: IncomingMessage, res: ServerResponse, binId: string, after: string | null, clientAddress: string): Promise<void> {
-    let resumeFrom: string | undefined;
+    let resumeFrom = 0;
     let replay = false;
     let release: () => void;
     try {
@@ -101,14 +102,15 @@ export class LiveStreams {
       const lastEventId = req.headers["last-event-id"];
       const requested = typeof lastEventId === "string" && lastEventId !== "" ? lastEventId : after;
       if (requested !== null) {
-        if (requested !== fromTheStart && !isRequestId(requested)) {
-          throw new AppError("bad_request", "Last-Event-ID / after must be a capture id, or 0 for the whole bin.");
+        if (!seqPattern.test(requested) && !isRequestId(requested)) {
+          throw new AppError("bad_request", "Last-Event-ID / after must be an event id (a capture's seq), or 0 for the whole bin.");
         }
         replay = true;
-        resumeFrom = requested === fromTheStart ? undefined : requested;
       }
       access = await this.authorize(req, binId, clientAddress);
       if (!(await binExists(binId)) || revokedMeanwhile.has(access.grantId) || hasExpired(access)) throw binNotFound(binId);
+      // Only once the caller may read the bin: a lookup by id tells what the bin holds.
+      if (requested !== null) resumeFrom = seqPattern.test(requested) ? Number(requested) : await seqOfRequestId(binId, requested);
     } catch (error) {
       unsubscribe();
       release();
@@ -129,12 +131,12 @@ export class LiveStreams {
     // Live events are taken before the backlog is read so nothing committed in between
     // is missed; they wait in `held` until the backlog is out.
     let held: StreamedBinEvent[] | null = replay ? [] : null;
-    let lastSentId = resumeFrom ?? "";
+    let lastSentSeq = resumeFrom;
     const send = (event: StreamedBinEvent) => {
       if (event.type === "forward-attempt" && access.role !== "owner") return;
       if (event.type === "request") {
-        if (event.request.id <= lastSentId) return;
-        lastSentId = event.request.id;
+        if (event.request.seq <= lastSentSeq) return;
+        lastSentSeq = event.request.seq;
       }
       this.write(stream, formatEvent(event));
       if (event.type === "bin-deleted") stream.end();
@@ -161,7 +163,7 @@ export class LiveStreams {
     if (!replay) return;
     try {
       for (;;) {
-        const page = await listRequestsAfter(binId, lastSentId || undefined, this.replayPageSize);
+        const page = await listRequestsAfter(binId, lastSentSeq, this.replayPageSize);
         for (const request of page) {
           if (stream.destroyed) break;
           send({ type: "request", request });
@@ -365,17 +367,19 @@ function endOwnSide(this: Socket): void {
 export function formatEvent(event: StreamedBinEvent): string {
   switch (event.type) {
     case "request":
-      return `event: request\nid: ${event.request.id}\ndata: ${JSON.stringify(event.request)}\n\n`;
+      return `event: request\nid: ${event.request.seq}\ndata: ${JSON.stringify(event.request)}\n\n`;
     case "request-deleted":
       return `event: request-deleted\ndata: ${JSON.stringify({ id: event.requestId })}\n\n`;
     case "requests-cleared":
       return "event: requests-cleared\ndata: {}\n\n";
     case "requests-pruned":
-      return `event: requests-pruned\ndata: ${JSON.stringify({ through: event.throughId, removed: event.removed })}\n\n`;
+      return `event: requests-pruned\ndata: ${JSON.stringify({ through: event.throughSeq, removed: event.removed })}\n\n`;
     case "bin-deleted":
       return "event: bin-deleted\ndata: {}\n\n";
     case "bin-updated":
       return "event: bin-updated\ndata: {}\n\n";
+    case "resync":
+      return "event: resync\ndata: {}\n\n";
     // No id: Last-Event-ID names captures only, and attempts are kept with their capture.
     case "forward-attempt":
       return `event: forward-attempt\ndata: ${JSON.stringify({ attempt: event.attempt, job: event.job })}\n\n`;

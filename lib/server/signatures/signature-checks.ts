@@ -94,7 +94,7 @@ async function judgeAll(binId: string, config: SignatureConfig | null, supersede
   if (superseded()) return null;
   if (!config) return captures.clearVerdicts(binId);
   let judged = 0;
-  let after: string | undefined;
+  let after = 0;
   for (;;) {
     const rows = await captures.signedRequestsAfter(binId, after, rejudgePageSize);
     if (rows.length === 0) return judged;
@@ -110,7 +110,7 @@ async function judgeAll(binId: string, config: SignatureConfig | null, supersede
     if (superseded()) return null;
     await captures.writeVerdicts(verdicts);
     judged += rows.length;
-    after = rows.at(-1)!.id;
+    after = rows.at(-1)!.seq;
   }
 }
 

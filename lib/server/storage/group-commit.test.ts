@@ -39,7 +39,8 @@ function gatedStore(options: { autoCommit?: boolean; refuse?: (row: CaptureRow) 
       const bad = rows.find((r) => options.refuse?.(r));
       if (bad) throw new Error(`refused ${bad.id}`);
       committed.push(...rows.map((r) => r.id));
-      return [];
+      // One bin's numbers, as the real store gives them: the place in commit order.
+      return { seqs: rows.map((_row, index) => committed.length - rows.length + index + 1), pruned: [] };
     },
   };
   return { store, groups, committed, gates };
@@ -101,10 +102,18 @@ describe("GroupCommitWriter", () => {
     expect([a.settled, b.settled]).toEqual([true, true]);
   });
 
-  it("commits and reports rows in the order write was called", async () => {
+  it("commits and reports rows in the order write was called, each with the place its group gave it", async () => {
     const { store, committed, groups } = gatedStore({ autoCommit: true });
     const reported: string[] = [];
-    const writer = new GroupCommitWriter(store, { maxPending: 1_000, maxRowsPerGroup: 7, onCommitted: (r) => reported.push(r.id) });
+    const places: number[] = [];
+    const writer = new GroupCommitWriter(store, {
+      maxPending: 1_000,
+      maxRowsPerGroup: 7,
+      onCommitted: (r, seq) => {
+        reported.push(r.id);
+        places.push(seq);
+      },
+    });
     const ids = Array.from({ length: 50 }, (_, i) => String(i).padStart(3, "0"));
     const writes: Promise<void>[] = [];
     for (const [i, id] of ids.entries()) {
@@ -114,6 +123,7 @@ describe("GroupCommitWriter", () => {
     await Promise.all(writes);
     expect(committed).toEqual(ids);
     expect(reported).toEqual(ids);
+    expect(places).toEqual(ids.map((_id, index) => index + 1));
     expect(groups.flat()).toEqual(ids);
     expect(groups.every((g) => g.length <= 7)).toBe(true);
     expect(groups.length).toBeGreaterThan(1);

@@ -1,4 +1,4 @@
-import type { CaptureRow, CaptureWriter, Pruned } from "./storage.ts";
+import type { CaptureRow, CaptureWriter, Committed, Pruned } from "./storage.ts";
 import { AppError } from "../errors.ts";
 import { StorageFullError } from "./storage-health.ts";
 
@@ -9,8 +9,8 @@ export type GroupCommitOptions = {
   maxRowsPerGroup?: number;
   /** Body bytes per transaction, so a burst of large bodies commits in several steps. */
   maxBytesPerGroup?: number;
-  /** Called with each row once it is committed, in commit order. */
-  onCommitted?: (row: CaptureRow) => void;
+  /** Called with each row once it is committed, in commit order, with its place in its bin. */
+  onCommitted?: (row: CaptureRow, seq: number) => void;
   /** Called after a group's rows with what it pruned to keep each bin within its limit. */
   onPruned?: (pruned: Pruned) => void;
 };
@@ -21,7 +21,7 @@ type Pending = { row: CaptureRow; resolve: () => void; reject: (error: unknown) 
  * Group commit: captures that arrive while a write is in progress are written
  * together in the next transaction, and each caller's promise settles only once its
  * own row is committed. One write is in flight at a time, so rows commit in the
- * order `write` was called, which keeps ids (assigned at call time) in commit order.
+ * order `write` was called, so each bin's numbers (`seq`) follow the order of the calls.
  * The wait to fill a group is one turn of the event loop, never a timer.
  */
 export class GroupCommitWriter {
@@ -109,11 +109,11 @@ export class GroupCommitWriter {
     }
   }
 
-  private settleCommitted(group: Pending[], pruned: readonly Pruned[]): void {
-    for (const pending of group) {
+  private settleCommitted(group: Pending[], { seqs, pruned }: Committed): void {
+    group.forEach((pending, index) => {
       pending.resolve();
-      this.options.onCommitted?.(pending.row);
-    }
+      this.options.onCommitted?.(pending.row, seqs[index]!);
+    });
     for (const each of pruned) this.options.onPruned?.(each);
   }
 }

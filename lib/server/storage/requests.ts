@@ -12,6 +12,7 @@ export function toSummary(row: StoredCapture): RequestSummary {
   return {
     id: row.id,
     binId: row.binId,
+    seq: row.seq,
     method: row.method,
     path: row.path,
     query: row.query,
@@ -35,18 +36,27 @@ function toDetail(row: StoredCaptureDetail, body: Uint8Array): RequestDetail {
 }
 
 /**
- * Newest first. `cursor` is the id of the last capture of the previous page.
+ * Newest first. `cursor` is the `seq` of the last capture of the previous page.
  * @throws AppError not_found when the bin does not exist
  */
-export async function listRequests(binId: string, options: { limit: number; cursor?: string }): Promise<RequestPage> {
+export async function listRequests(binId: string, options: { limit: number; cursor?: number }): Promise<RequestPage> {
   const page = await getStorage().captures.page(binId, options);
   if (!page) throw binNotFound(binId);
-  return { requests: page.captures.map(toSummary), nextCursor: page.nextCursor };
+  return { requests: page.captures.map(toSummary), nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
 }
 
-/** Oldest first, strictly after `afterId` (or from the start): what a resuming stream missed. */
-export async function listRequestsAfter(binId: string, afterId: string | undefined, limit: number): Promise<RequestSummary[]> {
-  return (await getStorage().captures.after(binId, afterId, limit)).map(toSummary);
+/** In place order, strictly after `afterSeq` (0: from the start): what a resuming stream missed. */
+export async function listRequestsAfter(binId: string, afterSeq: number, limit: number): Promise<RequestSummary[]> {
+  return (await getStorage().captures.after(binId, afterSeq, limit)).map(toSummary);
+}
+
+/**
+ * The place to resume after, for a client that names a capture by its id (as streams did
+ * before captures had places, so a relay's saved state still works): that capture's
+ * `seq`, or, when it is gone, the highest of the captures that arrived before it.
+ */
+export async function seqOfRequestId(binId: string, requestId: string): Promise<number> {
+  return getStorage().captures.seqOfRequestId(binId, requestId);
 }
 
 /** @throws AppError not_found */

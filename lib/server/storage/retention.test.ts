@@ -51,14 +51,14 @@ describe("pruning to MAX_CAPTURES_PER_BIN on insert", () => {
     const [a, b] = [(await createBin("10.0.0.1")).id, (await createBin("10.0.0.1")).id];
     const first = Array.from({ length: 5 }, () => captureRow({ binId: a }));
     const other = captureRow({ binId: b });
-    expect(await store.insertAll([...first, other])).toEqual([{ binId: a, throughId: first[1]!.id, removed: 2 }]);
+    expect((await store.insertAll([...first, other])).pruned).toEqual([{ binId: a, throughSeq: 2, removed: 2 }]);
     expect(await storedIds(a)).toEqual(first.slice(2).map((row) => row.id));
     expect(await storedIds(b)).toEqual([other.id]);
 
     const next = captureRow({ binId: a });
-    expect(await store.insertAll([next])).toEqual([{ binId: a, throughId: first[2]!.id, removed: 1 }]);
+    expect((await store.insertAll([next])).pruned).toEqual([{ binId: a, throughSeq: 3, removed: 1 }]);
     expect(await storedIds(a)).toEqual([first[3]!.id, first[4]!.id, next.id]);
-    expect(await store.insertAll([captureRow({ binId: b })])).toEqual([]);
+    expect((await store.insertAll([captureRow({ binId: b })])).pruned).toEqual([]);
   });
 
   it("counts again after a deletion made elsewhere, so a freed place is not pruned", async () => {
@@ -67,7 +67,7 @@ describe("pruning to MAX_CAPTURES_PER_BIN on insert", () => {
     await store.insertAll(rows);
     await deleteRequest(binId, rows[0]!.id);
     const next = captureRow({ binId });
-    expect(await store.insertAll([next])).toEqual([]);
+    expect((await store.insertAll([next])).pruned).toEqual([]);
     expect(await storedIds(binId)).toEqual([rows[1]!.id, rows[2]!.id, next.id]);
   });
 
@@ -76,9 +76,9 @@ describe("pruning to MAX_CAPTURES_PER_BIN on insert", () => {
     const smallRows = Array.from({ length: 4 }, () => captureRow({ binId: small, maxCaptures: 1 }));
     const largeRows = Array.from({ length: 5 }, () => captureRow({ binId: large, maxCaptures: limit + 2 }));
     const plainRows = Array.from({ length: 4 }, () => captureRow({ binId: plain }));
-    expect(await store.insertAll([...smallRows, ...largeRows, ...plainRows])).toEqual([
-      { binId: small, throughId: smallRows[2]!.id, removed: 3 },
-      { binId: plain, throughId: plainRows[0]!.id, removed: 1 },
+    expect((await store.insertAll([...smallRows, ...largeRows, ...plainRows])).pruned).toEqual([
+      { binId: small, throughSeq: 3, removed: 3 },
+      { binId: plain, throughSeq: 1, removed: 1 },
     ]);
     expect(await storedIds(small)).toEqual([smallRows[3]!.id]);
     expect(await storedIds(large)).toEqual(largeRows.map((row) => row.id));
@@ -93,11 +93,11 @@ describe("pruning to MAX_CAPTURES_PER_BIN on insert", () => {
 
     expect(await updateBin(binId, { maxCaptures: 1 })).toMatchObject({ captureLimit: 1, requestCount: 1 });
     expect(await storedIds(binId)).toEqual([rows[2]!.id]);
-    expect(events).toContainEqual({ type: "requests-pruned", binId, throughId: rows[1]!.id, removed: 2 });
+    expect(events).toContainEqual({ type: "requests-pruned", binId, throughSeq: 2, removed: 2 });
     expect((await getBinSettings(binId))?.maxCaptures).toBe(1);
 
     const next = captureRow({ binId, maxCaptures: 1 });
-    expect(await store.insertAll([next])).toEqual([{ binId, throughId: rows[2]!.id, removed: 1 }]);
+    expect((await store.insertAll([next])).pruned).toEqual([{ binId, throughSeq: 3, removed: 1 }]);
     expect(await storedIds(binId)).toEqual([next.id]);
 
     // Back to the instance default (MAX_CAPTURES_PER_BIN), which this store does not share.
@@ -111,7 +111,7 @@ describe("pruning to MAX_CAPTURES_PER_BIN on insert", () => {
     await store.insertAll(rows);
     captureCounts().set(binId, 50);
     const next = captureRow({ binId });
-    expect(await store.insertAll([next])).toEqual([]);
+    expect((await store.insertAll([next])).pruned).toEqual([]);
     expect(await storedIds(binId)).toEqual([...rows, next].map((row) => row.id));
     expect(captureCounts().get(binId)).toBe(3);
   });
@@ -180,8 +180,8 @@ describe("sweepOnce", () => {
     expect(await storedIds(a)).toEqual([fresh[0]!.id]);
     expect(await storedIds(b)).toEqual([]);
     // batchSize 1: one event per removed capture, each naming the newest one gone so far.
-    expect(eventsA).toEqual(oldA.map((row) => ({ type: "requests-pruned", binId: a, throughId: row.id, removed: 1 })));
-    expect(eventsB).toEqual([{ type: "requests-pruned", binId: b, throughId: oldB[0]!.id, removed: 1 }]);
+    expect(eventsA).toEqual(oldA.map((_row, index) => ({ type: "requests-pruned", binId: a, throughSeq: index + 1, removed: 1 })));
+    expect(eventsB).toEqual([{ type: "requests-pruned", binId: b, throughSeq: 1, removed: 1 }]);
     const bin = await getDb().bin.findUniqueOrThrow({ where: { id: b } });
     expect(bin.lastUsedAt).toBeGreaterThanOrEqual(BigInt(oldB[0]!.receivedAt));
   });

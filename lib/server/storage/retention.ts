@@ -15,7 +15,7 @@ export type SweepResult = { capturesRemoved: number; binsRemoved: number };
 
 /** Tells live clients which captures of a bin are gone. */
 export function publishPruned(bus: EventBus, pruned: Pruned): void {
-  bus.publish(pruned.binId, { type: "requests-pruned", binId: pruned.binId, throughId: pruned.throughId, removed: pruned.removed });
+  bus.publish(pruned.binId, { type: "requests-pruned", binId: pruned.binId, throughSeq: pruned.throughSeq, removed: pruned.removed });
 }
 
 /** Lets queued captures and other I/O run between two sweep transactions. */

@@ -122,6 +122,8 @@ export type StoredBody = { requestId: string; inline: Uint8Array; size: number }
 export type StoredCapture = {
   id: string;
   binId: string;
+  /** The capture's place in its bin (1, 2, 3… in storing order, never reused): what lists, cursors and streams go by. */
+  seq: number;
   method: string;
   path: string;
   query: string;
@@ -134,18 +136,24 @@ export type StoredCapture = {
 export type StoredCaptureDetail = StoredCapture & { url: string; headers: string; body: StoredBody };
 
 /** What a signature check reads of a capture. */
-export type StoredSignedRequest = { id: string; method: string; url: string; headers: string; receivedAt: number; body: StoredBody };
+export type StoredSignedRequest = { id: string; seq: number; method: string; url: string; headers: string; receivedAt: number; body: StoredBody };
 
 export type CapturesStorage = {
   /**
-   * Newest first, `limit` of them, after `cursor` (the previous page's `nextCursor`);
-   * `nextCursor` is null on the last page. Null when the bin does not exist.
+   * Newest first (highest `seq`), `limit` of them, below `cursor` (the previous page's
+   * `nextCursor`, a seq); `nextCursor` is null on the last page. Null when the bin does not exist.
    */
-  page(binId: string, options: { limit: number; cursor?: string }): Promise<{ captures: StoredCapture[]; nextCursor: string | null } | null>;
+  page(binId: string, options: { limit: number; cursor?: number }): Promise<{ captures: StoredCapture[]; nextCursor: number | null } | null>;
   /** The highest place the bin has given out (Bin.lastSeq), 0 for none or no such bin. */
   latestSeq(binId: string): Promise<number>;
-  /** Oldest first, strictly after capture `afterId` (or from the start): what a resuming stream missed. */
-  after(binId: string, afterId: string | undefined, limit: number): Promise<StoredCapture[]>;
+  /** In `seq` order, strictly after `afterSeq` (0: from the start): what a resuming stream missed. */
+  after(binId: string, afterSeq: number, limit: number): Promise<StoredCapture[]>;
+  /**
+   * Where to resume after a capture named by its id (as streams did before captures had
+   * places): its `seq`, or, when it is gone, the highest of the bin's captures that arrived
+   * before it (by id); 0 when none did.
+   */
+  seqOfRequestId(binId: string, requestId: string): Promise<number>;
   detail(binId: string, requestId: string): Promise<StoredCaptureDetail | null>;
   body(binId: string, requestId: string): Promise<{ body: StoredBody; contentType: string | null } | null>;
   /** The body's bytes in one buffer. @throws AppError not_found when the capture went while being read */
@@ -159,8 +167,8 @@ export type CapturesStorage = {
   /** Deletes every capture of the bin; answers how many, or null when the bin does not exist. */
   clear(binId: string): Promise<number | null>;
   signedRequest(binId: string, requestId: string): Promise<StoredSignedRequest | null>;
-  /** A re-judge's page: the bin's captures oldest first, strictly after `afterId`. */
-  signedRequestsAfter(binId: string, afterId: string | undefined, limit: number): Promise<StoredSignedRequest[]>;
+  /** A re-judge's page: the bin's captures in `seq` order, strictly after `afterSeq` (0: from the start). */
+  signedRequestsAfter(binId: string, afterSeq: number, limit: number): Promise<StoredSignedRequest[]>;
   /** Stores a page of verdicts in one transaction; a capture deleted meanwhile is skipped. */
   writeVerdicts(verdicts: readonly { id: string; verdict: StoredVerdict }[]): Promise<void>;
   /** Clears every verdict of the bin (its check was removed); answers how many captures it has. */
@@ -280,31 +288,39 @@ export type CaptureRow = {
   forwardJob?: { target: string; maxAttempts: number; notSent?: string };
 } & StoredVerdict;
 
-/** Captures removed from one bin: every capture of it up to `throughId`, `removed` of them. */
-export type Pruned = { binId: string; throughId: string; removed: number };
+/** Captures removed from one bin: every capture of it up to `throughSeq`, `removed` of them. */
+export type Pruned = { binId: string; throughSeq: number; removed: number };
+
+/** What a committed group got: each row's `seq` in its bin (in the order given), and what was pruned. */
+export type Committed = { seqs: readonly number[]; pruned: readonly Pruned[] };
 
 /** Where captures are written, all rows of a group or none. */
 export type CaptureWriter = {
   /**
-   * Inserts the rows and, in the same transaction, prunes each bin they went to down
-   * to its newest `maxCaptures` (as its last row in the group says) or else
-   * `maxCapturesPerBin`, and to at most `maxBinBytes` of bodies; answers what was pruned.
+   * Inserts the rows, numbering each in its bin from the bin's `lastSeq` (in the order
+   * given), and in the same transaction prunes each bin they went to down to its newest
+   * `maxCaptures` (as its last row in the group says) or else `maxCapturesPerBin`, and to
+   * at most `maxBinBytes` of bodies; answers the numbers and what was pruned. Numbers are
+   * taken in the storing transaction: they follow commit order, a rolled-back group takes
+   * none, and clearing a bin does not reset them.
    * @throws StorageFullError when the database cannot grow (disk full, I/O error,
    *   MAX_DATABASE_BYTES): nothing of the group was written
+   * @throws Error when a row's bin no longer exists: nothing of the group was written
    */
-  insertAll(rows: readonly CaptureRow[]): Promise<readonly Pruned[]>;
+  insertAll(rows: readonly CaptureRow[]): Promise<Committed>;
 };
 
 /** What the background retention sweep needs; each call is one short transaction. */
 export type RetentionStore = {
   /**
-   * Deletes up to `limit` of the oldest captures with an id below `beforeId`, and
-   * records on each bin the time of the newest one removed as a use of the bin.
+   * Deletes up to `limit` of the oldest captures with an id below `beforeId` (ids carry
+   * the arrival time), and records on each bin the time of the newest one removed as a
+   * use of the bin. Each bin's `throughSeq` is the highest place removed from it.
    */
   expireCaptures(beforeId: string, limit: number): Promise<readonly Pruned[]>;
   /** Gives bins that never had `lastUsedAt` (made before it existed) `now`. */
   stampUnusedBins(now: number): Promise<void>;
-  /** Up to `limit` bins last used before `usedBefore`, least recently used first, with their newest capture's id. */
+  /** Up to `limit` bins last used before `usedBefore`, least recently used first, with their newest (highest `seq`) capture's id. */
   idleBinCandidates(usedBefore: number, limit: number): Promise<readonly { binId: string; newestId: string | null }[]>;
   /** Records a use of the bin at `usedAt` (when it is later than the one recorded). */
   markBinUsed(binId: string, usedAt: number): Promise<void>;

@@ -103,10 +103,10 @@ export function createBinsRepository(db: PrismaModels): BinsStorage {
     },
 
     async pruneToLimit(binId, limit) {
-      const [newestGone] = await db.capturedRequest.findMany({ where: { binId }, orderBy: { id: "desc" }, skip: limit, take: 1, select: { id: true } });
+      const [newestGone] = await db.capturedRequest.findMany({ where: { binId }, orderBy: { seq: "desc" }, skip: limit, take: 1, select: { seq: true } });
       if (!newestGone) return null;
-      const { count } = await db.capturedRequest.deleteMany({ where: { binId, id: { lte: newestGone.id } } });
-      return count > 0 ? { binId, throughId: newestGone.id, removed: count } : null;
+      const { count } = await db.capturedRequest.deleteMany({ where: { binId, seq: { lte: newestGone.seq } } });
+      return count > 0 ? { binId, throughSeq: newestGone.seq, removed: count } : null;
     },
 
     async applyDeclared(bin) {

@@ -6,6 +6,7 @@ import type { PrismaModels } from "./models.ts";
 export const summaryColumns = {
   id: true,
   binId: true,
+  seq: true,
   method: true,
   path: true,
   query: true,
@@ -24,12 +25,12 @@ function toCapture(row: SummaryRow): StoredCapture {
   return { ...row, receivedAt: Number(row.receivedAt) };
 }
 
-const signedRequestColumns = { method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
+const signedRequestColumns = { seq: true, method: true, url: true, headers: true, receivedAt: true, ...storedBodyColumns } as const;
 
-type SignedRow = { id: string; method: string; url: string; headers: string; receivedAt: bigint; body: Uint8Array; size: number };
+type SignedRow = { id: string; seq: number; method: string; url: string; headers: string; receivedAt: bigint; body: Uint8Array; size: number };
 
 function toSignedRequest(row: SignedRow): StoredSignedRequest {
-  return { id: row.id, method: row.method, url: row.url, headers: row.headers, receivedAt: Number(row.receivedAt), body: storedBody(row) };
+  return { id: row.id, seq: row.seq, method: row.method, url: row.url, headers: row.headers, receivedAt: Number(row.receivedAt), body: storedBody(row) };
 }
 
 export function createCapturesRepository(db: PrismaModels): CapturesStorage {
@@ -39,15 +40,16 @@ export function createCapturesRepository(db: PrismaModels): CapturesStorage {
       const [bin, rows] = await Promise.all([
         db.bin.findUnique({ where: { id: binId }, select: { id: true } }),
         db.capturedRequest.findMany({
-          where: { binId, ...(cursor ? { id: { lt: cursor } } : {}) },
-          orderBy: { id: "desc" },
+          where: { binId, ...(cursor !== undefined ? { seq: { lt: cursor } } : {}) },
+          orderBy: { seq: "desc" },
           take: limit + 1,
           select: summaryColumns,
         }),
       ]);
       if (!bin) return null;
       const captures = rows.slice(0, limit).map(toCapture);
-      return { captures, nextCursor: rows.length > limit ? (captures.at(-1)?.id ?? null) : null };
+      const last = captures.at(-1);
+      return { captures, nextCursor: rows.length > limit && last ? last.seq : null };
     },
 
     async latestSeq(binId) {
@@ -55,14 +57,23 @@ export function createCapturesRepository(db: PrismaModels): CapturesStorage {
       return bin?.lastSeq ?? 0;
     },
 
-    async after(binId, afterId, limit) {
+    async after(binId, afterSeq, limit) {
       const rows = await db.capturedRequest.findMany({
-        where: { binId, ...(afterId ? { id: { gt: afterId } } : {}) },
-        orderBy: { id: "asc" },
+        where: { binId, seq: { gt: afterSeq } },
+        orderBy: { seq: "asc" },
         take: limit,
         select: summaryColumns,
       });
       return rows.map(toCapture);
+    },
+
+    async seqOfRequestId(binId, requestId) {
+      const row = await db.capturedRequest.findFirst({
+        where: { binId, id: { lte: requestId } },
+        orderBy: { seq: "desc" },
+        select: { seq: true },
+      });
+      return row?.seq ?? 0;
     },
 
     async detail(binId, requestId) {
@@ -102,10 +113,10 @@ export function createCapturesRepository(db: PrismaModels): CapturesStorage {
       return row ? toSignedRequest(row) : null;
     },
 
-    async signedRequestsAfter(binId, afterId, limit) {
+    async signedRequestsAfter(binId, afterSeq, limit) {
       const rows = await db.capturedRequest.findMany({
-        where: { binId, ...(afterId ? { id: { gt: afterId } } : {}) },
-        orderBy: { id: "asc" },
+        where: { binId, seq: { gt: afterSeq } },
+        orderBy: { seq: "asc" },
         take: limit,
         select: signedRequestColumns,
       });

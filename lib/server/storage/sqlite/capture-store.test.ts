@@ -8,7 +8,7 @@ import type { CaptureRow } from "../storage.ts";
 import { createSqliteCaptureStore, type SqliteCaptureStore } from "./capture-store.ts";
 import { captureRow as buildCaptureRow } from "../test-builders.ts";
 import { useRowInspector } from "./test-inspector.ts";
-import { getRequestOrThrow, listRequestsAfter } from "../requests.ts";
+import { clearRequests, getRequestOrThrow, listRequestsAfter } from "../requests.ts";
 import { useTestDatabase } from "../test-database.ts";
 
 /**
@@ -34,10 +34,11 @@ afterAll(() => {
 
 const captureRow = (overrides: Partial<CaptureRow> = {}) => buildCaptureRow({ binId, ...overrides });
 
-function expectedDetail(row: CaptureRow): RequestDetail {
+function expectedDetail(row: CaptureRow, seq: number): RequestDetail {
   return {
     id: row.id,
     binId: row.binId,
+    seq,
     method: row.method,
     path: row.path,
     query: row.query,
@@ -85,10 +86,10 @@ describe("createPrismaCaptureStore", () => {
       captureRow({ receivedAt: 8_640_000_000_000_000 }),
     ];
 
-    await store.insertAll(rows);
+    const { seqs } = await store.insertAll(rows);
 
-    for (const row of rows) {
-      expect(await getRequestOrThrow(binId, row.id)).toEqual(expectedDetail(row));
+    for (const [index, row] of rows.entries()) {
+      expect(await getRequestOrThrow(binId, row.id)).toEqual(expectedDetail(row, seqs[index]!));
     }
     const stored = await getDb().capturedRequest.findUnique({ where: { id: rows[0]!.id } });
     expect(typeof stored!.receivedAt).toBe("bigint");
@@ -119,6 +120,16 @@ describe("createPrismaCaptureStore", () => {
     expect(countRows()).toBe(before + 1);
   });
 
+  it("numbers each bin's captures 1, 2, 3… apart from other bins, takes no number for a group that failed, and never reuses one after a clear", async () => {
+    const [a, b] = [(await createBin("127.0.0.1")).id, (await createBin("127.0.0.1")).id];
+    expect((await store.insertAll([captureRow({ binId: a }), captureRow({ binId: b }), captureRow({ binId: a })])).seqs).toEqual([1, 1, 2]);
+    await expect(store.insertAll([captureRow({ binId: a }), captureRow({ binId: "NoSuchBinNoSuchBin0000" })])).rejects.toThrow();
+    expect((await store.insertAll([captureRow({ binId: a })])).seqs).toEqual([3]);
+    await clearRequests(a);
+    expect((await store.insertAll([captureRow({ binId: a }), captureRow({ binId: b })])).seqs).toEqual([4, 2]);
+    expect((await listRequestsAfter(a, 0, 10)).map((request) => request.seq)).toEqual([4]);
+  });
+
   it("writes an auto-forward job pending, or already failed with its reason when it is not to be sent", async () => {
     const sent = captureRow({ forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3 } });
     const notSent = captureRow({ forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3, notSent: "not forwarded: a loop" } });
@@ -140,11 +151,12 @@ describe("createPrismaCaptureStore", () => {
     expect(countRows()).toBe(before);
   });
 
-  it("writes a group of 1,000 rows, readable in id order", async () => {
+  it("writes a group of 1,000 rows, numbered in their bin in the order given and readable in that order", async () => {
     const rows = Array.from({ length: 1_000 }, () => captureRow());
-    await store.insertAll(rows);
-    const after = await listRequestsAfter(binId, rows[0]!.id, 2_000);
-    expect(after.map((r) => r.id)).toEqual(rows.slice(1).map((r) => r.id));
+    const { seqs } = await store.insertAll(rows);
+    expect(seqs.slice(1)).toEqual(seqs.slice(0, -1).map((seq) => seq + 1));
+    const after = await listRequestsAfter(binId, seqs[0]!, 2_000);
+    expect(after.map((r) => [r.id, r.seq])).toEqual(rows.slice(1).map((r, index) => [r.id, seqs[index + 1]]));
   });
 
   it("waits for a write lock held elsewhere without blocking the event loop, then commits", async () => {
@@ -194,19 +206,19 @@ describe("MAX_BIN_BYTES", () => {
       for (let i = 0; i < 3; i++) {
         const row = captureRow({ binId: bin, body: body(3_000) });
         ids.push(row.id);
-        pruned.push(...(await bounded.insertAll([row])));
+        pruned.push(...(await bounded.insertAll([row])).pruned);
       }
       expect(pruned).toEqual([]);
       expect(captureBytes().get(bin)).toBe(9_000);
 
       // 12,000 bytes would be over: the oldest one goes, in the same transaction.
       const fourth = captureRow({ binId: bin, body: body(3_000) });
-      expect(await bounded.insertAll([fourth])).toEqual([{ binId: bin, throughId: ids[0], removed: 1 }]);
+      expect((await bounded.insertAll([fourth])).pruned).toEqual([{ binId: bin, throughSeq: 1, removed: 1 }]);
       expect(binRows(bin).map((row) => row.id)).toEqual([ids[1], ids[2], fourth.id]);
 
       // A group of two larger ones cuts as many of the oldest as it takes, and no more.
       const group = [captureRow({ binId: bin, body: body(4_000) }), captureRow({ binId: bin, body: body(5_000) })];
-      expect(await bounded.insertAll(group)).toEqual([{ binId: bin, throughId: fourth.id, removed: 3 }]);
+      expect((await bounded.insertAll(group)).pruned).toEqual([{ binId: bin, throughSeq: 4, removed: 3 }]);
       expect(binRows(bin)).toEqual(group.map((row) => ({ id: row.id, size: row.size })));
       expect(captureBytes().get(bin)).toBe(9_000);
 
@@ -225,11 +237,12 @@ describe("MAX_BIN_BYTES", () => {
     forgetCaptureCount(bin);
     const bounded = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000, maxBinBytes: 10_000 });
     try {
-      const [first] = binRows(bin);
+      const [, second] = binRows(bin);
       const next = captureRow({ binId: bin, body: Buffer.alloc(1_000) });
       // 13,000 held, measured from the table: the oldest must go to get within 10,000.
-      expect(await bounded.insertAll([next])).toEqual([{ binId: bin, throughId: first!.id, removed: 1 }]);
+      expect((await bounded.insertAll([next])).pruned).toEqual([{ binId: bin, throughSeq: 1, removed: 1 }]);
       expect(captureBytes().get(bin)).toBe(7_000);
+      expect(binRows(bin).map((row) => row.id)).toEqual([second!.id, next.id]);
       // The sweep's expiry keeps the figure too.
       await bounded.expireCaptures(`${next.id}~`, 100_000);
       expect(binRows(bin)).toEqual([]);

@@ -44,6 +44,7 @@ export function bodyPieces(body: CaptureRow["body"], maxBytes: number): Buffer[]
 const columns = [
   "id",
   "binId",
+  "seq",
   "method",
   "path",
   "query",
@@ -57,7 +58,7 @@ const columns = [
   "signatureProvider",
   "signatureStatus",
   "signatureReason",
-] as const satisfies readonly (keyof CaptureRow)[];
+] as const satisfies readonly (keyof CaptureRow | "seq")[];
 
 /** The writer connection's page cache, in KiB (SQLite's own default). */
 const writerCacheKiB = 2_000;
@@ -111,22 +112,25 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   const bodyChunkBytes = options.bodyChunkBytes ?? defaultBodyChunkBytes;
 
   /** The capture row, then its body's chunk rows when it is too large to sit inline. */
-  const insertCapture = (row: CaptureRow) => {
+  const insertCapture = (row: CaptureRow, seq: number) => {
     const pieces = row.size > inlineBodyBytes ? bodyPieces(row.body, bodyChunkBytes) : null;
     const inline = pieces ? emptyBody : wholeBody(row.body, row.size);
     const stored = pieces ? pieces.reduce((total, piece) => total + piece.length, 0) : inline.length;
     // Readers tell a chunked body by its inline column being shorter than `size`.
     if (stored !== row.size) throw new Error(`capture ${row.id}: body has ${stored} bytes but size says ${row.size}`);
-    insert.run(columns.map((column) => (column === "body" ? inline : row[column])));
+    insert.run(columns.map((column) => (column === "body" ? inline : column === "seq" ? seq : row[column])));
     pieces?.forEach((piece, seq) => insertChunk.run(row.id, seq, piece));
   };
+  // Taking the numbers and bumping `lastSeq` is one statement inside the group's
+  // transaction, so numbers follow commit order and a rolled-back group takes none.
+  const takeSeqs = db.prepare<[number, string], number>(`UPDATE "Bin" SET "lastSeq" = "lastSeq" + ? WHERE "id" = ? RETURNING "lastSeq"`).pluck();
   const countBin = db.prepare<[string], number>(`SELECT count(*) FROM "CapturedRequest" WHERE "binId" = ?`).pluck();
   const sumBin = db.prepare<[string], number>(`SELECT coalesce(sum("size"), 0) FROM "CapturedRequest" WHERE "binId" = ?`).pluck();
-  // These walk the (binId, id) index only as far as the rows they remove: no count or sum per capture.
-  const nthOldest = db.prepare<[string, number], string>(`SELECT "id" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id" LIMIT 1 OFFSET ?`).pluck();
-  const oldestFirst = db.prepare<[string], { id: string; size: number }>(`SELECT "id", "size" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "id"`);
-  const deleteThrough = db.prepare<[string, string]>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "id" <= ?`);
-  const deleteThroughSized = db.prepare<[string, string], number>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "id" <= ? RETURNING "size"`).pluck();
+  // These walk the (binId, seq) key only as far as the rows they remove: no count or sum per capture.
+  const nthOldest = db.prepare<[string, number], number>(`SELECT "seq" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "seq" LIMIT 1 OFFSET ?`).pluck();
+  const oldestFirst = db.prepare<[string], { seq: number; size: number }>(`SELECT "seq", "size" FROM "CapturedRequest" WHERE "binId" = ? ORDER BY "seq"`);
+  const deleteThrough = db.prepare<[string, number]>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "seq" <= ?`);
+  const deleteThroughSized = db.prepare<[string, number], number>(`DELETE FROM "CapturedRequest" WHERE "binId" = ? AND "seq" <= ? RETURNING "size"`).pluck();
 
   type Held = { count: number; bytes: number };
 
@@ -135,7 +139,7 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
    * `maxBinBytes` body bytes, walking from its oldest; undefined when the bin holds
    * fewer rows than `held` says (a deletion elsewhere raced the remembered figures).
    */
-  const cutFor = (binId: string, held: Held, limit: number): string | undefined => {
+  const cutFor = (binId: string, held: Held, limit: number): number | undefined => {
     if (maxBinBytes === 0 || held.bytes <= maxBinBytes) return nthOldest.get(binId, held.count - limit - 1);
     const excessRows = held.count - limit;
     const excessBytes = held.bytes - maxBinBytes;
@@ -144,7 +148,7 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
     for (const row of oldestFirst.iterate(binId)) {
       rows += 1;
       freed += row.size;
-      if (rows >= excessRows && freed >= excessBytes) return row.id;
+      if (rows >= excessRows && freed >= excessBytes) return row.seq;
     }
     return undefined;
   };
@@ -152,28 +156,46 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   /** Brings the bin down to `limit` captures and maxBinBytes; `held` is what it holds now. Answers what it holds after, and what went. */
   const prune = (binId: string, held: Held, limit: number): { held: Held; pruned: Pruned | null } => {
     if (held.count <= limit && (maxBinBytes === 0 || held.bytes <= maxBinBytes)) return { held, pruned: null };
-    const throughId = cutFor(binId, held, limit);
-    if (throughId === undefined) {
+    const throughSeq = cutFor(binId, held, limit);
+    if (throughSeq === undefined) {
       // The remembered figures were too high (a deletion raced them): count once and retry.
       return prune(binId, measure(binId), limit);
     }
     if (maxBinBytes === 0) {
-      const { changes } = deleteThrough.run(binId, throughId);
-      return { held: { count: held.count - changes, bytes: 0 }, pruned: { binId, throughId, removed: changes } };
+      const { changes } = deleteThrough.run(binId, throughSeq);
+      return { held: { count: held.count - changes, bytes: 0 }, pruned: { binId, throughSeq, removed: changes } };
     }
-    const sizes = deleteThroughSized.all(binId, throughId);
+    const sizes = deleteThroughSized.all(binId, throughSeq);
     const freed = sizes.reduce((total, size) => total + size, 0);
-    return { held: { count: held.count - sizes.length, bytes: held.bytes - freed }, pruned: { binId, throughId, removed: sizes.length } };
+    return { held: { count: held.count - sizes.length, bytes: held.bytes - freed }, pruned: { binId, throughSeq, removed: sizes.length } };
   };
 
   const measure = (binId: string): Held => ({ count: countBin.get(binId) ?? 0, bytes: maxBinBytes === 0 ? 0 : (sumBin.get(binId) ?? 0) });
+
+  /** Takes each bin's numbers for the group; answers the next number for each bin. */
+  const numberGroup = (rows: readonly CaptureRow[]): Map<string, number> => {
+    const perBin = new Map<string, number>();
+    for (const row of rows) perBin.set(row.binId, (perBin.get(row.binId) ?? 0) + 1);
+    const next = new Map<string, number>();
+    for (const [binId, taken] of perBin) {
+      const last = takeSeqs.get(taken, binId);
+      if (last === undefined) throw new Error(`capture for bin ${binId}: the bin no longer exists`);
+      next.set(binId, last - taken + 1);
+    }
+    return next;
+  };
 
   const insertGroup = db.transaction((rows: readonly CaptureRow[]) => {
     const added = new Map<string, Held>();
     // The bin's settings as its newest capture in the group saw them.
     const limits = new Map<string, number>();
+    const next = numberGroup(rows);
+    const seqs: number[] = [];
     for (const row of rows) {
-      insertCapture(row);
+      const seq = next.get(row.binId)!;
+      next.set(row.binId, seq + 1);
+      seqs.push(seq);
+      insertCapture(row, seq);
       const job = row.forwardJob;
       if (job?.notSent !== undefined) insertEndedJob.run(row.id, row.id, row.binId, job.target, job.maxAttempts, row.receivedAt, job.notSent);
       else if (job) insertJob.run(row.id, row.id, row.binId, job.target, job.maxAttempts, row.receivedAt);
@@ -195,23 +217,23 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
       newHeld.set(binId, result.held);
       if (result.pruned) pruned.push(result.pruned);
     }
-    return { newHeld, pruned };
+    return { newHeld, pruned, seqs };
   });
 
-  const expireOldest = db.prepare<[string, number], { binId: string; id: string; receivedAt: number | bigint; size: number }>(
-    `DELETE FROM "CapturedRequest" WHERE "id" IN (SELECT "id" FROM "CapturedRequest" WHERE "id" < ? ORDER BY "id" LIMIT ?) RETURNING "binId", "id", "receivedAt", "size"`,
+  const expireOldest = db.prepare<[string, number], { binId: string; seq: number; receivedAt: number | bigint; size: number }>(
+    `DELETE FROM "CapturedRequest" WHERE "id" IN (SELECT "id" FROM "CapturedRequest" WHERE "id" < ? ORDER BY "id" LIMIT ?) RETURNING "binId", "seq", "receivedAt", "size"`,
   );
   const bumpLastUsed = db.prepare<[number, string, number]>(`UPDATE "Bin" SET "lastUsedAt" = ? WHERE "id" = ? AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ?)`);
   const expireGroup = db.transaction((beforeId: string, limit: number) => {
-    const byBin = new Map<string, { throughId: string; removed: number; freed: number; newestAt: number }>();
+    const byBin = new Map<string, { throughSeq: number; removed: number; freed: number; newestAt: number }>();
     for (const row of expireOldest.all(beforeId, limit)) {
       const seen = byBin.get(row.binId);
       const receivedAt = Number(row.receivedAt);
-      if (!seen) byBin.set(row.binId, { throughId: row.id, removed: 1, freed: row.size, newestAt: receivedAt });
+      if (!seen) byBin.set(row.binId, { throughSeq: row.seq, removed: 1, freed: row.size, newestAt: receivedAt });
       else {
         seen.removed += 1;
         seen.freed += row.size;
-        if (row.id > seen.throughId) seen.throughId = row.id;
+        seen.throughSeq = Math.max(seen.throughSeq, row.seq);
         seen.newestAt = Math.max(seen.newestAt, receivedAt);
       }
     }
@@ -220,7 +242,7 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   });
   const stampUnused = db.prepare<[number]>(`UPDATE "Bin" SET "lastUsedAt" = ? WHERE "lastUsedAt" IS NULL`);
   const idleCandidates = db.prepare<[number, number], { binId: string; newestId: string | null }>(
-    `SELECT "id" AS "binId", (SELECT max("id") FROM "CapturedRequest" WHERE "binId" = "Bin"."id") AS "newestId"
+    `SELECT "id" AS "binId", (SELECT "id" FROM "CapturedRequest" WHERE "binId" = "Bin"."id" ORDER BY "seq" DESC LIMIT 1) AS "newestId"
        FROM "Bin" WHERE "lastUsedAt" < ? ORDER BY "lastUsedAt" LIMIT ?`,
   );
   const deleteIdle = db.prepare<[string, number, string, string]>(
@@ -274,24 +296,24 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
       }
     },
     async insertAll(rows) {
-      if (rows.length === 0) return [];
-      const { newHeld, pruned } = await withWriteLock(() => insertGroup.immediate(rows));
+      if (rows.length === 0) return { seqs: [], pruned: [] };
+      const { newHeld, pruned, seqs } = await withWriteLock(() => insertGroup.immediate(rows));
       // Only once committed: a rolled-back group changed nothing.
       for (const [binId, held] of newHeld) {
         counts.set(binId, held.count);
         if (maxBinBytes > 0) bytes.set(binId, held.bytes);
       }
-      return pruned;
+      return { seqs, pruned };
     },
     async expireCaptures(beforeId, limit) {
       const byBin = await withWriteLock(() => expireGroup.immediate(beforeId, limit));
       const pruned: Pruned[] = [];
-      for (const [binId, { throughId, removed, freed }] of byBin) {
+      for (const [binId, { throughSeq, removed, freed }] of byBin) {
         const known = counts.get(binId);
         if (known !== undefined) counts.set(binId, Math.max(0, known - removed));
         const knownBytes = bytes.get(binId);
         if (knownBytes !== undefined) bytes.set(binId, Math.max(0, knownBytes - freed));
-        pruned.push({ binId, throughId, removed });
+        pruned.push({ binId, throughSeq, removed });
       }
       return pruned;
     },

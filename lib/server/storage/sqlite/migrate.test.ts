@@ -144,3 +144,55 @@ describe("file permissions", () => {
     expect(mode(databaseFile)).toBe(0o640);
   });
 });
+
+describe("the capture_sequence migration", () => {
+  it("numbers the captures of an existing database per bin in arrival order, keeps every row, and the writer goes on from there", async () => {
+    const sequence = shippedNames.find((name) => name.endsWith("_capture_sequence"))!;
+    // The database as it was before captures had places.
+    for (const name of shippedNames.filter((each) => each >= sequence)) rmSync(path.join(migrationsDir, name), { recursive: true });
+    applyMigrations(databaseFile, migrationsDir);
+    const db = new Database(databaseFile);
+    const ids = { a: ["01K00000000000000000000003", "01K00000000000000000000001", "01K00000000000000000000007"], b: ["01K00000000000000000000002"] };
+    try {
+      for (const [bin, captures] of Object.entries(ids)) {
+        db.prepare(`INSERT INTO "Bin" ("id") VALUES (?)`).run(`bin-${bin}`);
+        for (const id of captures) {
+          db.prepare(
+            `INSERT INTO "CapturedRequest" ("id", "binId", "method", "path", "query", "url", "headers", "body", "size", "ip", "receivedAt") VALUES (?, ?, 'POST', '/', '', 'http://localhost/', '[]', x'6869', 2, '::1', 0)`,
+          ).run(id, `bin-${bin}`);
+        }
+      }
+      db.prepare(`INSERT INTO "Bin" ("id") VALUES ('bin-empty')`).run();
+    } finally {
+      db.close();
+    }
+
+    cpSync(path.join(shippedMigrations, sequence), path.join(migrationsDir, sequence), { recursive: true });
+    expect(applyMigrations(databaseFile, migrationsDir)).toEqual([sequence]);
+
+    expect(query(`SELECT "binId", "id", "seq", hex("body") AS "body" FROM "CapturedRequest" ORDER BY "binId", "seq"`)).toEqual([
+      { binId: "bin-a", id: ids.a[1], seq: 1, body: "6869" },
+      { binId: "bin-a", id: ids.a[0], seq: 2, body: "6869" },
+      { binId: "bin-a", id: ids.a[2], seq: 3, body: "6869" },
+      { binId: "bin-b", id: ids.b[0], seq: 1, body: "6869" },
+    ]);
+    expect(query(`SELECT "id", "lastSeq" FROM "Bin" ORDER BY "id"`)).toEqual([
+      { id: "bin-a", lastSeq: 3 },
+      { id: "bin-b", lastSeq: 1 },
+      { id: "bin-empty", lastSeq: 0 },
+    ]);
+    // A second capture at the same place in a bin is refused by the key.
+    const writable = new Database(databaseFile);
+    try {
+      expect(() =>
+        writable
+          .prepare(
+            `INSERT INTO "CapturedRequest" ("id", "binId", "seq", "method", "path", "query", "url", "headers", "body", "size", "ip", "receivedAt") VALUES ('01K00000000000000000000009', 'bin-a', 3, 'POST', '/', '', 'http://localhost/', '[]', x'', 0, '::1', 0)`,
+          )
+          .run(),
+      ).toThrow(/UNIQUE/);
+    } finally {
+      writable.close();
+    }
+  });
+});
