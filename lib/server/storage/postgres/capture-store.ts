@@ -106,71 +106,91 @@ async function insertValues(client: pg.PoolClient, table: string, columns: reado
   }
 }
 
-/**
- * Each bin is brought down to its newest `keep` captures: the cut is the (keep+1)th
- * newest, found by walking the (binId, seq) key from the newest end, and the captures
- * from just above `floor` through the cut go. Measured and cut in one statement, so in
- * one snapshot, under the bins' row locks that the group holds: no writer of the bin can
- * add to it meanwhile, whichever instance it runs in.
- *
- * `floor` is a place at or below which the bin is known to hold nothing (see
- * `PruneFloors`). Without it both the walk (for a bin under its limit) and the DELETE
- * would run on to the oldest end of the key, through the index entries of every capture
- * pruned since the last VACUUM: at thousands of captures a second, hundreds of
- * thousands of dead entries per group.
- */
-const pruneByCount = `
-  WITH "cut" AS (
-    SELECT "b"."id", "b"."floor", "c"."seq"
-      FROM unnest($1::text[], $2::int[], $3::int[]) AS "b"("id", "keep", "floor")
-      CROSS JOIN LATERAL (
-        SELECT "r"."seq" FROM "CapturedRequest" AS "r"
-         WHERE "r"."binId" = "b"."id" AND "r"."seq" > "b"."floor"
-         ORDER BY "r"."seq" DESC OFFSET "b"."keep" LIMIT 1
-      ) AS "c"
-  ), "gone" AS (
+/** The end both prune statements share: delete from above the floor through the cut, and answer per bin. */
+const pruneAndAnswer = `
+  "gone" AS (
     DELETE FROM "CapturedRequest" AS "r" USING "cut"
      WHERE "r"."binId" = "cut"."id" AND "r"."seq" > "cut"."floor" AND "r"."seq" <= "cut"."seq"
      RETURNING "r"."binId", "r"."seq"
+  ), "perBin" AS (
+    SELECT "binId", count(*)::int AS "removed", max("seq") AS "throughSeq" FROM "gone" GROUP BY "binId"
   )
-  SELECT "binId", count(*)::int AS "removed", max("seq") AS "throughSeq" FROM "gone" GROUP BY "binId"`;
+  SELECT "bin"."id" AS "binId", "bin"."oldest", coalesce("perBin"."removed", 0) AS "removed", "perBin"."throughSeq"
+    FROM "bin" LEFT JOIN "perBin" ON "perBin"."binId" = "bin"."id"`;
+
+/**
+ * Each bin is brought down to its newest `keep` captures: the cut is the (keep+1)th
+ * newest, found by walking the (binId, seq) key from the newest end, and the captures
+ * from just above `floor` through the cut go. The walk is skipped when the bin's oldest
+ * capture (one index probe) is within `keep` places of `last` (its lastSeq), since it
+ * cannot hold more then: a bin below its limit costs no walk however large the limit.
+ * Measured and cut in one statement, so in one snapshot, under the bins' row locks that
+ * the group holds: no writer of the bin can add to it meanwhile, whichever instance it
+ * runs in. Answers one row per bin: what went (0 and null when nothing), and its oldest
+ * capture before the cut, which tells the next group a higher floor.
+ *
+ * `floor` is a place at or below which the bin is known to hold nothing (see
+ * `PruneFloors`). Without it the probe, the DELETE and (for a bin under its limit) the
+ * walk would run on to the oldest end of the key, through the index entries of every
+ * capture pruned since the last VACUUM: at thousands of captures a second, hundreds of
+ * thousands of dead entries per group.
+ *
+ * The CTEs are MATERIALIZED: inlined into the DELETE, the planner may (and on a table with
+ * no statistics yet, did) re-run the walk once per capture of the bin.
+ */
+const pruneByCount = `
+  WITH "bin" AS MATERIALIZED (
+    SELECT "b"."id", "b"."keep", "b"."floor", "b"."last",
+           (SELECT min("o"."seq") FROM "CapturedRequest" AS "o" WHERE "o"."binId" = "b"."id" AND "o"."seq" > "b"."floor") AS "oldest"
+      FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS "b"("id", "keep", "floor", "last")
+  ), "cut" AS MATERIALIZED (
+    SELECT "bin"."id", "bin"."floor", "c"."seq"
+      FROM "bin"
+      CROSS JOIN LATERAL (
+        SELECT "r"."seq" FROM "CapturedRequest" AS "r"
+         WHERE "r"."binId" = "bin"."id" AND "r"."seq" > "bin"."floor"
+         ORDER BY "r"."seq" DESC OFFSET "bin"."keep" LIMIT 1
+      ) AS "c"
+     WHERE "bin"."oldest" <= "bin"."last" - "bin"."keep"
+  ), ${pruneAndAnswer}`;
 
 /**
  * With MAX_BIN_BYTES as well: the newest captures are walked with a running count and
  * a running sum of their sizes, and the first one past either limit is the cut (it and
  * everything older goes). Keeping the longest newest run that fits is removing the
- * shortest oldest run that must go, as the SQLite store does; the walk stops at the cut,
- * so it reads only what the bin keeps. One statement under the bins' row locks, bounded
- * below by `floor`, as above.
+ * shortest oldest run that must go, as the SQLite store does. The walk stops at the cut,
+ * or else reads what the bin holds (no cheaper way to know its bytes), which its count
+ * limit bounds. One statement under the bins' row locks, bounded below by `floor`, with
+ * the same answer, as above.
  */
 const pruneByCountAndBytes = `
-  WITH "cut" AS (
-    SELECT "b"."id", "b"."floor", "c"."seq"
-      FROM unnest($1::text[], $2::int[], $3::int[]) AS "b"("id", "keep", "floor")
+  WITH "bin" AS MATERIALIZED (
+    SELECT "b"."id", "b"."keep", "b"."floor",
+           (SELECT min("o"."seq") FROM "CapturedRequest" AS "o" WHERE "o"."binId" = "b"."id" AND "o"."seq" > "b"."floor") AS "oldest"
+      FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS "b"("id", "keep", "floor", "last")
+  ), "cut" AS MATERIALIZED (
+    SELECT "bin"."id", "bin"."floor", "c"."seq"
+      FROM "bin"
       CROSS JOIN LATERAL (
         SELECT "x"."seq" FROM (
           SELECT "r"."seq", row_number() OVER "o" AS "n", sum("r"."size") OVER "o" AS "bytes"
-            FROM "CapturedRequest" AS "r" WHERE "r"."binId" = "b"."id" AND "r"."seq" > "b"."floor"
+            FROM "CapturedRequest" AS "r" WHERE "r"."binId" = "bin"."id" AND "r"."seq" > "bin"."floor"
           WINDOW "o" AS (ORDER BY "r"."seq" DESC ROWS UNBOUNDED PRECEDING)
         ) AS "x"
-         WHERE "x"."n" > "b"."keep" OR "x"."bytes" > $4::bigint
+         WHERE "x"."n" > "bin"."keep" OR "x"."bytes" > $5::bigint
          ORDER BY "x"."seq" DESC LIMIT 1
       ) AS "c"
-  ), "gone" AS (
-    DELETE FROM "CapturedRequest" AS "r" USING "cut"
-     WHERE "r"."binId" = "cut"."id" AND "r"."seq" > "cut"."floor" AND "r"."seq" <= "cut"."seq"
-     RETURNING "r"."binId", "r"."seq"
-  )
-  SELECT "binId", count(*)::int AS "removed", max("seq") AS "throughSeq" FROM "gone" GROUP BY "binId"`;
+  ), ${pruneAndAnswer}`;
 
 /** Bins whose floor one store remembers; beyond it the least recently pruned is forgotten (it then starts from 0 once). */
 const maxRememberedFloors = 10_000;
 
 /**
  * For each bin, a place at or below which it holds nothing: the highest cut this
- * process has committed for it. Always true, with any number of writers: a cut removes
- * every capture at or below it, and new captures are numbered above `lastSeq`, so
- * nothing at or below a committed cut ever exists again. Another instance's cuts only
+ * process has committed for it, or just below the oldest capture a committed group saw
+ * it hold. Always true, with any number of writers: a cut removes every capture at or
+ * below it, deletions only remove, and new captures are numbered above `lastSeq`, so
+ * nothing at or below such a place ever exists again. Another instance's cuts only
  * make it lower than it could be, which costs some dead index entries, never a wrong
  * prune. Kept with the bin's creation time, so a bin deleted and made again under the
  * same id (a declared bin) starts over from 0.
@@ -183,7 +203,7 @@ class PruneFloors {
     return known && known.createdAt === createdAt ? known.seq : 0;
   }
 
-  /** Call only once the cut is committed: a floor above a capture still stored would hide it from pruning. */
+  /** Call only once the group that saw it committed: a floor above a capture still stored would hide it from pruning. */
   raise(binId: string, createdAt: string, seq: number): void {
     const floor = Math.max(seq, this.get(binId, createdAt));
     // Re-inserted, so the map's order is least recently pruned first.
@@ -365,7 +385,7 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
   const insertGroup = async (
     client: pg.PoolClient,
     rows: readonly CaptureRow[],
-  ): Promise<{ committed: Committed; cuts: { binId: string; createdAt: string; throughSeq: number }[] }> => {
+  ): Promise<{ committed: Committed; raised: { binId: string; createdAt: string; seq: number }[] }> => {
     const taken = new Map<string, number>();
     // The bin's limit as its newest capture in the group saw it.
     const limits = new Map<string, number>();
@@ -412,23 +432,25 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
     const binIds = [...numbered.keys()];
     const keep = binIds.map((binId) => limits.get(binId));
     const floor = binIds.map((binId) => floors.get(binId, numbered.get(binId)!.createdAt));
-    const { rows: cut } = await client.query<Pruned>(maxBinBytes === 0 ? pruneByCount : pruneByCountAndBytes, [
-      binIds,
-      keep,
-      floor,
-      ...(maxBinBytes === 0 ? [] : [maxBinBytes]),
-    ]);
-    const prunedByBin = new Map(cut.map(({ binId, throughSeq, removed }) => [binId, { binId, throughSeq, removed }]));
+    const last = binIds.map((binId) => numbered.get(binId)!.lastSeq);
+    const { rows: perBin } = await client.query<{ binId: string; oldest: number | null; removed: number; throughSeq: number | null }>(
+      maxBinBytes === 0 ? pruneByCount : pruneByCountAndBytes,
+      [binIds, keep, floor, last, ...(maxBinBytes === 0 ? [] : [maxBinBytes])],
+    );
+    const prunedByBin = new Map(perBin.flatMap(({ binId, throughSeq, removed }) => (throughSeq === null ? [] : [[binId, { binId, throughSeq, removed }]])));
     // In the order the bins first appear in the group, as the SQLite store answers.
     const pruned = [...taken.keys()].flatMap((binId) => prunedByBin.get(binId) ?? []);
+    // Raised only once committed (see `insertAll`): nothing is left at or below the cut, or below the oldest capture seen.
+    const raised = perBin.flatMap(({ binId, oldest, throughSeq }) => {
+      const seq = Math.max(throughSeq ?? 0, oldest === null ? 0 : oldest - 1);
+      return seq > 0 ? [{ binId, createdAt: numbered.get(binId)!.createdAt, seq }] : [];
+    });
 
     if (options.notify) {
       const payloads = binIds.map((binId) => options.notify!.payload(binId, numbered.get(binId)!.lastSeq));
       await client.query(`SELECT pg_notify($1, "payload") FROM unnest($2::text[]) AS "payload"`, [options.notify.channel, payloads]);
     }
-    // Raised only once committed (see `insertAll`).
-    const cuts = pruned.map(({ binId, throughSeq }) => ({ binId, createdAt: numbered.get(binId)!.createdAt, throughSeq }));
-    return { committed: { seqs, pruned }, cuts };
+    return { committed: { seqs, pruned }, raised };
   };
 
   // A trial write for /api/health while storage is full: `SELECT 1` would answer on a
@@ -470,8 +492,8 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
         // Readers tell a chunked body by its inline column being shorter than `size`.
         if (stored !== row.size) throw new Error(`capture ${row.id}: body has ${stored} bytes but size says ${row.size}`);
       }
-      const { committed, cuts } = await inTransaction((client) => insertGroup(client, rows));
-      for (const { binId, createdAt, throughSeq } of cuts) floors.raise(binId, createdAt, throughSeq);
+      const { committed, raised } = await inTransaction((client) => insertGroup(client, rows));
+      for (const { binId, createdAt, seq } of raised) floors.raise(binId, createdAt, seq);
       forgetCounts(new Set(rows.map((row) => row.binId)));
       return committed;
     },
