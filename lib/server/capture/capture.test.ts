@@ -7,6 +7,7 @@ import type { GroupCommitWriter } from "../storage/group-commit.ts";
 import { MemoryBudget } from "./memory-budget.ts";
 import { useTestDatabase } from "../storage/test-database.ts";
 import { parseTrustProxy, type TrustProxy } from "../http/trust-proxy.ts";
+import { StorageUnavailableError } from "../storage/storage-health.ts";
 
 useTestDatabase();
 
@@ -119,6 +120,39 @@ describe("captureRequest", () => {
       expect(response.status).toBe(404);
       expect(JSON.parse(text)).toEqual({ error: "not_found", message: "No bin with id deleted-mid-commit." });
       expect(text).not.toContain(bin.id);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it.each([
+    { name: "the writer's StorageUnavailableError", refusal: () => new StorageUnavailableError(new Error("Connection terminated unexpectedly")) },
+    {
+      name: "a raw connection error",
+      refusal: () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", syscall: "connect" }),
+    },
+  ])("answers 503 with Retry-After, never 2xx or 500, when the database is unavailable ($name)", async ({ refusal }) => {
+    const bin = await createBin("127.0.0.1");
+    const writer = {
+      write: async () => {
+        throw refusal();
+      },
+    } as unknown as GroupCommitWriter;
+    const deps = {
+      config: { maxBodyBytes: 1024, maxBinBytes: 0, trustProxy: parseTrustProxy("false") as TrustProxy, port: 0, captureHost: null },
+      writer,
+      budget: new MemoryBudget(1024 * 1024),
+      rateLimiter: null,
+    };
+    const server = http.createServer((req, res) => void captureRequest(req, res, parseCaptureTarget(req.url ?? "/")!, deps));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/b/${bin.id}/hook`, { method: "POST", body: "x", signal: AbortSignal.timeout(5_000) });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+      expect(await response.json()).toMatchObject({ error: "service_unavailable" });
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

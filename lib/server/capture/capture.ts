@@ -5,6 +5,7 @@ import { type BinSettings, binExists, resolveBin } from "../bins/settings.ts";
 import { collectBodyGarbageSoon } from "./body-garbage.ts";
 import { type CaptureRow, defaultInlineBodyBytes } from "../storage/storage.ts";
 import { AppError } from "../errors.ts";
+import { storageRefusal } from "../storage/storage-health.ts";
 import { forwardLoopReason } from "../forwarding/forward-loop.ts";
 import type { GroupCommitWriter } from "../storage/group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
@@ -172,7 +173,8 @@ export type CaptureDeps = {
 /**
  * Captures one request to `/b/{binId or alias}/...` and answers only once it is
  * committed, with the bin's chosen response (possibly after its delay).
- * Every failure is answered as a JSON problem; a client that disconnects mid-body
+ * Every failure is answered as a JSON problem (a database that is full: 507; one that
+ * is down or too slow: 503 with Retry-After); a client that disconnects mid-body
  * leaves nothing behind. With `expectsContinue` (the client sent `Expect: 100-continue`)
  * `100 Continue` goes out only once the bin, its rate limit and the declared length
  * have passed, so a body that would be refused is never asked for.
@@ -220,9 +222,12 @@ export async function captureRequest(
       row = toCaptureRow(req, { ...target, binId }, headers, body, joined, receivedAt, deps.config, settings);
       await deps.writer.write(row);
     } catch (error) {
+      // A database that refused the write itself (full: 507; down or too slow: 503) says
+      // nothing about the bin, and asking it whether the bin exists would fail alike.
+      if (error instanceof AppError || storageRefusal(error)) throw error;
       // The bin was deleted while this capture waited for its commit. Answered with the
       // name the sender used: an alias must not give away the id behind it.
-      if (!(error instanceof AppError) && !(await binExists(binId))) throw binNotFound(target.binId);
+      if (!(await binExists(binId))) throw binNotFound(target.binId);
       throw error;
     } finally {
       deps.budget.release(reserved);
@@ -244,7 +249,9 @@ export async function captureRequest(
       sendProblem(res, error, { ...corsHeaders, Connection: "close" });
       return;
     }
-    sendProblem(res, error, corsHeaders);
+    // A raw driver error from looking the bin up: a database that is full or unavailable
+    // is answered 507 or 503 (with Retry-After), never 500.
+    sendProblem(res, storageRefusal(error) ?? error, corsHeaders);
   }
 }
 

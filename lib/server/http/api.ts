@@ -8,11 +8,12 @@ import type { GrantRole } from "../access/grants.ts";
 import type { BinRecord } from "../bins/bins.ts";
 import { AppError, toProblem } from "../errors.ts";
 import { clientIpHeader, requestOrigin } from "./node-http.ts";
-import { StorageFullError, isStorageFull, markStorageFull } from "../storage/storage-health.ts";
+import { storageRefusal } from "../storage/storage-health.ts";
 
 /**
  * The one catch for route handlers: AppError → its status, ZodError → 422 with the
- * first problems spelled out, anything else → a generic 500 (details only in the log).
+ * first problems spelled out, a database that is full → 507 or unavailable → 503,
+ * anything else → a generic 500 (details only in the log).
  */
 export function withApi<Context>(
   handler: (request: Request, context: Context) => Promise<Response>,
@@ -42,12 +43,10 @@ export function problemResponse(error: unknown): Response {
       .join("; ");
     return Response.json({ error: "validation_failed", message }, { status: 422 });
   }
-  if (isStorageFull(error)) {
-    // A write through Prisma (settings, forwarding results) met a full database.
-    const refused = new StorageFullError(error);
-    markStorageFull(refused.reason);
-    return problemResponse(refused);
-  }
+  // A call through Prisma (settings, forwarding results) met a full database (507), or
+  // one that is down, out of connections or too slow (503 with Retry-After).
+  const refused = storageRefusal(error);
+  if (refused) return problemResponse(refused);
   console.error("[api] unexpected error", error);
   return Response.json({ error: "internal_error", message: "Something went wrong on our side." }, { status: 500 });
 }

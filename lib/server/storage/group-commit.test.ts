@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CaptureRow, CaptureWriter } from "./storage.ts";
 import { AppError } from "../errors.ts";
 import { GroupCommitWriter } from "./group-commit.ts";
+import { StorageFullError, StorageUnavailableError } from "./storage-health.ts";
 import { captureRow } from "./test-builders.ts";
 
 function row(id: string, overrides: Partial<CaptureRow> = {}): CaptureRow {
@@ -142,6 +143,27 @@ describe("GroupCommitWriter", () => {
     // The writer keeps working afterwards.
     await writer.write(row("04"));
     expect(committed).toEqual(["01", "03", "04"]);
+  });
+
+  it.each([
+    {
+      name: "unavailable (503)",
+      refusal: () => new StorageUnavailableError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })),
+    },
+    { name: "full (507)", refusal: () => new StorageFullError(Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" })) },
+  ])("fails the whole group at once when the database is $name, without trying its rows one by one", async ({ refusal }) => {
+    const groups: string[][] = [];
+    const refused = refusal();
+    const store: CaptureWriter = {
+      async insertAll(rows) {
+        groups.push(rows.map((r) => r.id));
+        throw refused;
+      },
+    };
+    const writer = new GroupCommitWriter(store, { maxPending: 100 });
+    const results = await Promise.allSettled(["01", "02", "03"].map((id) => writer.write(row(id))));
+    expect(results).toEqual(["01", "02", "03"].map(() => ({ status: "rejected", reason: refused })));
+    expect(groups).toEqual([["01", "02", "03"]]);
   });
 
   it("refuses with 503 once maxPending captures are waiting, and accepts again after they drain", async () => {

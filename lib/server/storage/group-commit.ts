@@ -1,6 +1,6 @@
 import type { CaptureRow, CaptureWriter, Committed, Pruned } from "./storage.ts";
 import { AppError } from "../errors.ts";
-import { StorageFullError } from "./storage-health.ts";
+import { StorageFullError, StorageUnavailableError } from "./storage-health.ts";
 
 export type GroupCommitOptions = {
   /** Captures accepted but not yet committed; one more is refused with 503. */
@@ -76,8 +76,9 @@ export class GroupCommitWriter {
       try {
         this.settleCommitted(group, await this.store.insertAll(group.map((pending) => pending.row)));
       } catch (error) {
-        // A full database refuses every row alike: no point trying them one by one.
-        if (error instanceof StorageFullError) for (const pending of group) pending.reject(error);
+        // A full, unreachable or stalled database refuses every row alike: trying them one
+        // by one would only multiply the load on a database that is already failing.
+        if (error instanceof StorageFullError || error instanceof StorageUnavailableError) for (const pending of group) pending.reject(error);
         // One bad row (its bin deleted a moment ago, say) must not fail its neighbours:
         // retry the group row by row so each caller gets its own outcome.
         else await this.writeOneByOne(group);

@@ -336,6 +336,17 @@ export type RetentionStore = {
  * `BodyChunk` rows of at most `defaultBodyChunkBytes` (see sqlite/capture-store.ts for why).
  */
 export const defaultInlineBodyBytes = 256 * 1024;
+
+/** What every capture writer is told of the instance's limits. */
+export type CaptureWriterOptions = {
+  maxCapturesPerBin: number;
+  /** Body bytes each bin keeps (MAX_BIN_BYTES); 0 or absent: no byte limit. */
+  maxBinBytes?: number;
+  /** Bodies up to this many bytes stay inline in the capture row; larger ones go to BodyChunk rows. */
+  inlineBodyBytes?: number;
+  /** The largest BodyChunk row; a bigger piece is split (as views, without copying). */
+  bodyChunkBytes?: number;
+};
 export const defaultBodyChunkBytes = 256 * 1024;
 
 // -------------------------------------------------------------------------- health

@@ -8,7 +8,7 @@ import type { CaptureRow } from "../storage.ts";
 import { createSqliteCaptureStore, type SqliteCaptureStore } from "./capture-store.ts";
 import { captureRow as buildCaptureRow } from "../test-builders.ts";
 import { useRowInspector } from "./test-inspector.ts";
-import { clearRequests, getRequestOrThrow, listRequestsAfter } from "../requests.ts";
+import { getRequestOrThrow } from "../requests.ts";
 import { useTestDatabase } from "../test-database.ts";
 
 /**
@@ -54,16 +54,12 @@ function expectedDetail(row: CaptureRow, seq: number): RequestDetail {
   };
 }
 
-function countRows(): number {
-  const db = new Database(databaseFile, { readonly: true });
-  try {
-    return (db.prepare(`SELECT count(*) AS n FROM "CapturedRequest"`).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
-describe("createPrismaCaptureStore", () => {
+/*
+ * The writer contract both stores keep (numbering, all-or-nothing groups, jobs, pruning,
+ * chunks, retention) is capture-store.suite.ts, run for SQLite in
+ * capture-store.sqlite.test.ts. Here: what is SQLite's alone, and the Prisma read path.
+ */
+describe("createSqliteCaptureStore", () => {
   it("writes a group that reads back byte-exact through the Prisma client", async () => {
     const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const rows = [
@@ -96,67 +92,6 @@ describe("createPrismaCaptureStore", () => {
     expect(stored!.receivedAt).toBe(BigInt(rows[0]!.receivedAt));
     expect(Buffer.from(stored!.body).equals(rows[0]!.body as Buffer)).toBe(true);
     expect((await getDb().capturedRequest.findUnique({ where: { id: rows[2]!.id } }))!.receivedAt).toBe(8_640_000_000_000_000n);
-  });
-
-  it("stores an empty body as an empty blob, not NULL", async () => {
-    const row = captureRow({ body: Buffer.alloc(0), size: 0 });
-    await store.insertAll([row]);
-    const db = new Database(databaseFile, { readonly: true });
-    try {
-      const raw = db.prepare(`SELECT typeof("body") AS type, length("body") AS length FROM "CapturedRequest" WHERE id = ?`).get(row.id);
-      expect(raw).toEqual({ type: "blob", length: 0 });
-    } finally {
-      db.close();
-    }
-    expect((await getRequestOrThrow(binId, row.id)).bodyBase64).toBe("");
-  });
-
-  it("writes all rows or none: one bad row (unknown bin, duplicate id) fails the whole group", async () => {
-    const before = countRows();
-    await expect(store.insertAll([captureRow(), captureRow({ binId: "NoSuchBinNoSuchBin0000" })])).rejects.toThrow();
-    const existing = captureRow();
-    await store.insertAll([existing]);
-    await expect(store.insertAll([captureRow(), { ...existing }])).rejects.toThrow();
-    expect(countRows()).toBe(before + 1);
-  });
-
-  it("numbers each bin's captures 1, 2, 3… apart from other bins, takes no number for a group that failed, and never reuses one after a clear", async () => {
-    const [a, b] = [(await createBin("127.0.0.1")).id, (await createBin("127.0.0.1")).id];
-    expect((await store.insertAll([captureRow({ binId: a }), captureRow({ binId: b }), captureRow({ binId: a })])).seqs).toEqual([1, 1, 2]);
-    await expect(store.insertAll([captureRow({ binId: a }), captureRow({ binId: "NoSuchBinNoSuchBin0000" })])).rejects.toThrow();
-    expect((await store.insertAll([captureRow({ binId: a })])).seqs).toEqual([3]);
-    await clearRequests(a);
-    expect((await store.insertAll([captureRow({ binId: a }), captureRow({ binId: b })])).seqs).toEqual([4, 2]);
-    expect((await listRequestsAfter(a, 0, 10)).map((request) => request.seq)).toEqual([4]);
-  });
-
-  it("writes an auto-forward job pending, or already failed with its reason when it is not to be sent", async () => {
-    const sent = captureRow({ forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3 } });
-    const notSent = captureRow({ forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3, notSent: "not forwarded: a loop" } });
-    await store.insertAll([sent, notSent]);
-    const jobs = await getDb().forwardJob.findMany({
-      where: { requestId: { in: [sent.id, notSent.id] } },
-      orderBy: { id: "asc" },
-      select: { state: true, attempts: true, lastError: true },
-    });
-    expect(jobs).toEqual([
-      { state: "pending", attempts: 0, lastError: null },
-      { state: "failed", attempts: 0, lastError: "not forwarded: a loop" },
-    ]);
-  });
-
-  it("accepts an empty group without touching the database", async () => {
-    const before = countRows();
-    await store.insertAll([]);
-    expect(countRows()).toBe(before);
-  });
-
-  it("writes a group of 1,000 rows, numbered in their bin in the order given and readable in that order", async () => {
-    const rows = Array.from({ length: 1_000 }, () => captureRow());
-    const { seqs } = await store.insertAll(rows);
-    expect(seqs.slice(1)).toEqual(seqs.slice(0, -1).map((seq) => seq + 1));
-    const after = await listRequestsAfter(binId, seqs[0]!, 2_000);
-    expect(after.map((r) => [r.id, r.seq])).toEqual(rows.slice(1).map((r, index) => [r.id, seqs[index + 1]]));
   });
 
   it("waits for a write lock held elsewhere without blocking the event loop, then commits", async () => {
@@ -196,41 +131,6 @@ function binRows(bin: string): { id: string; size: number }[] {
 }
 
 describe("MAX_BIN_BYTES", () => {
-  it("prunes the oldest captures in the insert's transaction so a bin's bodies stay within its bytes, without summing per capture", async () => {
-    const bounded = createSqliteCaptureStore(databaseFile, { maxCapturesPerBin: 1_000, maxBinBytes: 10_000 });
-    try {
-      const bin = (await createBin("127.0.0.1")).id;
-      const body = (size: number) => Buffer.alloc(size, 0x61);
-      const ids: string[] = [];
-      const pruned = [];
-      for (let i = 0; i < 3; i++) {
-        const row = captureRow({ binId: bin, body: body(3_000) });
-        ids.push(row.id);
-        pruned.push(...(await bounded.insertAll([row])).pruned);
-      }
-      expect(pruned).toEqual([]);
-      expect(captureBytes().get(bin)).toBe(9_000);
-
-      // 12,000 bytes would be over: the oldest one goes, in the same transaction.
-      const fourth = captureRow({ binId: bin, body: body(3_000) });
-      expect((await bounded.insertAll([fourth])).pruned).toEqual([{ binId: bin, throughSeq: 1, removed: 1 }]);
-      expect(binRows(bin).map((row) => row.id)).toEqual([ids[1], ids[2], fourth.id]);
-
-      // A group of two larger ones cuts as many of the oldest as it takes, and no more.
-      const group = [captureRow({ binId: bin, body: body(4_000) }), captureRow({ binId: bin, body: body(5_000) })];
-      expect((await bounded.insertAll(group)).pruned).toEqual([{ binId: bin, throughSeq: 4, removed: 3 }]);
-      expect(binRows(bin)).toEqual(group.map((row) => ({ id: row.id, size: row.size })));
-      expect(captureBytes().get(bin)).toBe(9_000);
-
-      // A body of exactly the limit fits (alone).
-      const whole = captureRow({ binId: bin, body: body(10_000) });
-      await bounded.insertAll([whole]);
-      expect(binRows(bin)).toEqual([{ id: whole.id, size: 10_000 }]);
-    } finally {
-      bounded.close();
-    }
-  });
-
   it("measures a bin it has not seen (after a restart, or a deletion elsewhere) once, then keeps the figure itself", async () => {
     const bin = (await createBin("127.0.0.1")).id;
     await store.insertAll([captureRow({ binId: bin, body: Buffer.alloc(6_000) }), captureRow({ binId: bin, body: Buffer.alloc(6_000) })]);

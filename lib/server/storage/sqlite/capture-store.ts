@@ -1,7 +1,15 @@
 import Database from "better-sqlite3";
 import { captureBytes, captureCounts } from "../capture-counts.ts";
 import { StorageFullError, isStorageFull, markStorageFull, markStorageWritable } from "../storage-health.ts";
-import { type CaptureRow, type CaptureWriter, type Pruned, type RetentionStore, defaultBodyChunkBytes, defaultInlineBodyBytes } from "../storage.ts";
+import {
+  type CaptureRow,
+  type CaptureWriter,
+  type CaptureWriterOptions,
+  type Pruned,
+  type RetentionStore,
+  defaultBodyChunkBytes,
+  defaultInlineBodyBytes,
+} from "../storage.ts";
 
 /** The SQLite capture writer: the interface's writer and retention steps, the health probe's trial write, and its connection to close. */
 export type SqliteCaptureStore = CaptureWriter &
@@ -11,16 +19,9 @@ export type SqliteCaptureStore = CaptureWriter &
     close(): void;
   };
 
-export type CaptureStoreOptions = {
-  maxCapturesPerBin: number;
-  /** Body bytes each bin keeps (MAX_BIN_BYTES); 0 or absent: no byte limit. */
-  maxBinBytes?: number;
+export type CaptureStoreOptions = CaptureWriterOptions & {
   /** MAX_DATABASE_BYTES as SQLite's max_page_count on this connection; 0 or absent: no cap. */
   maxDatabaseBytes?: number;
-  /** Bodies up to this many bytes stay inline in the capture row; larger ones go to BodyChunk rows. */
-  inlineBodyBytes?: number;
-  /** The largest BodyChunk row; a bigger piece is split (as views, without copying). */
-  bodyChunkBytes?: number;
 };
 
 const emptyBody = Buffer.alloc(0);
