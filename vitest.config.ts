@@ -31,6 +31,20 @@ export default defineConfig({
         },
       },
       {
+        // The built server on PostgreSQL: several instances on one database, the run's
+        // cluster (or one of a test's own, to restart it) as in the `postgres` project.
+        extends: true,
+        test: {
+          name: "postgres-integration",
+          include: [`e2e/api/${postgresTests}`],
+          environment: "node",
+          globalSetup: ["e2e/support/postgres-global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Against one real PostgreSQL cluster per run (e2e/support/postgres-global-setup.ts),
         // a database per test file (e2e/support/postgres.ts).
         extends: true,

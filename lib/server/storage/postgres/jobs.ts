@@ -14,10 +14,11 @@ const pending = "pending" satisfies ForwardJobState;
  * different jobs without waiting for each other, and set `running` with a lease: while
  * running, `nextAttemptAt` is the moment the claim lapses (`leaseMs` ahead). An instance
  * that dies mid-attempt leaves its job running; once the lease has lapsed any instance
- * claims it again, so its retries survive the death. Nothing is reset at start-up: a job
- * another instance is sending right now must not be sent twice.
+ * claims it again, so its retries survive the death (the worker's poll finds it: a lapsed
+ * claim is not in `nextDueAt`). Nothing is reset at start-up: a job another instance is
+ * sending right now must not be sent twice.
  */
-export function postgresJobSteps(pool: pg.Pool, leaseMs: number): Pick<ForwardingStorage, "claimDueJobs" | "nextDueAt" | "resetRunningJobs"> {
+export function postgresJobSteps(pool: pg.Pool, leaseMs: number): Pick<ForwardingStorage, "claimDueJobs" | "resetRunningJobs"> {
   return {
     async resetRunningJobs() {
       // Running jobs belong to instances that may be alive; the lease covers dead ones.
@@ -39,16 +40,6 @@ export function postgresJobSteps(pool: pg.Pool, leaseMs: number): Pick<Forwardin
       );
       // RETURNING keeps no order; the worker starts the earliest first.
       return rows.map((row): ClaimedJob => ({ ...row })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    },
-
-    async nextDueAt() {
-      // A lapsing lease is due too: that is when a dead instance's job can be taken.
-      const { rows } = await pool.query<{ due: string | null }>(`SELECT min("nextAttemptAt")::text AS "due" FROM "ForwardJob" WHERE "state" IN ($1, $2)`, [
-        pending,
-        running,
-      ]);
-      const due = rows[0]?.due;
-      return due === null || due === undefined ? null : Number(due);
     },
   };
 }
