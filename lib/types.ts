@@ -147,7 +147,11 @@ export type RequestPage = { requests: RequestSummary[]; nextCursor: string | nul
 export type BinEvent =
   | { type: "request"; request: RequestSummary }
   | { type: "request-deleted"; binId: string; requestId: string }
-  | { type: "requests-cleared"; binId: string }
+  /**
+   * The bin was cleared: every capture up to `throughSeq` (its newest place when the
+   * clear ran) is gone. One stored meanwhile, on another instance, has a higher place and stays.
+   */
+  | { type: "requests-cleared"; binId: string; throughSeq: number }
   /** Retention removed the bin's oldest captures: every one up to `throughSeq`, `removed` of them. */
   | { type: "requests-pruned"; binId: string; throughSeq: number; removed: number }
   | { type: "bin-deleted"; binId: string }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RequestSummary } from "@/lib/types";
-import { type LiveState, pruneThrough } from "./use-live-requests";
+import { clearThrough, type LiveState, pruneThrough } from "./use-live-requests";
 
 const summary = (seq: number): RequestSummary => ({
   id: `01K0${seq}`,
@@ -29,5 +29,13 @@ describe("pruneThrough", () => {
 
   it("never counts below zero", () => {
     expect(pruneThrough(state, 12, 5_000)).toEqual({ requests: [], total: 0, nextCursor: null });
+  });
+});
+
+describe("clearThrough", () => {
+  it("keeps only captures at a higher place than the clear reached (stored meanwhile elsewhere), and counts just those", () => {
+    const state: LiveState = { requests: [13, 12, 11, 10].map(summary), total: 500, nextCursor: "10" };
+    expect(clearThrough(state, 11)).toEqual({ requests: [summary(13), summary(12)], total: 2, nextCursor: null });
+    expect(clearThrough(state, 13)).toEqual({ requests: [], total: 0, nextCursor: null });
   });
 });

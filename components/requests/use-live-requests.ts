@@ -119,10 +119,14 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
           onRemovedRef.current?.((requestId) => requestId === id);
           return;
         }
-        case "requests-cleared":
-          setState({ requests: [], total: 0, nextCursor: null });
-          onRemovedRef.current?.(() => true);
+        case "requests-cleared": {
+          // Everything up to `through` went; a capture stored meanwhile elsewhere (a higher place) stays.
+          const { through } = JSON.parse(data) as { through: number };
+          const gone = new Set(requestsRef.current.filter((request) => request.seq <= through).map((request) => request.id));
+          setState((current) => clearThrough(current, through));
+          onRemovedRef.current?.((requestId) => gone.has(requestId));
           return;
+        }
         case "requests-pruned": {
           const { through, removed } = JSON.parse(data) as { through: number; removed: number };
           // Which of the listed captures the pruning took (a place is not in an id).
@@ -193,6 +197,12 @@ export function useLiveRequests(binId: string, initialPage: RequestPage, initial
   const forgetAll = () => setState({ requests: [], total: 0, nextCursor: null });
 
   return { ...state, statusStore, revision, forwardAttempt, loadOlder, forget, forgetAll };
+}
+
+/** The bin was cleared through place `through`: only newer captures are left, and nothing older to load. */
+export function clearThrough(state: LiveState, through: number): LiveState {
+  const kept = state.requests.filter((request) => request.seq > through);
+  return { requests: kept, total: kept.length, nextCursor: null };
 }
 
 /** Retention removed every capture up to place `through` (the `seq`), `removed` in all. */

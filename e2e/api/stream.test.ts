@@ -225,7 +225,9 @@ describe("live stream", () => {
     expect(JSON.parse(deleted!.data)).toEqual({ id: a });
 
     expect((await api(baseUrl, `/api/bins/${bin.id}/requests`, { method: "DELETE" })).status).toBe(204);
-    await client.waitForEvents("requests-cleared", 1);
+    const [cleared] = await client.waitForEvents("requests-cleared", 1);
+    // Cleared through the bin's newest place, the second capture's.
+    expect(JSON.parse(cleared!.data)).toEqual({ through: 2 });
 
     expect((await api(baseUrl, `/api/bins/${bin.id}`, { method: "DELETE" })).status).toBe(204);
     await client.waitForEvents("bin-deleted", 1);

@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import next from "next";
 import type { Config } from "../config.ts";
 import { authorizeBin } from "./access/authorize.ts";
+import { isGrantLive } from "./access/grants.ts";
 import { credentialsFrom } from "./access/credentials.ts";
 import { AutoForwarder } from "./forwarding/auto-forward.ts";
 import { clientKey } from "./http/client-key.ts";
@@ -80,6 +81,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     heartbeatMs: config.sseHeartbeatMs,
     maxPerClient: config.maxStreamsPerIp,
     maxTotal: config.maxStreams,
+    grantIsLive: (binId, grantId) => isGrantLive(binId, grantId),
     authorize: (req, binId, clientAddress) =>
       authorizeBin(binId, "read", credentialsFrom(req.headers, clientAddress, peerIsTrustedProxy(req, config.trustProxy))),
   });

@@ -58,6 +58,11 @@ export async function countLiveGrants(binId: string, now: number = Date.now()): 
   return getStorage().grants.countLive(binId, now);
 }
 
+/** Whether the grant still opens the bin (not revoked, not expired). */
+export async function isGrantLive(binId: string, grantId: string, now: number = Date.now()): Promise<boolean> {
+  return (await listGrants(binId, now)).some((grant) => grant.id === grantId);
+}
+
 /** Revokes one of the bin's grants; every browser and client holding its token loses access at once. Returns false when there was none. */
 export async function revokeGrant(binId: string, grantId: string): Promise<boolean> {
   return getStorage().grants.revoke(binId, grantId);

@@ -60,7 +60,7 @@ describe("formatEvent", () => {
 
   it.each<{ event: StreamedBinEvent; expected: { event: string; data: unknown } }>([
     { event: { type: "request-deleted", binId: summary.binId, requestId: summary.id }, expected: { event: "request-deleted", data: { id: summary.id } } },
-    { event: { type: "requests-cleared", binId: summary.binId }, expected: { event: "requests-cleared", data: {} } },
+    { event: { type: "requests-cleared", binId: summary.binId, throughSeq: 12 }, expected: { event: "requests-cleared", data: { through: 12 } } },
     { event: { type: "bin-deleted", binId: summary.binId }, expected: { event: "bin-deleted", data: {} } },
     { event: { type: "resync", binId: summary.binId }, expected: { event: "resync", data: {} } },
   ])("formats $event.type without an id, so it does not move the resume point", ({ event, expected }) => {
@@ -140,12 +140,15 @@ describe("LiveStreams and the access a stream was opened with", () => {
   /** Runs while a stream's access is being checked, before it is granted. */
   let duringAuthorization: (access: BinAccess) => void = () => {};
   const open: SseClient[] = [];
+  /** Grants revoked where this process did not hear it (another instance, while its listener was down). */
+  const revokedUnheard = new Set<string>();
 
   beforeAll(async () => {
     binId = (await createBin("127.0.0.1")).id;
     bus = createInProcessBus();
     streams = new LiveStreams(bus, {
       heartbeatMs: 60_000,
+      grantIsLive: async (_binId, grantId) => !revokedUnheard.has(grantId),
       authorize: async (req) => {
         const access = accesses.get(String(req.headers.authorization).replace(/^Bearer /, ""));
         if (!access) throw new Error("the test asked for an access it did not set up");
@@ -207,6 +210,17 @@ describe("LiveStreams and the access a stream was opened with", () => {
     expect(revoked.events().map((event) => event.event)).toEqual(["ready"]);
     expect(other.events().map((event) => event.event)).toEqual(["ready", "request"]);
     expect(other.messages.map((m) => JSON.stringify(m)).join("")).not.toContain(accesses.get("viewer-b")!.grantId);
+  });
+
+  it("on a resync, ends the streams whose grant was revoked unheard, passes the resync to the others", async () => {
+    const unheard = await stream(access("viewer-e", "viewer"));
+    const kept = await stream(access("viewer-f", "viewer"));
+    revokedUnheard.add(accesses.get("viewer-e")!.grantId);
+    bus.publish(binId, { type: "resync", binId });
+    await Promise.race([unheard.ended, new Promise((_, reject) => setTimeout(() => reject(new Error("still open after the resync")), 3_000))]);
+    await kept.waitForEvents("resync", 1, 3_000);
+    await publishCapture(kept, 14);
+    expect(kept.events().map((event) => event.event)).toEqual(["ready", "resync", "request"]);
   });
 
   it("refuses a stream whose grant is revoked while it is being checked", async () => {

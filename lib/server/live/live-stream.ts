@@ -18,6 +18,11 @@ export type LiveStreamOptions = {
    * stream carries and how long it lasts; throws an AppError for one that may not read it.
    */
   authorize: (req: IncomingMessage, binId: string, clientAddress: string) => Promise<BinAccess>;
+  /**
+   * Whether the grant a stream was opened with still opens the bin, asked on `resync`: a
+   * revocation made on another instance while this one was not listening was never heard.
+   */
+  grantIsLive?: (binId: string, grantId: string) => Promise<boolean>;
   /** Streams one client address may hold open (MAX_STREAMS_PER_IP); beyond it, 429. */
   maxPerClient?: number;
   /** Streams open at once across all clients (MAX_STREAMS); beyond it, 503. */
@@ -41,6 +46,7 @@ export class LiveStreams {
   private readonly maxBufferedBytes: number;
   private readonly replayPageSize: number;
   private readonly authorize: LiveStreamOptions["authorize"];
+  private readonly grantIsLive: LiveStreamOptions["grantIsLive"];
   private readonly maxPerClient: number;
   private readonly maxTotal: number;
   /** Streams held per client address, counted from the moment one is asked for. */
@@ -54,6 +60,7 @@ export class LiveStreams {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.replayPageSize = options.replayPageSize ?? 500;
     this.authorize = options.authorize;
+    this.grantIsLive = options.grantIsLive;
     this.maxPerClient = options.maxPerClient ?? Number.POSITIVE_INFINITY;
     this.maxTotal = options.maxTotal ?? Number.POSITIVE_INFINITY;
     this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs);
@@ -147,6 +154,13 @@ export class LiveStreams {
         // longer read the bin. Other streams hear nothing of it, not even the grant's id.
         if (event.grantId === access.grantId) stream.destroy();
         return;
+      }
+      if (event.type === "resync" && this.grantIsLive) {
+        this.grantIsLive(binId, access.grantId)
+          .then((live) => {
+            if (!live) stream.destroy();
+          })
+          .catch((error: unknown) => console.error("[stream] could not check the stream's grant after a resync", error));
       }
       if (held) held.push(event);
       else send(event);
@@ -371,7 +385,7 @@ export function formatEvent(event: StreamedBinEvent): string {
     case "request-deleted":
       return `event: request-deleted\ndata: ${JSON.stringify({ id: event.requestId })}\n\n`;
     case "requests-cleared":
-      return "event: requests-cleared\ndata: {}\n\n";
+      return `event: requests-cleared\ndata: ${JSON.stringify({ through: event.throughSeq })}\n\n`;
     case "requests-pruned":
       return `event: requests-pruned\ndata: ${JSON.stringify({ through: event.throughSeq, removed: event.removed })}\n\n`;
     case "bin-deleted":

@@ -34,7 +34,7 @@ describe("live notices", () => {
 
   it.each<{ event: BinEvent; read: object }>([
     { event: { type: "request-deleted", binId, requestId: attempt.requestId }, read: { type: "request-deleted", requestId: attempt.requestId } },
-    { event: { type: "requests-cleared", binId }, read: { type: "requests-cleared" } },
+    { event: { type: "requests-cleared", binId, throughSeq: 12 }, read: { type: "requests-cleared", throughSeq: 12 } },
     {
       event: { type: "requests-pruned", binId, throughSeq: 19, removed: 7 },
       read: { type: "requests-pruned", throughSeq: 19, removed: 7 },

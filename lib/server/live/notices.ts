@@ -23,7 +23,7 @@ export type NoticeType = Exclude<BinEvent["type"], "resync">;
 export type Notice = { from: string; binId: string } & (
   | { type: "request"; seq: number }
   | { type: "request-deleted"; requestId: string }
-  | { type: "requests-cleared" }
+  | { type: "requests-cleared"; throughSeq: number }
   | { type: "requests-pruned"; throughSeq: number; removed: number }
   | { type: "bin-deleted" }
   | { type: "bin-updated" }
@@ -38,7 +38,7 @@ const seq = z.number().int().nonnegative();
 const wire = z.discriminatedUnion("t", [
   z.object({ t: z.literal("c"), i: id, b: id, s: seq }),
   z.object({ t: z.literal("d"), i: id, b: id, r: id }),
-  z.object({ t: z.literal("x"), i: id, b: id }),
+  z.object({ t: z.literal("x"), i: id, b: id, s: seq }),
   z.object({ t: z.literal("p"), i: id, b: id, n: z.number().int().nonnegative(), s: seq }),
   z.object({ t: z.literal("bd"), i: id, b: id }),
   z.object({ t: z.literal("bu"), i: id, b: id }),
@@ -72,7 +72,7 @@ export function eventNotice(event: BinEvent, instanceId: string): string | null 
     case "request-deleted":
       return encode({ t: "d", i, b, r: event.requestId });
     case "requests-cleared":
-      return encode({ t: "x", i, b });
+      return encode({ t: "x", i, b, s: event.throughSeq });
     case "requests-pruned": {
       return encode({ t: "p", i, b, n: event.removed, s: event.throughSeq });
     }
@@ -108,7 +108,7 @@ export function parseNotice(payload: string): Notice | null {
     case "d":
       return { ...head, type: "request-deleted", requestId: notice.r };
     case "x":
-      return { ...head, type: "requests-cleared" };
+      return { ...head, type: "requests-cleared", throughSeq: notice.s };
     case "p":
       return { ...head, type: "requests-pruned", throughSeq: notice.s, removed: notice.n };
     case "bd":

@@ -354,7 +354,7 @@ describeWithPostgres("the PostgreSQL live bus", () => {
       { type: "request-deleted", binId, requestId: "01K00000000000000000000009" },
       { type: "requests-pruned", binId, throughSeq: 3, removed: 3 },
       { type: "bin-updated", binId },
-      { type: "requests-cleared", binId },
+      { type: "requests-cleared", binId, throughSeq: 9 },
       { type: "grant-revoked", binId, grantId: "grant-7" },
       { type: "bin-deleted", binId },
     ];

@@ -286,7 +286,7 @@ class PostgresBusImpl implements PostgresBus {
       case "request-deleted":
         return { type: "request-deleted", binId, requestId: notice.requestId };
       case "requests-cleared":
-        return { type: "requests-cleared", binId };
+        return { type: "requests-cleared", binId, throughSeq: notice.throughSeq };
       case "requests-pruned": {
         return { type: "requests-pruned", binId, throughSeq: notice.throughSeq, removed: notice.removed };
       }

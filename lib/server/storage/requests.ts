@@ -90,11 +90,11 @@ export async function deleteRequest(binId: string, requestId: string): Promise<v
 
 /** Deletes every capture of the bin. @throws AppError not_found when the bin does not exist */
 export async function clearRequests(binId: string): Promise<number> {
-  const count = await getStorage().captures.clear(binId);
-  if (count === null) throw binNotFound(binId);
+  const cleared = await getStorage().captures.clear(binId);
+  if (cleared === null) throw binNotFound(binId);
   forgetCaptureCount(binId);
-  getEventBus().publish(binId, { type: "requests-cleared", binId });
-  return count;
+  getEventBus().publish(binId, { type: "requests-cleared", binId, throughSeq: cleared.throughSeq });
+  return cleared.removed;
 }
 
 function requestNotFound(requestId: string): AppError {

@@ -165,7 +165,7 @@ export type CapturesStorage = {
   /** Answers whether the bin had that capture. */
   delete(binId: string, requestId: string): Promise<boolean>;
   /** Deletes every capture of the bin; answers how many, or null when the bin does not exist. */
-  clear(binId: string): Promise<number | null>;
+  clear(binId: string): Promise<{ removed: number; throughSeq: number } | null>;
   signedRequest(binId: string, requestId: string): Promise<StoredSignedRequest | null>;
   /** A re-judge's page: the bin's captures in `seq` order, strictly after `afterSeq` (0: from the start). */
   signedRequestsAfter(binId: string, afterSeq: number, limit: number): Promise<StoredSignedRequest[]>;

@@ -102,10 +102,12 @@ export function createCapturesRepository(db: PrismaModels): CapturesStorage {
     },
 
     async clear(binId) {
-      const bin = await db.bin.findUnique({ where: { id: binId }, select: { id: true } });
+      // Up to the newest place given when the clear starts: a capture another writer
+      // commits meanwhile is newer than the clear, and the clients keep it (`throughSeq`).
+      const bin = await db.bin.findUnique({ where: { id: binId }, select: { lastSeq: true } });
       if (!bin) return null;
-      const { count } = await db.capturedRequest.deleteMany({ where: { binId } });
-      return count;
+      const { count } = await db.capturedRequest.deleteMany({ where: { binId, seq: { lte: bin.lastSeq } } });
+      return { removed: count, throughSeq: bin.lastSeq };
     },
 
     async signedRequest(binId, requestId) {
