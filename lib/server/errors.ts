@@ -22,8 +22,31 @@ export const statusByCode = {
 
 export type ErrorCode = keyof typeof statusByCode;
 
+/** Where an error keeps the brands of the Hookyard error classes it was made as (see AppError's hasInstance). */
+const brandsKey = Symbol.for("hookyard.errorBrands");
+
+type Branded = { [brandsKey]?: unknown };
+
 export class AppError extends Error {
+  /** Names the class for `instanceof` across copies of this module; each subclass gives its own. */
+  static readonly brand: string = "AppError";
+
+  /**
+   * `instanceof` by brand, not only by identity. Next's bundles and the custom server each
+   * load their own copy of this module, and storage, opened by the server, throws into
+   * Next's route handlers: their `error instanceof AppError` must see the other copy's
+   * errors too (else a 409 would answer as a 500). Brands, not class names, because
+   * bundlers may rename classes.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const brands = typeof value === "object" && value !== null ? (value as Branded)[brandsKey] : undefined;
+    return Array.isArray(brands) && brands.includes(this.brand);
+  }
+
   override name = "AppError";
+  readonly [brandsKey]: readonly string[];
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -31,6 +54,12 @@ export class AppError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    const brands: string[] = [];
+    for (let made: unknown = new.target; typeof made === "function" && made !== Error; made = Object.getPrototypeOf(made)) {
+      const brand = (made as { brand?: unknown }).brand;
+      if (typeof brand === "string" && !brands.includes(brand)) brands.push(brand);
+    }
+    this[brandsKey] = brands;
   }
 
   get status(): number {

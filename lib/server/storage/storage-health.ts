@@ -80,6 +80,7 @@ export function isStorageFull(error: unknown): boolean {
 
 /** A write refused for lack of storage: 507, nothing stored. */
 export class StorageFullError extends AppError {
+  static override readonly brand: string = "StorageFullError";
   override name = "StorageFullError";
   /** `full`: no room (disk or MAX_DATABASE_BYTES); `io-error`: the disk failed the write. */
   readonly reason: "full" | "io-error";
@@ -150,6 +151,7 @@ export function isStorageUnavailable(error: unknown): boolean {
 
 /** A write refused because the database is unreachable, out of connections or too slow: 503, nothing stored. */
 export class StorageUnavailableError extends AppError {
+  static override readonly brand: string = "StorageUnavailableError";
   override name = "StorageUnavailableError";
   constructor(cause: unknown) {
     // A restart or failover of the database takes seconds; a sender retrying sooner

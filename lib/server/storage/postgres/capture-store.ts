@@ -2,16 +2,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type pg from "pg";
 import { forgetCaptureCount } from "../capture-counts.ts";
 import { StorageFullError, StorageUnavailableError, isStorageFull, isStorageUnavailable, markStorageFull, markStorageWritable } from "../storage-health.ts";
-import {
-  type CaptureRow,
-  type CaptureWriter,
-  type CaptureWriterOptions,
-  type Committed,
-  type Pruned,
-  type RetentionStore,
-  defaultBodyChunkBytes,
-  defaultInlineBodyBytes,
-} from "../storage.ts";
+import { type CaptureRow, type CaptureWriter, type CaptureWriterOptions, type Committed, type Pruned, type RetentionStore } from "../storage.ts";
+import { bodyLayout, captureColumns } from "../capture-rows.ts";
 
 /** The PostgreSQL capture writer: the interface's writer and retention steps, and the health probe's trial write. */
 export type PostgresCaptureStore = CaptureWriter &
@@ -42,44 +34,7 @@ const defaultTimeoutMs = 10_000;
 /** PostgreSQL takes at most 65,535 bind parameters per statement; rows are sent in slices below that. */
 const maxParameters = 65_535;
 
-const captureColumns = [
-  "id",
-  "binId",
-  "seq",
-  "method",
-  "path",
-  "query",
-  "url",
-  "headers",
-  "contentType",
-  "body",
-  "size",
-  "ip",
-  "receivedAt",
-  "signatureProvider",
-  "signatureStatus",
-  "signatureReason",
-] as const satisfies readonly (keyof CaptureRow | "seq")[];
-
 const jobColumns = ["id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt", "lastError"] as const;
-
-const emptyBody = Buffer.alloc(0);
-
-/** The body in one buffer; one piece (the usual small body) is used as it is. */
-function wholeBody(body: CaptureRow["body"], size: number): Buffer {
-  if (Buffer.isBuffer(body)) return body;
-  if (body.length === 0) return emptyBody;
-  return body.length === 1 ? body[0]! : Buffer.concat(body, size);
-}
-
-/** The body as pieces of at most `maxBytes`, each a view of the bytes received (no copy). */
-function bodyPieces(body: CaptureRow["body"], maxBytes: number): Buffer[] {
-  const pieces: Buffer[] = [];
-  for (const part of Buffer.isBuffer(body) ? [body] : body) {
-    for (let start = 0; start < part.length; start += maxBytes) pieces.push(part.subarray(start, start + maxBytes));
-  }
-  return pieces;
-}
 
 type Value = string | number | Buffer | null;
 
@@ -273,8 +228,6 @@ const expire = `
  */
 export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptureStoreOptions): PostgresCaptureStore {
   const maxBinBytes = options.maxBinBytes ?? 0;
-  const inlineBodyBytes = options.inlineBodyBytes ?? defaultInlineBodyBytes;
-  const bodyChunkBytes = options.bodyChunkBytes ?? defaultBodyChunkBytes;
   const timeoutMs = Math.max(1, Math.floor(options.timeoutMs ?? defaultTimeoutMs));
   // A lock wait is given up sooner than a statement: a group commits in milliseconds, so
   // waiting seconds for another writer's lock means that writer (or the database) is
@@ -405,8 +358,7 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
       const seq = next.get(row.binId)!;
       next.set(row.binId, seq + 1);
       seqs.push(seq);
-      const pieces = row.size > inlineBodyBytes ? bodyPieces(row.body, bodyChunkBytes) : null;
-      const inline = pieces ? emptyBody : wholeBody(row.body, row.size);
+      const { inline, chunks: pieces } = bodyLayout(row, options);
       const values: Record<(typeof captureColumns)[number], Value> = { ...row, seq, body: inline };
       captures.push(captureColumns.map((column) => values[column]));
       pieces?.forEach((piece, index) => chunks.push([row.id, index, piece]));
@@ -488,11 +440,6 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
     },
     async insertAll(rows) {
       if (rows.length === 0) return { seqs: [], pruned: [] };
-      for (const row of rows) {
-        const stored = Buffer.isBuffer(row.body) ? row.body.length : row.body.reduce((total, piece) => total + piece.length, 0);
-        // Readers tell a chunked body by its inline column being shorter than `size`.
-        if (stored !== row.size) throw new Error(`capture ${row.id}: body has ${stored} bytes but size says ${row.size}`);
-      }
       const { committed, raised } = await inTransaction((client) => insertGroup(client, rows));
       for (const { binId, createdAt, seq } of raised) floors.raise(binId, createdAt, seq);
       forgetCounts(new Set(rows.map((row) => row.binId)));

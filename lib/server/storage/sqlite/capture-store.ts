@@ -1,15 +1,8 @@
 import Database from "better-sqlite3";
 import { captureBytes, captureCounts } from "../capture-counts.ts";
 import { StorageFullError, isStorageFull, markStorageFull, markStorageWritable } from "../storage-health.ts";
-import {
-  type CaptureRow,
-  type CaptureWriter,
-  type CaptureWriterOptions,
-  type Pruned,
-  type RetentionStore,
-  defaultBodyChunkBytes,
-  defaultInlineBodyBytes,
-} from "../storage.ts";
+import { type CaptureRow, type CaptureWriter, type CaptureWriterOptions, type Pruned, type RetentionStore } from "../storage.ts";
+import { bodyLayout, captureColumns } from "../capture-rows.ts";
 
 /** The SQLite capture writer: the interface's writer and retention steps, the health probe's trial write, and its connection to close. */
 export type SqliteCaptureStore = CaptureWriter &
@@ -23,43 +16,6 @@ export type CaptureStoreOptions = CaptureWriterOptions & {
   /** MAX_DATABASE_BYTES as SQLite's max_page_count on this connection; 0 or absent: no cap. */
   maxDatabaseBytes?: number;
 };
-
-const emptyBody = Buffer.alloc(0);
-
-/** The body in one buffer; one piece (the usual small body) is used as it is. */
-function wholeBody(body: CaptureRow["body"], size: number): Buffer {
-  if (Buffer.isBuffer(body)) return body;
-  if (body.length === 0) return emptyBody;
-  return body.length === 1 ? body[0]! : Buffer.concat(body, size);
-}
-
-/** The body as pieces of at most `maxBytes`, each a view of the bytes received (no copy). */
-export function bodyPieces(body: CaptureRow["body"], maxBytes: number): Buffer[] {
-  const pieces: Buffer[] = [];
-  for (const part of Buffer.isBuffer(body) ? [body] : body) {
-    for (let start = 0; start < part.length; start += maxBytes) pieces.push(part.subarray(start, start + maxBytes));
-  }
-  return pieces;
-}
-
-const columns = [
-  "id",
-  "binId",
-  "seq",
-  "method",
-  "path",
-  "query",
-  "url",
-  "headers",
-  "contentType",
-  "body",
-  "size",
-  "ip",
-  "receivedAt",
-  "signatureProvider",
-  "signatureStatus",
-  "signatureReason",
-] as const satisfies readonly (keyof CaptureRow | "seq")[];
 
 /** The writer connection's page cache, in KiB (SQLite's own default). */
 const writerCacheKiB = 2_000;
@@ -95,7 +51,7 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   const bytes = captureBytes();
   const maxBinBytes = options.maxBinBytes ?? 0;
   const insert = db.prepare(
-    `INSERT INTO "CapturedRequest" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+    `INSERT INTO "CapturedRequest" (${captureColumns.map((column) => `"${column}"`).join(", ")}) VALUES (${captureColumns.map(() => "?").join(", ")})`,
   );
   // The job's id is the capture's; it is due at once.
   const insertJob = db.prepare(
@@ -109,18 +65,11 @@ export function createSqliteCaptureStore(databaseFile: string, options: CaptureS
   // assembles the whole record before splitting it into overflow pages, so one 10 MiB
   // row costs two extra 10 MiB copies, while a chunk row costs two copies of its own
   // size. Small bodies stay inline so the common capture is one row.
-  const inlineBodyBytes = options.inlineBodyBytes ?? defaultInlineBodyBytes;
-  const bodyChunkBytes = options.bodyChunkBytes ?? defaultBodyChunkBytes;
-
   /** The capture row, then its body's chunk rows when it is too large to sit inline. */
   const insertCapture = (row: CaptureRow, seq: number) => {
-    const pieces = row.size > inlineBodyBytes ? bodyPieces(row.body, bodyChunkBytes) : null;
-    const inline = pieces ? emptyBody : wholeBody(row.body, row.size);
-    const stored = pieces ? pieces.reduce((total, piece) => total + piece.length, 0) : inline.length;
-    // Readers tell a chunked body by its inline column being shorter than `size`.
-    if (stored !== row.size) throw new Error(`capture ${row.id}: body has ${stored} bytes but size says ${row.size}`);
-    insert.run(columns.map((column) => (column === "body" ? inline : column === "seq" ? seq : row[column])));
-    pieces?.forEach((piece, seq) => insertChunk.run(row.id, seq, piece));
+    const { inline, chunks } = bodyLayout(row, options);
+    insert.run(captureColumns.map((column) => (column === "body" ? inline : column === "seq" ? seq : row[column])));
+    chunks?.forEach((piece, index) => insertChunk.run(row.id, index, piece));
   };
   // Taking the numbers and bumping `lastSeq` is one statement inside the group's
   // transaction, so numbers follow commit order and a rolled-back group takes none.
