@@ -20,7 +20,7 @@ const migrationsDir = fileURLToPath(new URL("../../../../prisma/postgres/migrati
 
 /** A pool as an instance holds it; an idle connection the server drops is reported here, not thrown. */
 function newPool(url: string, config: pg.PoolConfig = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 4, ...config });
+  const pool = new pg.Pool({ connectionString: url, max: 4, pipeline: true, ...config });
   pool.on("error", () => undefined); // a broken idle connection is dropped by the pool; the tests that cause it wait for this event
   return pool;
 }

@@ -36,7 +36,8 @@ const queryConnections = 8;
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
   await applyPostgresMigrations(options.url, options.migrationsDir);
   const writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
-  const pool = new pg.Pool({ connectionString: options.url, max: writerConnections, connectionTimeoutMillis: writeTimeoutMs });
+  // Pipeline mode: a group's statements go out together (capture-store.ts, runInOrder).
+  const pool = new pg.Pool({ connectionString: options.url, max: writerConnections, connectionTimeoutMillis: writeTimeoutMs, pipeline: true });
   // An idle connection the server ended (a restart, a failover) emits here; without a
   // listener that would end the process. The next query gets a fresh connection.
   pool.on("error", (error) => console.warn(`[postgres] an idle connection was closed: ${error.message}`));
