@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type pg from "pg";
 import { forgetCaptureCount } from "../capture-counts.ts";
-import { StorageFullError, StorageUnavailableError, isStorageFull, isStorageUnavailable, markStorageFull, markStorageWritable } from "../storage-health.ts";
+import { StorageFullError, StorageUnavailableError, markStorageWritable, storageRefusal } from "../storage-health.ts";
 import { type CaptureRow, type CaptureWriter, type CaptureWriterOptions, type Committed, type Pruned, type RetentionStore } from "../storage.ts";
 import { bodyLayout, captureColumns } from "../capture-rows.ts";
 
@@ -286,15 +286,7 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
   };
 
   /** The error to throw for a failed transaction: full (and marked so), unavailable, or as it was. */
-  const refusal = (error: unknown): unknown => {
-    if (error instanceof StorageFullError || error instanceof StorageUnavailableError) return error;
-    if (isStorageFull(error)) {
-      const refused = new StorageFullError(error);
-      markStorageFull(refused.reason);
-      return refused;
-    }
-    return isStorageUnavailable(error) ? new StorageUnavailableError(error) : error;
-  };
+  const refusal = (error: unknown): unknown => storageRefusal(error) ?? error;
 
   /**
    * Runs `work` in one transaction with the store's timeouts and commits it (unless

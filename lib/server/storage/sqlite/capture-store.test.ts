@@ -57,7 +57,7 @@ function expectedDetail(row: CaptureRow, seq: number): RequestDetail {
 /*
  * The writer contract both stores keep (numbering, all-or-nothing groups, jobs, pruning,
  * chunks, retention) is capture-store.suite.ts, run for SQLite in
- * capture-store.sqlite.test.ts. Here: what is SQLite's alone, and the Prisma read path.
+ * capture-store.contract.test.ts. Here: what is SQLite's alone, and the Prisma read path.
  */
 describe("createSqliteCaptureStore", () => {
   it("writes a group that reads back byte-exact through the Prisma client", async () => {
