@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createBin } from "../bins/bins.ts";
 import { getStorage } from "../storage/storage.ts";
 import { useTestDatabase } from "../storage/test-database.ts";
-import { createGrant, findGrant, listGrants, revokeGrant, setConfiguredGrant } from "./grants.ts";
+import { createGrant, findGrant, isGrantLive, listGrants, revokeGrant, setConfiguredGrant } from "./grants.ts";
 import { hashToken } from "./tokens.ts";
 
 useTestDatabase({ BINS_PER_IP_PER_HOUR: "0" });
@@ -24,6 +24,23 @@ describe("grants", () => {
     expect(await revokeGrant(bin.id, grant.id)).toBe(true);
     expect(await findGrant(token, now)).toBeNull();
     expect(await findGrant(bin.token)).toMatchObject({ binId: bin.id, role: "owner", kind: "creator" });
+  });
+
+  it("tells whether a grant still opens its bin, with one read for every stream of the bin asking at once", async () => {
+    const bin = await createBin("127.0.0.1");
+    const { grant } = await createGrant(bin.id, { role: "viewer", kind: "link" });
+    const reads = vi.spyOn(getStorage().grants, "listLive");
+    try {
+      const answers = await Promise.all([...Array.from({ length: 50 }, () => isGrantLive(bin.id, grant.id)), isGrantLive(bin.id, "no-such-grant")]);
+      expect(answers).toEqual([...Array.from({ length: 50 }, () => true), false]);
+      expect(reads).toHaveBeenCalledTimes(1);
+      // Read afresh once that read is done: a revocation since is seen.
+      await revokeGrant(bin.id, grant.id);
+      expect(await isGrantLive(bin.id, grant.id)).toBe(false);
+      expect(reads).toHaveBeenCalledTimes(2);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("a declared token replaces the bin's earlier one, and moves off a bin it named before", async () => {

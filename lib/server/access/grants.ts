@@ -58,9 +58,24 @@ export async function countLiveGrants(binId: string, now: number = Date.now()): 
   return getStorage().grants.countLive(binId, now);
 }
 
-/** Whether the grant still opens the bin (not revoked, not expired). */
-export async function isGrantLive(binId: string, grantId: string, now: number = Date.now()): Promise<boolean> {
-  return (await listGrants(binId, now)).some((grant) => grant.id === grantId);
+/** Each bin's live grant ids being read now, shared by whoever asks meanwhile. */
+const liveIdsInFlight = new Map<string, Promise<ReadonlySet<string>>>();
+
+/**
+ * Whether the grant still opens the bin (not revoked, not expired). Asked by every open
+ * stream of a bin at once after a listener reconnect (`resync`): calls for a bin while its
+ * grants are being read share that one read, so a popular bin costs one query, not one
+ * per stream.
+ */
+export async function isGrantLive(binId: string, grantId: string): Promise<boolean> {
+  let ids = liveIdsInFlight.get(binId);
+  if (!ids) {
+    ids = listGrants(binId)
+      .then((grants) => new Set(grants.map((grant) => grant.id)))
+      .finally(() => liveIdsInFlight.delete(binId));
+    liveIdsInFlight.set(binId, ids);
+  }
+  return (await ids).has(grantId);
 }
 
 /** Revokes one of the bin's grants; every browser and client holding its token loses access at once. Returns false when there was none. */
