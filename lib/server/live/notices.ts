@@ -59,6 +59,16 @@ export function captureNotice(binId: string, seq: number, instanceId: string): s
 }
 
 /**
+ * `captureNotice` as an SQL expression over the columns `"binId"` and `"lastSeq"`, for
+ * the PostgreSQL writer, which learns a group's numbers only inside its transaction and
+ * notifies in the same round trip (decision 013). The same JSON, parsed by `parseNotice`
+ * alike. The instance id is the one literal (quotes doubled: standard_conforming_strings).
+ */
+export function captureNoticeSql(instanceId: string): string {
+  return `json_build_object('t', 'c', 'i', '${instanceId.replaceAll("'", "''")}', 'b', "binId", 's', "lastSeq")::text`;
+}
+
+/**
  * The notice that tells other instances of a local `event`, or null for the events no
  * one else is told of: `request` (its notice is the capture writer's, sent in the storing
  * transaction) and `resync` (each instance makes its own).

@@ -5,14 +5,14 @@ import { forwardAttemptEvent } from "../forwarding/forwarding.ts";
 import { listRequestsAfter } from "../storage/requests.ts";
 import { getStorage } from "../storage/storage.ts";
 import { type EventBus, getEventBus, installEventBus } from "./events.ts";
-import { captureNotice, liveChannel } from "./notices.ts";
+import { captureNoticeSql, liveChannel } from "./notices.ts";
 import { createPostgresBus } from "./postgres-bus.ts";
 
 /** The process's live bus and what the capture writer needs to reach other instances' buses. */
 export type LiveBus = {
   readonly bus: EventBus;
   /** Set with PostgreSQL: what the writer notifies inside each group's transaction (decision 011). */
-  readonly captureNotices: { channel: string; payload: (binId: string, lastSeq: number) => string } | null;
+  readonly captureNotices: { channel: string; payloadSql: string } | null;
   /** Starts listening (PostgreSQL); call once storage is open, before serving. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -42,7 +42,7 @@ export function createLiveBus(database: DatabaseConfig): LiveBus {
   installEventBus(bus);
   return {
     bus,
-    captureNotices: { channel: liveChannel, payload: (binId, lastSeq) => captureNotice(binId, lastSeq, instanceId) },
+    captureNotices: { channel: liveChannel, payloadSql: captureNoticeSql(instanceId) },
     start: () => bus.start(),
     close: () => bus.close(),
   };

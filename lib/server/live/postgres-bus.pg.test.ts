@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { createTestDatabase, describeWithPostgres } from "@/e2e/support/postgres.ts";
 import type { BinEvent, ForwardAttemptSummary, ForwardJobDto, RequestSummary } from "../../types.ts";
-import { captureNotice, liveChannel } from "./notices.ts";
+import { captureNotice, captureNoticeSql, liveChannel, parseNotice } from "./notices.ts";
 import { createPostgresBus, type PostgresBus, type PostgresBusOptions } from "./postgres-bus.ts";
 
 /** Generous: the machine is shared, and a reconnect waits on purpose. */
@@ -132,6 +132,17 @@ describeWithPostgres("the PostgreSQL live bus", () => {
     await bus.start();
     return bus;
   }
+
+  it("writes the capture notice in SQL exactly as captureNotice does, whatever the instance id holds", async () => {
+    for (const instanceId of [crypto.randomUUID(), "it's \\ an 'odd' id"]) {
+      const { rows } = await admin.query<{ payload: string }>(
+        `SELECT ${captureNoticeSql(instanceId)} AS "payload" FROM (SELECT $1::text AS "binId", $2::int AS "lastSeq") AS "written"`,
+        ["bin-a", 42],
+      );
+      expect(parseNotice(rows[0]!.payload)).toEqual(parseNotice(captureNotice("bin-a", 42, instanceId)));
+      expect(parseNotice(rows[0]!.payload)).not.toBeNull();
+    }
+  });
 
   /** What the capture writer does in its storing transaction: store, then notify. */
   async function capture(store: FakeStore, binId: string, writer: string): Promise<RequestSummary> {

@@ -198,7 +198,7 @@ export function describeCaptureStore(name: string, open: () => Promise<CaptureSt
       const before = { captures: await count(env.h, "CapturedRequest"), chunks: await count(env.h, "BodyChunk"), jobs: await count(env.h, "ForwardJob") };
       const seqBefore = await lastSeq(env.h, binId);
       const large = row({ body: randomBytes(defaultInlineBodyBytes * 2), forwardJob: { target: "http://127.0.0.1:9/x", maxAttempts: 3 } });
-      await expect(store.insertAll([large, row({ binId: noSuchBin })])).rejects.toThrow();
+      await expect(store.insertAll([large, row({ binId: noSuchBin })])).rejects.toThrow(/no longer exists/);
       const existing = row();
       await store.insertAll([existing]);
       await expect(store.insertAll([row({ body: randomBytes(defaultInlineBodyBytes * 2) }), { ...existing }])).rejects.toThrow();

@@ -105,7 +105,7 @@ describeWithPostgres("PostgreSQL capture store", () => {
 
     it("numbers 2 × 500 concurrent captures into one bin 1…1000 with no gap or repeat, and commits them in that order", async () => {
       const channel = "hookyard_test_captures";
-      const notify = { channel, payload: (binId: string, lastSeq: number) => `${binId}:${lastSeq}` };
+      const notify = { channel, payloadSql: `"binId" || ':' || "lastSeq"` };
       const [a, b] = [instance({ notify }), instance({ notify })];
       const binId = await createBin(a.pool);
 
@@ -350,7 +350,7 @@ describeWithPostgres("PostgreSQL capture store", () => {
     }
 
     it("sends one notice per bin with its highest seq in the group, only once the group commits", async () => {
-      const store = createPostgresCaptureStore(pool, { maxCapturesPerBin: 100, notify: { channel, payload: (binId, lastSeq) => `${binId} ${lastSeq}` } });
+      const store = createPostgresCaptureStore(pool, { maxCapturesPerBin: 100, notify: { channel, payloadSql: `"binId" || ' ' || "lastSeq"` } });
       const [a, b] = [await createBin(pool), await createBin(pool)];
       const holder = await pool.connect();
       try {
@@ -386,7 +386,7 @@ describeWithPostgres("PostgreSQL capture store", () => {
     });
 
     it("sends no notice for a group that rolls back at commit, and answers its failure", async () => {
-      const store = createPostgresCaptureStore(pool, { maxCapturesPerBin: 100, notify: { channel, payload: (binId, lastSeq) => `${binId} ${lastSeq}` } });
+      const store = createPostgresCaptureStore(pool, { maxCapturesPerBin: 100, notify: { channel, payloadSql: `"binId" || ' ' || "lastSeq"` } });
       const binId = await createBin(pool);
       try {
         await expect(store.insertAll([captureRow({ binId }), captureRow({ binId, method: "FAIL" })])).rejects.toThrow(/refused at commit/);

@@ -16,11 +16,13 @@ export type PostgresCaptureStore = CaptureWriter &
 export type PostgresCaptureStoreOptions = CaptureWriterOptions & {
   /**
    * Capture notices for the live bus: when set, each group's transaction sends
-   * `pg_notify(channel, payload(binId, lastSeq))` once per bin it wrote to, with the
-   * bin's highest `seq` in the group, before COMMIT, so a notice exists exactly when
-   * the captures committed (PostgreSQL delivers notices only at commit, in commit order).
+   * `pg_notify(channel, payloadSql)` once per bin it wrote to, before COMMIT, so a notice
+   * exists exactly when the captures committed (PostgreSQL delivers notices only at
+   * commit, in commit order). `payloadSql` is an SQL expression over the columns
+   * `"binId"` and `"lastSeq"` (the bin's highest `seq` in the group): the writer learns
+   * the numbers inside its transaction, and sends the whole group in one round trip.
    */
-  notify?: { channel: string; payload: (binId: string, lastSeq: number) => string };
+  notify?: { channel: string; payloadSql: string };
   /**
    * The `statement_timeout` of the store's transactions (their `lock_timeout` is half of
    * it) and the longest wait for a connection from the pool: past it the call fails
@@ -37,6 +39,52 @@ const maxParameters = 65_535;
 const jobColumns = ["id", "requestId", "binId", "target", "maxAttempts", "attempts", "state", "nextAttemptAt", "lastError"] as const;
 
 type Value = string | number | Buffer | null;
+
+/** The columns a writer fills from the row itself: all but `seq`, which the database computes. */
+const captureColumnsWritten = captureColumns.filter((column): column is Exclude<(typeof captureColumns)[number], "seq"> => column !== "seq");
+
+/** Each written column's type, for the array that carries it (typed here, since `unnest` has no target column to take it from). */
+const captureColumnTypes: Record<(typeof captureColumnsWritten)[number], string> = {
+  id: "text",
+  binId: "text",
+  method: "text",
+  path: "text",
+  query: "text",
+  url: "text",
+  headers: "text",
+  contentType: "text",
+  body: "text", // base64, see insertCaptures
+  size: "int",
+  ip: "text",
+  receivedAt: "bigint",
+  signatureProvider: "text",
+  signatureStatus: "text",
+  signatureReason: "text",
+};
+
+/** Locks bins in id order (ORDER BY comes before the lock). */
+const lockBins = `SELECT "id" FROM "Bin" WHERE "id" = ANY($1::text[]) ORDER BY "id" FOR NO KEY UPDATE`;
+
+/** Takes each bin's numbers for the group under its row lock: answers each bin's `lastSeq` after the group, and its creation time. */
+const numberBins = `
+  UPDATE "Bin" SET "lastSeq" = "Bin"."lastSeq" + "t"."n" FROM unnest($1::text[], $2::int[]) AS "t"("id", "n")
+   WHERE "Bin"."id" = "t"."id" RETURNING "Bin"."id", "Bin"."lastSeq", "Bin"."createdAt"::text AS "createdAt"`;
+
+/**
+ * The group's captures in one statement of constant text, so it is parsed once per
+ * connection: one array per column, plus each row's `back`, how many of its bin's rows
+ * follow it in the group. Bodies travel as base64 text, decoded to bytea by the
+ * database: `pg` would write a Buffer inside an array as hex, twice its size, and
+ * writing the group to the socket is a large part of a capture's cost. Its
+ * place is the bin's `lastSeq`, already raised in this transaction, minus `back`. A bin
+ * deleted meanwhile has no row: `seq` comes out null and the statement fails.
+ */
+const insertCaptures = `
+  INSERT INTO "CapturedRequest" (${captureColumns.map((column) => `"${column}"`).join(", ")})
+  SELECT ${captureColumns.map((column) => (column === "seq" ? `"Bin"."lastSeq" - "r"."back"` : column === "body" ? `decode("r"."body", 'base64')` : `"r"."${column}"`)).join(", ")}
+    FROM unnest(${[...captureColumnsWritten.map((column) => captureColumnTypes[column]), "int"].map((type, index) => `$${index + 1}::${type}[]`).join(", ")})
+         AS "r"(${[...captureColumnsWritten, "back"].map((column) => `"${column}"`).join(", ")})
+    LEFT JOIN "Bin" ON "Bin"."id" = "r"."binId"`;
 
 /** A bin's numbers after a group: its `lastSeq`, and its creation time (which tells one bin from another made later under the same id). */
 type Numbered = { lastSeq: number; createdAt: string };
@@ -64,7 +112,8 @@ function insertValues(table: string, columns: readonly string[], rows: readonly 
   return statements;
 }
 
-type Statement = { text: string; values?: readonly unknown[] };
+/** `name`: a statement whose text never changes, prepared once per connection and planned from then on without parsing. */
+type Statement = { name?: string; text: string; values?: readonly unknown[] };
 
 /**
  * Runs the statements in order on one connection and answers their results. A client in
@@ -74,7 +123,7 @@ type Statement = { text: string; values?: readonly unknown[] };
  * COMMIT then rolls back): the first failure is thrown, after every one has answered.
  */
 async function runInOrder(client: pg.PoolClient, statements: readonly Statement[]): Promise<pg.QueryResult[]> {
-  const run = (statement: Statement) => client.query(statement.text, statement.values ? [...statement.values] : undefined);
+  const run = ({ name, text, values }: Statement) => client.query({ ...(name ? { name } : {}), text, ...(values ? { values: [...values] } : {}) });
   if (!(client as { pipeline?: boolean }).pipeline) {
     const results: pg.QueryResult[] = [];
     for (const statement of statements) results.push(await run(statement));
@@ -85,6 +134,24 @@ async function runInOrder(client: pg.PoolClient, statements: readonly Statement[
   if (failed) throw failed.reason;
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<pg.QueryResult>).value);
 }
+
+/**
+ * The start both prune statements share: per bin, its limit, its `lastSeq` after the
+ * group (read in the group's transaction, which raised it), its floor (`$3`, trusted
+ * only while the bin is the one it was remembered for: `$4`, its creation time), and its
+ * oldest capture above the floor (one index probe).
+ */
+const pruneBins = `
+  "bin" AS MATERIALIZED (
+    SELECT "b"."id", "b"."keep", "b"."floor", "b"."last",
+           (SELECT min("o"."seq") FROM "CapturedRequest" AS "o" WHERE "o"."binId" = "b"."id" AND "o"."seq" > "b"."floor") AS "oldest"
+      FROM (
+        SELECT "u"."id", "u"."keep", "Bin"."lastSeq" AS "last",
+               CASE WHEN "Bin"."createdAt"::text = "u"."floorOf" THEN "u"."floor" ELSE 0 END AS "floor"
+          FROM unnest($1::text[], $2::int[], $3::int[], $4::text[]) AS "u"("id", "keep", "floor", "floorOf")
+          JOIN "Bin" ON "Bin"."id" = "u"."id"
+      ) AS "b"
+  )`;
 
 /** The end both prune statements share: delete from above the floor through the cut, and answer per bin. */
 const pruneAndAnswer = `
@@ -119,11 +186,7 @@ const pruneAndAnswer = `
  * no statistics yet, did) re-run the walk once per capture of the bin.
  */
 const pruneByCount = `
-  WITH "bin" AS MATERIALIZED (
-    SELECT "b"."id", "b"."keep", "b"."floor", "b"."last",
-           (SELECT min("o"."seq") FROM "CapturedRequest" AS "o" WHERE "o"."binId" = "b"."id" AND "o"."seq" > "b"."floor") AS "oldest"
-      FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS "b"("id", "keep", "floor", "last")
-  ), "cut" AS MATERIALIZED (
+  WITH ${pruneBins}, "cut" AS MATERIALIZED (
     SELECT "bin"."id", "bin"."floor", "c"."seq"
       FROM "bin"
       CROSS JOIN LATERAL (
@@ -144,11 +207,7 @@ const pruneByCount = `
  * the same answer, as above.
  */
 const pruneByCountAndBytes = `
-  WITH "bin" AS MATERIALIZED (
-    SELECT "b"."id", "b"."keep", "b"."floor",
-           (SELECT min("o"."seq") FROM "CapturedRequest" AS "o" WHERE "o"."binId" = "b"."id" AND "o"."seq" > "b"."floor") AS "oldest"
-      FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS "b"("id", "keep", "floor", "last")
-  ), "cut" AS MATERIALIZED (
+  WITH ${pruneBins}, "cut" AS MATERIALIZED (
     SELECT "bin"."id", "bin"."floor", "c"."seq"
       FROM "bin"
       CROSS JOIN LATERAL (
@@ -181,6 +240,11 @@ class PruneFloors {
   get(binId: string, createdAt: string): number {
     const known = this.floors.get(binId);
     return known && known.createdAt === createdAt ? known.seq : 0;
+  }
+
+  /** The floor remembered for a bin and the creation time it holds for (null: none), for a statement to check against the bin's row. */
+  remembered(binId: string): { createdAt: string | null; seq: number } {
+    return this.floors.get(binId) ?? { createdAt: null, seq: 0 };
   }
 
   /** Call only once the group that saw it committed: a floor above a capture still stored would hide it from pruning. */
@@ -290,10 +354,10 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
 
   /**
    * Runs `work` in one transaction with the store's timeouts and commits it (unless
-   * `work` sends the COMMIT itself, with its last statements: `commits`).
+   * `work` sends the BEGIN and COMMIT itself, with its other statements: `whole`).
    * @throws StorageUnavailableError, StorageFullError, or what `work` threw (rolled back)
    */
-  const inTransaction = async <Result>(work: (client: pg.PoolClient) => Promise<Result>, { commits = false } = {}): Promise<Result> => {
+  const inTransaction = async <Result>(work: (client: pg.PoolClient) => Promise<Result>, { whole = false } = {}): Promise<Result> => {
     const client = await acquire();
     // `pg` emits `error` on a checked-out client whose connection breaks; unheard, that
     // would end the process. The query in progress fails with it too, and is reported.
@@ -303,9 +367,9 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
     };
     client.on("error", onError);
     try {
-      await client.query(begin);
+      if (!whole) await client.query(begin);
       const result = await work(client);
-      if (!commits) await client.query("COMMIT");
+      if (!whole) await client.query("COMMIT");
       markStorageWritable();
       return result;
     } catch (error) {
@@ -325,34 +389,14 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
     }
   };
 
-  /** Takes each bin's numbers for the group under its row lock; answers each bin's `lastSeq` after the group, and its creation time. */
-  const numberGroup = async (client: pg.PoolClient, taken: ReadonlyMap<string, number>): Promise<Map<string, Numbered>> => {
-    const binIds = [...taken.keys()];
-    const numbered = new Map<string, Numbered>();
-    if (binIds.length === 1) {
-      const [binId] = binIds as [string];
-      const { rows } = await client.query<Numbered>(
-        `UPDATE "Bin" SET "lastSeq" = "lastSeq" + $1 WHERE "id" = $2 RETURNING "lastSeq", "createdAt"::text AS "createdAt"`,
-        [taken.get(binId), binId],
-      );
-      if (rows[0]) numbered.set(binId, rows[0]);
-    } else {
-      // Several bins: locked first, in id order (ORDER BY comes before the lock), as every
-      // writer and sweeper takes them, so two groups that share bins cannot deadlock.
-      await client.query(`SELECT "id" FROM "Bin" WHERE "id" = ANY($1::text[]) ORDER BY "id" FOR NO KEY UPDATE`, [binIds]);
-      const { rows } = await client.query<Numbered & { id: string }>(
-        `UPDATE "Bin" SET "lastSeq" = "Bin"."lastSeq" + "t"."n" FROM unnest($1::text[], $2::int[]) AS "t"("id", "n")
-          WHERE "Bin"."id" = "t"."id" RETURNING "Bin"."id", "Bin"."lastSeq", "Bin"."createdAt"::text AS "createdAt"`,
-        [binIds, binIds.map((binId) => taken.get(binId))],
-      );
-      for (const { id, lastSeq, createdAt } of rows) numbered.set(id, { lastSeq, createdAt });
-    }
-    for (const binId of binIds) {
-      if (!numbered.has(binId)) throw new Error(`capture for bin ${binId}: the bin no longer exists`);
-    }
-    return numbered;
-  };
-
+  /**
+   * One group in one round trip: BEGIN, the bins' locks and numbers, the rows (numbered
+   * by the database from the bins' raised `lastSeq`), chunks, jobs, the prune, the
+   * notices and COMMIT are written together (runInOrder) and answered together. Nothing
+   * in it waits for an answer from the database: a round trip is a turn of a busy event
+   * loop, and the bin's row lock is held from the numbering to the COMMIT, so every turn
+   * spent inside the transaction is a turn no other writer of the bin can use.
+   */
   const insertGroup = async (
     client: pg.PoolClient,
     rows: readonly CaptureRow[],
@@ -364,20 +408,20 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
       taken.set(row.binId, (taken.get(row.binId) ?? 0) + 1);
       limits.set(row.binId, row.maxCaptures ?? options.maxCapturesPerBin);
     }
-    const numbered = await numberGroup(client, taken);
-
-    const next = new Map([...numbered].map(([binId, { lastSeq }]) => [binId, lastSeq - taken.get(binId)! + 1]));
-    const seqs: number[] = [];
-    const captures: Value[][] = [];
+    const binIds = [...taken.keys()];
+    // A row's place is its bin's lastSeq after the group minus how many of the bin's rows follow it.
+    const following = new Map(taken);
+    const captures = captureColumnsWritten.map((): Value[] => []);
+    const back: number[] = [];
     const chunks: Value[][] = [];
     const jobs: Value[][] = [];
     for (const row of rows) {
-      const seq = next.get(row.binId)!;
-      next.set(row.binId, seq + 1);
-      seqs.push(seq);
+      const after = following.get(row.binId)! - 1;
+      following.set(row.binId, after);
+      back.push(after);
       const { inline, chunks: pieces } = bodyLayout(row, options);
-      const values: Record<(typeof captureColumns)[number], Value> = { ...row, seq, body: inline };
-      captures.push(captureColumns.map((column) => values[column]));
+      const values: Record<(typeof captureColumnsWritten)[number], Value> = { ...row, body: inline.toString("base64") };
+      captureColumnsWritten.forEach((column, index) => captures[index]!.push(values[column]));
       pieces?.forEach((piece, index) => chunks.push([row.id, index, piece]));
       const job = row.forwardJob;
       // The job's id is the capture's; it is due at once (or written already failed, with its reason).
@@ -395,32 +439,66 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
         ]);
       }
     }
-    const binIds = [...numbered.keys()];
-    const keep = binIds.map((binId) => limits.get(binId));
-    const floor = binIds.map((binId) => floors.get(binId, numbered.get(binId)!.createdAt));
-    const last = binIds.map((binId) => numbered.get(binId)!.lastSeq);
-    // Nothing below depends on an answer before it: the rows, the prune, the notices and
-    // the COMMIT go out together (runInOrder), and the prune's answer is read after.
+    const remembered = binIds.map((binId) => floors.remembered(binId));
     const statements: Statement[] = [
-      ...insertValues("CapturedRequest", captureColumns, captures),
+      { text: begin },
+      // Several bins: locked first, in id order (ORDER BY comes before the lock), as every
+      // writer and sweeper takes them, so two groups that share bins cannot deadlock.
+      ...(binIds.length > 1 ? [{ name: "hookyard.lock-bins", text: lockBins, values: [binIds] }] : []),
+      { name: "hookyard.number-bins", text: numberBins, values: [binIds, binIds.map((binId) => taken.get(binId))] },
+      { name: "hookyard.insert-captures", text: insertCaptures, values: [...captures, back] },
       ...insertValues("BodyChunk", ["requestId", "seq", "data"], chunks),
       ...insertValues("ForwardJob", jobColumns, jobs),
     ];
+    const numberAt = binIds.length > 1 ? 2 : 1;
     const pruneAt = statements.length;
-    statements.push({
-      text: maxBinBytes === 0 ? pruneByCount : pruneByCountAndBytes,
-      values: [binIds, keep, floor, last, ...(maxBinBytes === 0 ? [] : [maxBinBytes])],
-    });
+    statements.push(
+      maxBinBytes === 0
+        ? {
+            name: "hookyard.prune-by-count",
+            text: pruneByCount,
+            values: [binIds, binIds.map((binId) => limits.get(binId)), remembered.map((floor) => floor.seq), remembered.map((floor) => floor.createdAt)],
+          }
+        : {
+            name: "hookyard.prune-by-count-and-bytes",
+            text: pruneByCountAndBytes,
+            values: [
+              binIds,
+              binIds.map((binId) => limits.get(binId)),
+              remembered.map((floor) => floor.seq),
+              remembered.map((floor) => floor.createdAt),
+              maxBinBytes,
+            ],
+          },
+    );
     if (options.notify) {
-      const payloads = binIds.map((binId) => options.notify!.payload(binId, numbered.get(binId)!.lastSeq));
-      statements.push({ text: `SELECT pg_notify($1, "payload") FROM unnest($2::text[]) AS "payload"`, values: [options.notify.channel, payloads] });
+      statements.push({
+        text: `SELECT pg_notify($1, ${options.notify.payloadSql}) FROM (SELECT "id" AS "binId", "lastSeq" FROM "Bin" WHERE "id" = ANY($2::text[])) AS "written"`,
+        values: [options.notify.channel, binIds],
+      });
     }
     statements.push({ text: "COMMIT" });
-    const results = await runInOrder(client, statements);
+    let results: pg.QueryResult[];
+    try {
+      results = await runInOrder(client, statements);
+    } catch (error) {
+      // A bin deleted since its capture was accepted has no row to number from: its
+      // captures' `seq` comes out null (or their bin reference dangles), and the group is refused.
+      const code = (error as { code?: unknown }).code;
+      if (code === "23502" || code === "23503") throw new Error("capture: a bin of the group no longer exists", { cause: error });
+      throw error;
+    }
+    const numbered = new Map((results[numberAt]!.rows as (Numbered & { id: string })[]).map(({ id, lastSeq, createdAt }) => [id, { lastSeq, createdAt }]));
+    const next = new Map([...numbered].map(([binId, { lastSeq }]) => [binId, lastSeq - taken.get(binId)! + 1]));
+    const seqs = rows.map((row) => {
+      const seq = next.get(row.binId)!;
+      next.set(row.binId, seq + 1);
+      return seq;
+    });
     const perBin = results[pruneAt]!.rows as { binId: string; oldest: number | null; removed: number; throughSeq: number | null }[];
     const prunedByBin = new Map(perBin.flatMap(({ binId, throughSeq, removed }) => (throughSeq === null ? [] : [[binId, { binId, throughSeq, removed }]])));
     // In the order the bins first appear in the group, as the SQLite store answers.
-    const pruned = [...taken.keys()].flatMap((binId) => prunedByBin.get(binId) ?? []);
+    const pruned = binIds.flatMap((binId) => prunedByBin.get(binId) ?? []);
     // Raised only once committed (see `insertAll`): nothing is left at or below the cut, or below the oldest capture seen.
     const raised = perBin.flatMap(({ binId, oldest, throughSeq }) => {
       const seq = Math.max(throughSeq ?? 0, oldest === null ? 0 : oldest - 1);
@@ -463,7 +541,7 @@ export function createPostgresCaptureStore(pool: pg.Pool, options: PostgresCaptu
     },
     async insertAll(rows) {
       if (rows.length === 0) return { seqs: [], pruned: [] };
-      const { committed, raised } = await inTransaction((client) => insertGroup(client, rows), { commits: true });
+      const { committed, raised } = await inTransaction((client) => insertGroup(client, rows), { whole: true });
       for (const { binId, createdAt, seq } of raised) floors.raise(binId, createdAt, seq);
       forgetCounts(new Set(rows.map((row) => row.binId)));
       return committed;
