@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDatabase, restartCluster, startCluster, stopCluster, type PostgresCluster } from "../../scripts/postgres-cluster.mjs";
+import pg from "pg";
+import { createDatabase, restartCluster, startCluster, stopCluster, withAdmin, type PostgresCluster } from "../../scripts/postgres-cluster.mjs";
 import type { RequestSummary } from "../../lib/types.ts";
 import { capture, captureOk, createBin, eventually, listAllRequests, patchBin } from "../support/factories.ts";
-import { createTestDatabase, describeWithPostgres } from "../support/postgres.ts";
+import { createTestDatabase, describeWithPostgres, testPostgres } from "../support/postgres.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { openStream, type SseClient, type SseEvent } from "../support/sse.ts";
 import { startTargetServer, type TargetServer } from "../support/target.ts";
@@ -45,10 +46,12 @@ describeWithPostgres("two instances on one database", () => {
   let a: TestServer;
   let b: TestServer;
   let target: TargetServer;
+  let databaseUrl: string;
 
   beforeAll(async () => {
     target = await startTargetServer();
-    [a, b] = await twoInstances(await createTestDatabase("instances"));
+    databaseUrl = await createTestDatabase("instances");
+    [a, b] = await twoInstances(databaseUrl);
   });
 
   afterAll(async () => {
@@ -105,6 +108,42 @@ describeWithPostgres("two instances on one database", () => {
       expect((await capture(b.baseUrl, bin.id)).status).toBe(200);
       expect((await patchBin(a.baseUrl, bin.id, { response: { status: 418, body: "teapot" } })).status).toBe(200);
       await onB.waitFor((message) => message.kind === "event" && message.event === "bin-updated", 5_000);
+      await eventually(async () => expect((await capture(b.baseUrl, bin.id)).status).toBe(418));
+    } finally {
+      onB.close();
+    }
+  });
+
+  it("forgets every bin's cached settings after its listener was away, so a change it never heard reaches its capture path", async () => {
+    const cluster = testPostgres();
+    if (!cluster.available) throw new Error(cluster.reason);
+    const database = new URL(databaseUrl).pathname.slice(1);
+    const bin = await createBin(a.baseUrl);
+    // B caches the bin's settings; it has no stream on the bin, so no resync of its own.
+    expect((await capture(b.baseUrl, bin.id)).status).toBe(200);
+    const watched = await createBin(a.baseUrl);
+    const onB = await openStream(b.baseUrl, watched.id);
+    try {
+      // Both listeners are cut off and cannot come back (connections already open stay),
+      // and the bin's answer changes meanwhile, as by an instance whose notice was lost.
+      const changer = new pg.Client({ host: cluster.cluster.socketDir, port: cluster.cluster.port, user: "postgres", database });
+      await changer.connect();
+      try {
+        await withAdmin(cluster.cluster, async (admin) => {
+          await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
+          await admin.query(`SELECT pg_terminate_backend("pid") FROM pg_stat_activity WHERE "datname" = $1 AND "application_name" LIKE 'hookyard-live %'`, [
+            database,
+          ]);
+        });
+        await changer.query(
+          `INSERT INTO "BinResponse" ("binId", "response") VALUES ($1, $2) ON CONFLICT ("binId") DO UPDATE SET "response" = EXCLUDED."response"`,
+          [bin.id, JSON.stringify({ status: 418, headers: [], body: "teapot", delayMs: 0 })],
+        );
+      } finally {
+        await withAdmin(cluster.cluster, (admin) => admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`));
+        await changer.end();
+      }
+      await onB.waitFor((message) => message.kind === "event" && message.event === "resync", 15_000);
       await eventually(async () => expect((await capture(b.baseUrl, bin.id)).status).toBe(418));
     } finally {
       onB.close();

@@ -3,14 +3,14 @@ import { noResponseSettings, type ResponseRule, type ResponseSettings, type Resp
 import type { BinEvent, BinForwardDto, BinSignatureDto } from "../../types.ts";
 import { type BinForwardInput, defaultForwardMaxAttempts } from "../../validations/bins.ts";
 import { responseHeaderProblems, responseSettingsSizeProblem } from "../../validations/responses.ts";
-import { captureCounts, forgetCaptureCount } from "../storage/capture-counts.ts";
+import { captureBytes, captureCounts, forgetCaptureCount } from "../storage/capture-counts.ts";
 import { type StoredAutoForward, getStorage } from "../storage/storage.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
 import { hashToken, newGrantId, newToken } from "../access/tokens.ts";
 import { clientKey } from "../http/client-key.ts";
 import { newBinId } from "./ids.ts";
-import { currentSignature, forgetSettings, getBinSettings, loadSettings, remember } from "./settings.ts";
+import { aliasCache, currentSignature, forgetSettings, getBinSettings, loadSettings, remember, settingsCache } from "./settings.ts";
 import { forgetVisit } from "./visits.ts";
 import { RateLimiter, retryAfterSeconds } from "../http/rate-limit.ts";
 import { rejudgeBin, toSignatureDto } from "../signatures/signature-checks.ts";
@@ -173,6 +173,18 @@ export function forgetBin(binId: string): void {
   forgetSettings(binId);
   forgetCaptureCount(binId);
   forgetVisit(binId);
+}
+
+/**
+ * This process missed other instances' changes for a while (its listener reconnected):
+ * every bin's cached settings, aliases and counts are read again when next needed, not
+ * only those of bins with an open stream, whose `resync` says the same per bin.
+ */
+export function forgetEverythingCached(): void {
+  settingsCache().clear();
+  aliasCache().clear();
+  captureCounts().clear();
+  captureBytes().clear();
 }
 
 /**

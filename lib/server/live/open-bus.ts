@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DatabaseConfig } from "../../config.ts";
-import { forgetChangedElsewhere } from "../bins/bins.ts";
+import { forgetChangedElsewhere, forgetEverythingCached } from "../bins/bins.ts";
 import { forwardAttemptEvent } from "../forwarding/forwarding.ts";
 import { listRequestsAfter } from "../storage/requests.ts";
 import { getStorage } from "../storage/storage.ts";
@@ -38,6 +38,8 @@ export function createLiveBus(database: DatabaseConfig): LiveBus {
     forwardAttempt: (binId, attemptId) => forwardAttemptEvent(binId, attemptId),
     // Settings and counts cached here were changed by another instance: read them again.
     onNotice: (binId, type) => forgetChangedElsewhere(binId, type),
+    // Changes made elsewhere while this instance was not listening were never heard.
+    onResync: () => forgetEverythingCached(),
   });
   installEventBus(bus);
   return {

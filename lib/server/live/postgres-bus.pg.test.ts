@@ -308,7 +308,8 @@ describeWithPostgres("the PostgreSQL live bus", () => {
     const store = new FakeStore();
     const heard: string[] = [];
     const a = await startBus(store);
-    const b = await startBus(store, { onNotice: (_binId, type) => heard.push(type), reconnect: { firstMs: 500, maxMs: 500 } });
+    let resyncs = 0;
+    const b = await startBus(store, { onNotice: (_binId, type) => heard.push(type), onResync: () => resyncs++, reconnect: { firstMs: 500, maxMs: 500 } });
     const binId = newBin();
     const onB = new Recorder(b, binId);
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
@@ -348,6 +349,7 @@ describeWithPostgres("the PostgreSQL live bus", () => {
     await vi.waitFor(() => expect(onB.types().at(-1)).toBe("resync"), waitOptions);
     expect(onB.types().filter((type) => type === "resync")).toHaveLength(1);
     expect(heard).toContain("resync");
+    expect(resyncs, "whatever the process keeps of any bin is forgotten once").toBe(1);
 
     // And it keeps listening.
     await capture(store, binId, a.instanceId);

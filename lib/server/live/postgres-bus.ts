@@ -38,6 +38,13 @@ export type PostgresBusOptions = {
    * is logged.
    */
   onNotice?(binId: string, type: BinEvent["type"]): void;
+  /**
+   * Called once each time the listener is back after losing its connection, before the
+   * bins' `resync`: what other instances changed meanwhile was not heard, for bins with
+   * subscribers or not, so whatever this process keeps of any bin is stale. What it
+   * throws is logged.
+   */
+  onResync?(): void;
   /** Captures read per catch-up query; 500 by default. */
   pageSize?: number;
   /** How long a failed catch-up waits before it is tried again, unless a notice comes first; 1 s by default. */
@@ -147,12 +154,29 @@ class PostgresBusImpl implements PostgresBus {
     }
     if (payload === null) return;
     this.track(
-      this.notifier.query("SELECT pg_notify($1, $2)", [liveChannel, payload]).catch((error: unknown) => {
-        // The change is committed and delivered here; other instances' dashboards hear of
-        // it at their next resync or reload. Nothing a caller could do about it.
+      this.notifyWithRetries(payload).catch((error: unknown) => {
+        // The change is committed and delivered here; other instances hear of it at their
+        // next resync (their settings caches included) or reload. Nothing a caller could do.
         console.error(`[live] could not tell other instances of ${event.type} in bin ${binId}`, error);
       }),
     );
+  }
+
+  /**
+   * Sends a notice made after its change committed, trying again a few times (0.1, 0.5
+   * and 2 s apart): a database restarting for a moment must not leave other instances'
+   * caches stale. Gives up with the last error, or at close.
+   */
+  private async notifyWithRetries(payload: string): Promise<void> {
+    for (const waitMs of [100, 500, 2_000, null]) {
+      try {
+        await this.notifier.query("SELECT pg_notify($1, $2)", [liveChannel, payload]);
+        return;
+      } catch (error) {
+        if (waitMs === null || this.closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
   }
 
   subscribe(binId: string, listener: (event: BinEvent) => void): () => void {
@@ -243,6 +267,11 @@ class PostgresBusImpl implements PostgresBus {
         () => {
           this.connecting = undefined;
           if (this.closed) return;
+          try {
+            this.options.onResync?.();
+          } catch (error) {
+            console.error("[live] onResync failed", error);
+          }
           this.feeds.listening((binId) => ({ type: "resync", binId }));
           for (const binId of this.feeds.bins()) this.tell(binId, "resync");
         },
