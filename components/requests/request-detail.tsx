@@ -136,7 +136,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         <KeyValueTable rows={request.headers} empty="No headers." label="Headers" />
       </Section>
       <Section title="Body">
-        <BodyViewer bytes={body} contentType={request.contentType} />
+        <BodyViewer bytes={body} contentType={request.contentType} rawUrl={rawUrl} />
       </Section>
       {!readOnly && (
         <Section title="Forward">
