@@ -23,6 +23,12 @@ test("an XML body is pretty-printed as text, and invalid XML falls back to its t
   await page.locator(`[data-request-id="${badId}"]`).click();
   await expect(page.getByTestId("xml-fallback")).toContainText('not well-formed XML (Closing tag not matching "</item>")');
   await expect(page.getByTestId("body-xml").locator("pre")).toHaveText("<order><item></order>");
+
+  // The cURL command is built when its button is pressed, from the capture on screen.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.getByRole("button", { name: "Copy as cURL" }).click();
+  await expect(page.getByRole("button", { name: "Copied" })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain("--data-binary '<order><item></order>'");
 });
 
 test("a PNG is previewed from the sandboxed raw route, and a body that only claims to be a PNG is not", async ({ page, request, bin, send }) => {
@@ -127,12 +133,22 @@ test("a 10 MiB capture selected leaves the page responsive, and Raw and Hex say 
   const bigId = await send({ path: "/huge", headers: { "Content-Type": "application/json" }, body });
   // The newest capture opens with the page: the small one, so the big one is opened by a click.
   const smallId = await send({ path: "/small", headers: { "Content-Type": "application/json" }, body: '{"small":true}' });
+  // Every task that held the main thread over 50 ms, as the browser reports them.
+  await page.addInitScript(() => {
+    const tasks: number[] = [];
+    (window as unknown as { __longTasks: number[] }).__longTasks = tasks;
+    new PerformanceObserver((list) => tasks.push(...list.getEntries().map((entry) => entry.duration))).observe({ type: "longtask" });
+  });
   await page.goto(`/bins/${bin.id}`);
   await untilCaptureShown(page);
 
   await page.locator(`[data-request-id="${bigId}"]`).click();
   await expect(page.getByTestId("detail-path")).toHaveText("/huge", { timeout: 15_000 });
   await expect(page.getByRole("tree", { name: "JSON" })).toContainText("items", { timeout: 15_000 });
+
+  // Opening it never held the page for long (measured ~240 ms; building the cURL command on
+  // load once held it for ~2 s): a generous bound, well above a loaded machine's noise.
+  expect(Math.max(0, ...(await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks)))).toBeLessThan(1_500);
 
   // The page answers input while the capture is shown: the search box takes typing.
   const started = Date.now();
