@@ -1,16 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  base64ToBytes,
-  decodeText,
-  downloadExtension,
-  formatBytes,
-  hexDump,
-  jsonTreeMaxDepth,
-  jsonTreeMaxValues,
-  jsonTreeRefusal,
-  queryPairs,
-  viewBody,
-} from "./body";
+import { base64ToBytes, decodeText, downloadExtension, formatBytes, hexDump, jsonTreeRefusal, queryPairs, viewBody } from "./body";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -97,22 +86,16 @@ describe("helpers", () => {
 });
 
 describe("jsonTreeRefusal", () => {
-  const refusal = (text: string) => jsonTreeRefusal(JSON.parse(text), text);
+  const refusal = (text: string) => jsonTreeRefusal(text);
   const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 
   it("lets ordinary JSON through", () => {
     expect(refusal('{"id":"evt_1","amount":1999,"created":1700000000000,"ratio":0.25,"tags":["a"],"n":null}')).toBeNull();
   });
 
-  it("refuses values nested deeper than the tree renders, without overflowing the stack itself", () => {
-    expect(refusal(nested(jsonTreeMaxDepth))).toBeNull();
-    expect(refusal(nested(jsonTreeMaxDepth + 1))).toMatch(/nested more than 64 levels/);
-    expect(refusal(nested(100_000))).toMatch(/nested more than 64 levels/);
-  });
-
-  it("refuses more values than the tree can show without stalling the page", () => {
-    expect(refusal(JSON.stringify(Array.from({ length: jsonTreeMaxValues - 1 }, (_, i) => i)))).toBeNull();
-    expect(refusal(JSON.stringify(Array.from({ length: jsonTreeMaxValues }, (_, i) => i)))).toMatch(/more than 5,000 values/);
+  it("lets deep and large values through: the tree renders only what is in view", () => {
+    expect(refusal(nested(100_000))).toBeNull();
+    expect(refusal(JSON.stringify(Array.from({ length: 100_000 }, (_, i) => i)))).toBeNull();
   });
 
   it("refuses numbers JSON.parse would change, and only those", () => {

@@ -1,5 +1,3 @@
-import { formatCount } from "./format";
-
 /**
  * How a captured body is shown. Pure functions on bytes, shared by the dashboard
  * and tests; nothing here ever interprets a body as HTML or code.
@@ -56,7 +54,7 @@ export function viewBody(bytes: Uint8Array, contentType: string | null): BodyVie
   if (looksJson) {
     try {
       const value: unknown = JSON.parse(text);
-      return { kind: "json", value, text, treeRefusal: jsonTreeRefusal(value, text) };
+      return { kind: "json", value, text, treeRefusal: jsonTreeRefusal(text) };
     } catch {
       // Declared or shaped like JSON but not valid: show it as the text it is.
     }
@@ -80,27 +78,13 @@ export function downloadExtension(contentType: string | null): string {
   return "bin";
 }
 
-/** The tree renders a component per level and per value: deeper or larger overflows the stack or stalls the page. */
-export const jsonTreeMaxDepth = 64;
-export const jsonTreeMaxValues = 5_000;
-
 /**
- * Why a parsed JSON body should be shown as its text rather than as a tree: too deep,
- * too many values, or a number the tree would show changed (JSON.parse turns
- * 12345678901234567890 into 12345678901234567000). Null when the tree is faithful.
+ * Why a parsed JSON body should be shown as its text rather than as a tree: a number
+ * the tree would show changed (JSON.parse turns 12345678901234567890 into
+ * 12345678901234567000). Null when the tree is faithful. Size and depth are no reason:
+ * the tree renders only the rows in view (lib/json-tree.ts, decision 017).
  */
-export function jsonTreeRefusal(value: unknown, text: string): string | null {
-  // Iterative: the value may be nested far deeper than the call stack allows.
-  const pending: [unknown, number][] = [[value, 1]];
-  let values = 0;
-  while (pending.length > 0) {
-    const [item, depth] = pending.pop()!;
-    values += 1;
-    if (values > jsonTreeMaxValues) return `it holds more than ${formatCount(jsonTreeMaxValues)} values`;
-    if (typeof item !== "object" || item === null) continue;
-    if (depth > jsonTreeMaxDepth) return `it is nested more than ${jsonTreeMaxDepth} levels deep`;
-    for (const child of Object.values(item)) pending.push([child, depth + 1]);
-  }
+export function jsonTreeRefusal(text: string): string | null {
   const inexact = firstInexactNumber(text);
   return inexact === null ? null : `the number ${inexact.length > 40 ? `${inexact.slice(0, 40)}…` : inexact} has more digits than a JavaScript number keeps`;
 }

@@ -1,19 +1,29 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { type BodyView, decodeText, hexDump, viewBody } from "@/lib/body";
+import { type BodyView, viewBody } from "@/lib/body";
+import { imagePreview } from "@/lib/image";
+import { isContainer } from "@/lib/json-tree";
+import { isXmlBody } from "@/lib/xml";
+import { HexView } from "./hex-view";
+import { ImagePreview } from "./image-preview";
 import { JsonTree } from "./json-tree";
 import { KeyValueTable } from "./key-value-table";
+import { RawTextView, preClasses } from "./raw-text-view";
+import { XmlView } from "./xml-view";
 
-type Tab = "pretty" | "raw" | "hex";
+type Tab = "pretty" | "xml" | "preview" | "raw" | "hex";
 
 /**
- * The body as pretty JSON, form fields, text or a hex dump. Everything is rendered
- * as React text nodes: a body is never interpreted as HTML.
+ * The body as pretty JSON, form fields, pretty XML, an image, text or a hex dump, each
+ * view in a component of its own. Everything is rendered as React text nodes (an image
+ * only from the sandboxed raw route): a body is never interpreted as HTML.
  */
-export function BodyViewer({ bytes, contentType }: { bytes: Uint8Array; contentType: string | null }) {
+export function BodyViewer({ bytes, contentType, rawUrl }: { bytes: Uint8Array; contentType: string | null; rawUrl?: string }) {
   const view = useMemo(() => viewBody(bytes, contentType), [bytes, contentType]);
-  const tabs = availableTabs(view);
+  const image = useMemo(() => imagePreview(bytes, contentType), [bytes, contentType]);
+  const xml = view.kind === "text" && isXmlBody(view.text, contentType);
+  const tabs = availableTabs(view, { xml, image: image.kind === "image" && rawUrl !== undefined });
   const [chosen, setTab] = useState<Tab>(tabs[0] ?? "raw");
   // New bytes may not offer the tab chosen for the old ones (JSON, then plain text).
   const tab = tabs.includes(chosen) ? chosen : (tabs[0] ?? "raw");
@@ -22,6 +32,11 @@ export function BodyViewer({ bytes, contentType }: { bytes: Uint8Array; contentT
 
   return (
     <div>
+      {image.kind === "mismatch" && (
+        <p className="mb-2 text-xs text-zinc-500" data-testid="image-mismatch">
+          No preview: {image.reason}.
+        </p>
+      )}
       <div role="tablist" aria-label="Body view" className="mb-2 flex gap-1">
         {tabs.map((name) => (
           <button
@@ -42,40 +57,37 @@ export function BodyViewer({ bytes, contentType }: { bytes: Uint8Array; contentT
       </div>
       <div role="tabpanel" data-testid={`body-${tab}`}>
         {tab === "pretty" && <PrettyBody view={view} />}
+        {tab === "xml" && view.kind === "text" && <XmlView text={view.text} bytes={bytes} />}
+        {tab === "preview" && rawUrl !== undefined && <ImagePreview rawUrl={rawUrl} />}
         {tab === "raw" && view.kind === "json" && view.treeRefusal && (
           <p className="mb-2 text-xs text-zinc-500" data-testid="json-tree-refusal">
             Valid JSON, shown as text: {view.treeRefusal}.
           </p>
         )}
-        {tab === "raw" && <pre className={preClasses}>{decodeText(bytes) ?? "(binary: see the hex view)"}</pre>}
-        {tab === "hex" && <pre className={preClasses}>{hexDump(bytes)}</pre>}
+        {tab === "raw" && <RawTextView bytes={bytes} />}
+        {tab === "hex" && <HexView bytes={bytes} />}
       </div>
     </div>
   );
 }
 
-const preClasses = "max-h-[32rem] overflow-auto whitespace-pre-wrap break-all rounded bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-800";
-
-function availableTabs(view: BodyView): Tab[] {
-  if (view.kind === "binary") return ["hex"];
+/** The tabs a body offers, the one it opens on first. */
+function availableTabs(view: BodyView, offers: { xml: boolean; image: boolean }): Tab[] {
+  if (view.kind === "binary") return offers.image ? ["preview", "hex"] : ["hex"];
   if ((view.kind === "json" && !view.treeRefusal) || view.kind === "form") return ["pretty", "raw", "hex"];
+  if (offers.xml) return ["xml", "raw", "hex"];
   return ["raw", "hex"];
 }
 
 function tabLabel(tab: Tab, view: BodyView): string {
   if (tab === "pretty") return view.kind === "form" ? "Form fields" : "JSON";
-  return tab === "raw" ? "Raw" : "Hex";
+  const labels: Record<Exclude<Tab, "pretty">, string> = { xml: "Pretty", preview: "Preview", raw: "Raw", hex: "Hex" };
+  return labels[tab];
 }
 
 function PrettyBody({ view }: { view: BodyView }) {
   if (view.kind === "form") return <KeyValueTable rows={view.fields} empty="No fields." />;
   if (view.kind !== "json") return null;
-  if (typeof view.value !== "object" || view.value === null) {
-    return <pre className={preClasses}>{JSON.stringify(view.value)}</pre>;
-  }
-  return (
-    <div className="max-h-[32rem] overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-100">
-      <JsonTree value={view.value} />
-    </div>
-  );
+  if (!isContainer(view.value)) return <pre className={`whitespace-pre-wrap break-all ${preClasses}`}>{JSON.stringify(view.value)}</pre>;
+  return <JsonTree value={view.value} />;
 }

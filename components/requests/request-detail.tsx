@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { LocalTime } from "@/components/ui/local-time";
@@ -50,8 +50,6 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
       });
     return () => controller.abort();
   }, [binId, requestId]);
-
-  const curl = useMemo(() => (load.state === "ready" ? toCurl({ ...load.request, body: load.body }) : ""), [load]);
 
   if (load.state === "loading") {
     return (
@@ -106,7 +104,8 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         </dl>
         <p className="break-all font-mono text-xs text-zinc-500">{request.url}</p>
         <div className="flex flex-wrap gap-2">
-          <CopyButton text={curl} label="Copy as cURL" />
+          {/* Built on click, not on load: quoting a 10 MiB body byte by byte held the page for seconds. */}
+          <CopyButton text={() => toCurl({ ...request, body })} label="Copy as cURL" />
           {request.size > 0 && (
             <a className={buttonClasses("secondary")} href={`${rawUrl}?download=1`} download>
               Download body
@@ -136,7 +135,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         <KeyValueTable rows={request.headers} empty="No headers." label="Headers" />
       </Section>
       <Section title="Body">
-        <BodyViewer bytes={body} contentType={request.contentType} />
+        <BodyViewer bytes={body} contentType={request.contentType} rawUrl={rawUrl} />
       </Section>
       {!readOnly && (
         <Section title="Forward">

@@ -3,8 +3,11 @@
 import { useEffect, useState } from "react";
 import { Button } from "./button";
 
-/** Copies `text` and says so; falls back to selecting-free execCommand where the Clipboard API is denied (plain http on a LAN address). */
-export function CopyButton({ text, label = "Copy", className }: { text: string; label?: string; className?: string }) {
+/**
+ * Copies `text` and says so; falls back to selecting-free execCommand where the Clipboard API is denied (plain http on a LAN address).
+ * `text` may be a function, called on click: a cURL command for a 10 MiB body takes seconds to build.
+ */
+export function CopyButton({ text, label = "Copy", className }: { text: string | (() => string); label?: string; className?: string }) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
 
   useEffect(() => {
@@ -15,10 +18,11 @@ export function CopyButton({ text, label = "Copy", className }: { text: string; 
 
   async function copy() {
     try {
+      const copied = typeof text === "function" ? text() : text;
       if (navigator.clipboard && window.isSecureContext) {
-        await navigator.clipboard.writeText(text);
+        await navigator.clipboard.writeText(copied);
       } else {
-        copyWithTextarea(text);
+        copyWithTextarea(copied);
       }
       setState("copied");
     } catch {
