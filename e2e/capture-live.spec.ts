@@ -204,7 +204,7 @@ test("the bin's own capture limit is edited from the kept label, and lowering it
 test.describe("in a time zone other than the server's", () => {
   test.use({ timezoneId: "Pacific/Chatham", locale: "en-GB" });
 
-  test("a capture's time arrives in UTC and turns into the reader's own time once the page runs", async ({ page, bin, send }) => {
+  test("a capture's time arrives in UTC and turns relative, with the reader's own time on hover, once the page runs", async ({ page, bin, send }) => {
     const id = await send();
     const [capture] = ((await (await page.request.get(`/api/bins/${bin.id}/requests`)).json()) as { requests: { id: string; receivedAt: number }[] }).requests;
     expect(capture!.id).toBe(id);
@@ -216,12 +216,14 @@ test.describe("in a time zone other than the server's", () => {
     releaseScripts();
     await navigation;
 
-    const readersTime = await page.evaluate((epochMs) => new Date(epochMs).toLocaleTimeString(), capture!.receivedAt);
+    // Then it reads relative, the reader's own time on hover.
+    const readersTime = await page.evaluate((epochMs) => new Date(epochMs).toLocaleString(), capture!.receivedAt);
     expect(readersTime).not.toContain("UTC");
-    await expect(time).toHaveText(readersTime);
-    // A capture arriving live shows the reader's time from the start.
+    await expect(time).not.toContainText("UTC");
+    await expect(time).toHaveAttribute("title", `${readersTime} (${new Date(capture!.receivedAt).toISOString()})`);
+    // A capture arriving live reads relative from the start.
     const live = await send({ path: "/later" });
-    await expect(page.locator(`[data-request-id="${live}"] time`)).not.toContainText("UTC");
+    await expect(page.locator(`[data-request-id="${live}"] time`)).toHaveText(/^(now|\d+ sec\.? ago)$/);
   });
 });
 

@@ -1,7 +1,10 @@
 import type { HeaderPair } from "./types.ts";
 
-// Headers curl computes itself from what it sends; copying them would conflict.
-const computedByCurl = new Set(["host", "content-length", "transfer-encoding", "connection", "expect"]);
+/**
+ * Headers (lower-case) an HTTP client computes itself from what it sends: copying them
+ * into a command or snippet would conflict with its own. Shared by lib/snippets.ts.
+ */
+export const computedByClient: ReadonlySet<string> = new Set(["host", "content-length", "transfer-encoding", "connection", "expect"]);
 
 /** Single-quotes for POSIX shells; bytes outside printable ASCII use bash's $'…' form. */
 export function shellQuote(bytes: Uint8Array): string {
@@ -47,7 +50,7 @@ export function toCurl(request: { method: string; url: string; headers: HeaderPa
   const method = request.method === "HEAD" ? ["--head"] : ["-X", quoteText(request.method)];
   const parts = ["curl", "--path-as-is", ...method, quoteText(request.url)];
   for (const [name, value] of request.headers) {
-    if (computedByCurl.has(name.toLowerCase())) continue;
+    if (computedByClient.has(name.toLowerCase())) continue;
     // "Name;" is curl's way to send a header with an empty value.
     parts.push("-H", quoteText(value === "" ? `${name};` : `${name}: ${value}`));
   }

@@ -46,3 +46,38 @@ export function formatUtcDateTime(epochMs: number): string {
 export function formatCount(value: number): string {
   return String(Math.trunc(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
+
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+
+// The largest unit that fits, as "2 min. ago" wants it: seconds up to a minute, and so on.
+const relativeUnits: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["second", 60],
+  ["minute", 60],
+  ["hour", 24],
+  ["day", 7],
+  ["week", 4.345],
+  ["month", 12],
+  ["year", Infinity],
+];
+
+/**
+ * "now", "12 sec. ago", "2 min. ago", "yesterday", "3 wk. ago": how long before `nowMs`
+ * the moment was, in the reader's locale (or `locale`). A moment a little ahead of
+ * `nowMs` (another machine's clock) reads "now" rather than "in 2 sec.".
+ */
+export function formatRelativeTime(epochMs: number, nowMs: number, locale?: string): string {
+  const key = locale ?? "";
+  let format = relativeFormats.get(key);
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(locale, { numeric: "auto", style: "short" });
+    relativeFormats.set(key, format);
+  }
+  let amount = Math.max(0, nowMs - epochMs) / 1000;
+  // Under 5 seconds is "now": a count that changes every second says nothing more.
+  if (amount < 5) return format.format(0, "second");
+  for (const [unit, perNext] of relativeUnits) {
+    if (amount < perNext) return format.format(-Math.floor(amount), unit);
+    amount /= perNext;
+  }
+  return format.format(-Math.floor(amount), "year");
+}

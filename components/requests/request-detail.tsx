@@ -1,13 +1,14 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
-import { LocalTime } from "@/components/ui/local-time";
-import { base64ToBytes, formatBytes, queryPairs } from "@/lib/body";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { base64ToBytes, bytesToBase64, decodeText, formatBytes, queryPairs } from "@/lib/body";
 import { toCurl } from "@/lib/curl";
 import type { RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
+import { CopyAs } from "./copy-as";
 import { ForwardPanel } from "./forward-panel";
 import { KeyValueTable } from "./key-value-table";
 import { MethodBadge } from "./method-badge";
@@ -96,7 +97,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         </h2>
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-zinc-600 sm:grid-cols-4 dark:text-zinc-400">
           <Fact label="Received">
-            <LocalTime epochMs={request.receivedAt} withDate />
+            <RelativeTime epochMs={request.receivedAt} />
           </Fact>
           <Fact label="Size">{formatBytes(request.size)}</Fact>
           <Fact label="From">{request.ip}</Fact>
@@ -104,8 +105,9 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         </dl>
         <p className="break-all font-mono text-xs text-zinc-500">{request.url}</p>
         <div className="flex flex-wrap gap-2">
-          {/* Built on click, not on load: quoting a 10 MiB body byte by byte held the page for seconds. */}
+          {/* Built on click: a command holding a large body is several times its size. */}
           <CopyButton text={() => toCurl({ ...request, body })} label="Copy as cURL" />
+          <CopyAs request={request} body={body} />
           {request.size > 0 && (
             <a className={buttonClasses("secondary")} href={`${rawUrl}?download=1`} download>
               Download body
@@ -129,12 +131,12 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         />
       </Section>
       <Section title="Query parameters">
-        <KeyValueTable rows={queryPairs(request.query)} empty="No query string." label="Query parameters" />
+        <KeyValueTable rows={queryPairs(request.query)} empty="No query string." label="Query parameters" copyable />
       </Section>
       <Section title={`Headers (${request.headers.length})`}>
-        <KeyValueTable rows={request.headers} empty="No headers." label="Headers" />
+        <KeyValueTable rows={request.headers} empty="No headers." label="Headers" copyable />
       </Section>
-      <Section title="Body">
+      <Section title="Body" action={body.length > 0 && <CopyBody body={body} />}>
         <BodyViewer bytes={body} contentType={request.contentType} rawUrl={rawUrl} />
       </Section>
       {!readOnly && (
@@ -155,11 +157,24 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
-function Section({ title, children }: { title: string; children: React.ReactNode }) {
+function Section({ title, action, children }: { title: string; action?: React.ReactNode; children: React.ReactNode }) {
   return (
     <section>
-      <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-zinc-500">{title}</h3>
+      <div className="mb-2 flex items-center justify-between gap-2">
+        <h3 className="text-xs font-semibold uppercase tracking-wide text-zinc-500">{title}</h3>
+        {action}
+      </div>
       {children}
     </section>
+  );
+}
+
+/** The body's text; a body that is not text goes as base64 (the button says so), never as mangled text. */
+function CopyBody({ body }: { body: Uint8Array }) {
+  const isText = useMemo(() => decodeText(body) !== null, [body]);
+  return isText ? (
+    <CopyButton text={() => decodeText(body) ?? ""} label="Copy body" />
+  ) : (
+    <CopyButton text={() => bytesToBase64(body)} label="Copy body as base64" />
   );
 }

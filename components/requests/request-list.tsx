@@ -1,7 +1,7 @@
 "use client";
 
 import { type KeyboardEvent, useRef } from "react";
-import { LocalTime } from "@/components/ui/local-time";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { formatBytes } from "@/lib/body";
 import type { RequestSummary } from "@/lib/types";
 import { MethodBadge } from "./method-badge";
@@ -57,7 +57,7 @@ export function RequestList({ requests, selectedId, onSelect }: Props) {
                 <SignatureBadge verdict={request.signature} />
               </span>
               <span className="flex items-center justify-between text-xs text-zinc-500">
-                <LocalTime epochMs={request.receivedAt} />
+                <RelativeTime epochMs={request.receivedAt} />
                 <span>{formatBytes(request.size)}</span>
               </span>
             </button>
