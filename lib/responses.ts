@@ -173,12 +173,25 @@ export function headerRefusal(name: string, value: string, origin: AnswerOrigin)
 
 /** The answer for this capture: the first matching rule's, else the bin's default; null means the built-in answer. */
 export function chooseResponse(settings: ResponseSettings, request: RequestFacts): ResponseSpec | null {
-  if (settings.rules.length === 0) return settings.response;
-  const view = new RequestView(request);
-  for (const rule of settings.rules) {
-    if (ruleMatches(rule, view)) return rule.response;
+  return chooseAnswer(settings, request).spec;
+}
+
+/**
+ * The custom answer for this capture and what chose it: `rule` is the matching rule's
+ * 1-based place in `settings.rules`, the form the dashboard shows ("rule 2").
+ */
+export type ChosenAnswer =
+  | { by: "built-in"; spec: null; rule: null }
+  | { by: "default"; spec: ResponseSpec; rule: null }
+  | { by: "rule"; spec: ResponseSpec; rule: number };
+
+/** Like chooseResponse, saying which rule (if any) chose the answer. */
+export function chooseAnswer(settings: ResponseSettings, request: RequestFacts): ChosenAnswer {
+  if (settings.rules.length > 0) {
+    const index = matchingRuleIndex(settings.rules, request);
+    if (index !== -1) return { by: "rule", spec: settings.rules[index]!.response, rule: index + 1 };
   }
-  return settings.response;
+  return settings.response ? { by: "default", spec: settings.response, rule: null } : { by: "built-in", spec: null, rule: null };
 }
 
 /** The index of the first rule that matches, or -1 (for the dashboard's preview). */
