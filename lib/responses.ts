@@ -6,7 +6,7 @@
  * there, and holds no zod so the dashboard does not ship it (the schemas are in
  * lib/validations/responses.ts).
  */
-import type { HeaderPair } from "./types.ts";
+import type { CaptureAnswer, HeaderPair } from "./types.ts";
 
 export type ResponseSpec = { status: number; headers: HeaderPair[]; body: string; delayMs: number };
 
@@ -169,6 +169,12 @@ export function headerRefusal(name: string, value: string, origin: AnswerOrigin)
     return `${name} must be a path under /b/ on the dashboard's origin (another host, or a path out of /b/, only from a separate capture origin, CAPTURE_URL)`;
   }
   return null;
+}
+
+/** How the dashboard names what a capture was answered: "201 · rule 2", "200 · built-in". */
+export function answerLabel(answer: CaptureAnswer): string {
+  const by = answer.by === "rule" ? `rule ${answer.rule ?? "?"}` : answer.by === "default" ? "default response" : answer.by === "preflight" ? "CORS preflight" : "built-in";
+  return `${answer.status} · ${by}`;
 }
 
 /** The answer for this capture: the first matching rule's, else the bin's default; null means the built-in answer. */
