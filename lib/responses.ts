@@ -173,7 +173,14 @@ export function headerRefusal(name: string, value: string, origin: AnswerOrigin)
 
 /** How the dashboard names what a capture was answered: "201 · rule 2", "200 · built-in". */
 export function answerLabel(answer: CaptureAnswer): string {
-  const by = answer.by === "rule" ? `rule ${answer.rule ?? "?"}` : answer.by === "default" ? "default response" : answer.by === "preflight" ? "CORS preflight" : "built-in";
+  const by =
+    answer.by === "rule"
+      ? `rule ${answer.rule ?? "?"}`
+      : answer.by === "default"
+        ? "default response"
+        : answer.by === "preflight"
+          ? "CORS preflight"
+          : "built-in";
   return `${answer.status} · ${by}`;
 }
 
@@ -187,9 +194,7 @@ export function chooseResponse(settings: ResponseSettings, request: RequestFacts
  * 1-based place in `settings.rules`, the form the dashboard shows ("rule 2").
  */
 export type ChosenAnswer =
-  | { by: "built-in"; spec: null; rule: null }
-  | { by: "default"; spec: ResponseSpec; rule: null }
-  | { by: "rule"; spec: ResponseSpec; rule: number };
+  { by: "built-in"; spec: null; rule: null } | { by: "default"; spec: ResponseSpec; rule: null } | { by: "rule"; spec: ResponseSpec; rule: number };
 
 /** Like chooseResponse, saying which rule (if any) chose the answer. */
 export function chooseAnswer(settings: ResponseSettings, request: RequestFacts): ChosenAnswer {

@@ -214,7 +214,9 @@ describe("protocol corners, captured whole", () => {
   it("captures 1,500 headers whole, every one in order with its case and duplicates", async () => {
     const bin = await createBin(baseUrl);
     const sent: [string, string][] = Array.from({ length: 1_500 }, (_, i) => [i % 3 === 0 ? "X-Dup" : `X-Header-${i}`, `value ${i}`]);
-    const head = [`POST /b/${bin.id} HTTP/1.1`, "Host: localhost", ...sent.map(([name, value]) => `${name}: ${value}`), "Connection: close", "", ""].join("\r\n");
+    const head = [`POST /b/${bin.id} HTTP/1.1`, "Host: localhost", ...sent.map(([name, value]) => `${name}: ${value}`), "Connection: close", "", ""].join(
+      "\r\n",
+    );
     const answer = parseAnswer(await rawExchange(baseUrl, head));
     expect(answer.status).toBe(200);
     const detail = await getRequest(baseUrl, bin.id, answer.headers.get("x-request-id")!);

@@ -46,9 +46,13 @@ describe("preflightHeaders", () => {
 
   it("echoes a list of header names up to its bound, and allows none for anything else", () => {
     const names = (count: number) => Array.from({ length: count }, (_, i) => `x-h${i}`).join(", ");
-    const fits = names(400).slice(0, maxAllowHeadersLength).replace(/,[^,]*$/, "");
+    const fits = names(400)
+      .slice(0, maxAllowHeadersLength)
+      .replace(/,[^,]*$/, "");
     expect(fits.length).toBeLessThanOrEqual(maxAllowHeadersLength);
-    expect(preflightHeaders({ origin, "access-control-request-method": "PUT", "access-control-request-headers": fits })["Access-Control-Allow-Headers"]).toBe(fits);
+    expect(preflightHeaders({ origin, "access-control-request-method": "PUT", "access-control-request-headers": fits })["Access-Control-Allow-Headers"]).toBe(
+      fits,
+    );
     for (const refused of [names(800), "x-a, x b", "x-a\r\nSet-Cookie: a=1", "x-a,,x-b", ""]) {
       expect(
         preflightHeaders({ origin, "access-control-request-method": "PUT", "access-control-request-headers": refused }),

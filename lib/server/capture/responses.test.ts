@@ -20,7 +20,11 @@ const context = { origin: "dashboard" as const, cors: true };
 describe("prepareAnswer records what the capture is answered, before it is stored", () => {
   it("the built-in answer, the default, or the rule by its 1-based place", () => {
     expect(prepareAnswer(request(), { response: null, rules: [] }, context).record).toEqual({ status: 200, by: "built-in", rule: null });
-    expect(prepareAnswer(request(), { response: spec(202), rules: [rule("GET", spec(404))] }, context).record).toEqual({ status: 202, by: "default", rule: null });
+    expect(prepareAnswer(request(), { response: spec(202), rules: [rule("GET", spec(404))] }, context).record).toEqual({
+      status: 202,
+      by: "default",
+      rule: null,
+    });
     expect(prepareAnswer(request(), { response: spec(202), rules: [rule("GET", spec(404)), rule("POST", spec(201))] }, context).record).toEqual({
       status: 201,
       by: "rule",

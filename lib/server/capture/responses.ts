@@ -154,12 +154,7 @@ function sendCustom(res: ServerResponse, status: number, payload: Buffer, header
   res.end(hasBody ? payload : undefined);
 }
 
-function unrenderable(
-  requestId: string,
-  error: unknown,
-  source: Omit<CaptureAnswer, "status">,
-  cors: Readonly<Record<string, string>>,
-): PreparedAnswer {
+function unrenderable(requestId: string, error: unknown, source: Omit<CaptureAnswer, "status">, cors: Readonly<Record<string, string>>): PreparedAnswer {
   return { record: { status: 500, ...source }, send: (res) => answerUnrenderable(res, requestId, error, cors) };
 }
 
