@@ -84,23 +84,27 @@ export function prepareAnswer(request: RequestFacts, settings: ResponseSettings,
   } catch (error) {
     return unrenderable(request.id, error, source, cors);
   }
-  return { record: { status: spec.status, ...source }, send: (res) => sendDelayed(res, spec, payload, headers, context.budget) };
+  const answer: CustomAnswer = { status: spec.status, payload, headers, requestId: request.id, cors };
+  return { record: { status: spec.status, ...source }, send: (res) => sendDelayed(res, answer, spec.delayMs, context.budget) };
 }
 
-function sendDelayed(res: ServerResponse, spec: ResponseSpec, payload: Buffer, headers: CustomHeaders, budget: MemoryBudget | undefined): void {
+/** A custom answer ready to go out. */
+type CustomAnswer = { status: number; payload: Buffer; headers: CustomHeaders; requestId: string; cors: Readonly<Record<string, string>> };
+
+function sendDelayed(res: ServerResponse, answer: CustomAnswer, delayMs: number, budget: MemoryBudget | undefined): void {
   // What waits out a delay is counted with the bodies in memory: many delayed answers
   // at once could otherwise hold a mebibyte each for 30 s. Past the budget the answer
   // goes out without its delay rather than not at all.
-  if (spec.delayMs === 0 || !budget?.tryReserve(payload.length)) {
-    sendCustom(res, spec.status, payload, headers);
+  if (delayMs === 0 || !budget?.tryReserve(answer.payload.length)) {
+    sendCustom(res, answer);
     return;
   }
-  const held = payload.length;
+  const held = answer.payload.length;
   const release = () => budget.release(held);
   const timer = setTimeout(() => {
     release();
-    sendCustom(res, spec.status, payload, headers);
-  }, spec.delayMs);
+    sendCustom(res, answer);
+  }, delayMs);
   res.once("close", () => {
     if (res.writableEnded) return;
     clearTimeout(timer);
@@ -146,11 +150,20 @@ function customHeaders(spec: ResponseSpec, payload: Buffer, requestId: string, o
   return [...out.values()];
 }
 
-function sendCustom(res: ServerResponse, status: number, payload: Buffer, headers: CustomHeaders): void {
+function sendCustom(res: ServerResponse, { status, payload, headers, requestId, cors }: CustomAnswer): void {
   if (res.headersSent || res.destroyed) return;
   const hasBody = !bodylessStatuses.has(status) && res.req.method !== "HEAD";
-  for (const [name, value] of headers) res.setHeader(name, value);
-  res.writeHead(status);
+  try {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    res.writeHead(status);
+  } catch (error) {
+    // Checked by customHeaders as Node checks them, so this means Node's rules changed;
+    // inside a delay's timer a throw would take the process down. None of the chosen
+    // headers may ride on the 500.
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    answerUnrenderable(res, requestId, error, cors);
+    return;
+  }
   res.end(hasBody ? payload : undefined);
 }
 
