@@ -49,6 +49,7 @@ describe("loadConfig", () => {
       authFailuresPerMinute: 30,
       headersTimeoutMs: 30_000,
       requestTimeoutMs: 120_000,
+      maxHeaderBytes: 64 * 1024,
       forward: {
         timeoutMs: 30_000,
         maxResponseBytes: 1024 * 1024,
@@ -97,6 +98,7 @@ describe("loadConfig", () => {
         AUTH_FAILURES_PER_MINUTE: "0",
         HEADERS_TIMEOUT_MS: "1000",
         REQUEST_TIMEOUT_MS: "2000",
+        MAX_HEADER_BYTES: "4096",
         FORWARD_TIMEOUT_MS: "500",
         FORWARD_MAX_RESPONSE_BYTES: "64",
         FORWARD_ALLOW_ADDRESSES: "public, 10.1.0.0/16",
@@ -136,6 +138,7 @@ describe("loadConfig", () => {
       authFailuresPerMinute: 0,
       headersTimeoutMs: 1000,
       requestTimeoutMs: 2000,
+      maxHeaderBytes: 4096,
       forward: {
         timeoutMs: 500,
         maxResponseBytes: 64,
@@ -379,7 +382,7 @@ describe("configured bins", () => {
       const bins = load({
         HOOKYARD_BINS_FILE: file,
         HOOKYARD_BINS: JSON.stringify([
-          { alias: "stripe-dev", rules: [{ method: "POST", path: { mode: "exact", value: "/fail" }, response: { status: 500 } }] },
+          { alias: "stripe-dev", cors: false, rules: [{ method: "POST", path: { mode: "exact", value: "/fail" }, response: { status: 500 } }] },
         ]),
       }).bins;
       expect(bins).toHaveLength(2);
@@ -389,8 +392,9 @@ describe("configured bins", () => {
         signature: { provider: "github", secrets: ["s3cret"] },
         response: null,
         rules: [],
+        cors: true,
       });
-      expect(bins[1]).toMatchObject({ id: binIdForAlias("stripe-dev"), alias: "stripe-dev", signature: null });
+      expect(bins[1]).toMatchObject({ id: binIdForAlias("stripe-dev"), alias: "stripe-dev", signature: null, cors: false });
       expect(bins[1]!.rules[0]).toMatchObject({ method: "POST", response: { status: 500, headers: [], body: "", delayMs: 0 } });
       expect(binIdForAlias("stripe-dev")).toMatch(/^[A-Za-z0-9_-]{22}$/);
     } finally {
@@ -407,6 +411,7 @@ describe("configured bins", () => {
     [{ HOOKYARD_BINS: '[{"alias":"ok-bin","signature":{"provider":"nope","secrets":["x"]}}]' }, /HOOKYARD_BINS\[0\]\.signature/],
     [{ HOOKYARD_BINS: '[{"alias":"ok-bin"},{"alias":"ok-bin"}]' }, /HOOKYARD_BINS\[1\]\.id: .*declared twice/],
     [{ HOOKYARD_BINS: '[{"alias":"ok-bin","colour":"red"}]' }, /HOOKYARD_BINS\[0\]: .*colour/],
+    [{ HOOKYARD_BINS: '[{"alias":"ok-bin","cors":"yes"}]' }, /HOOKYARD_BINS\[0\]\.cors: /],
     [{ HOOKYARD_BINS_FILE: "/nonexistent/bins.json" }, /HOOKYARD_BINS_FILE: cannot read \/nonexistent\/bins.json/],
   ])("refuses %o with a clear message", (env, message) => {
     expect(configError(env).message).toMatch(message);

@@ -113,6 +113,17 @@ const envSchema = z.object({
   /** Time a client has to send the request head, then the whole request (slowloris). */
   HEADERS_TIMEOUT_MS: positiveInt(30_000),
   REQUEST_TIMEOUT_MS: positiveInt(120_000),
+  /**
+   * Largest request head (request line and every header) accepted, then 431: Node's
+   * maxHeaderSize. Every header within it is kept, however many. Held per connection
+   * while the head arrives, so it stays well below a body's limit.
+   */
+  MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024, "must be at least 1024 (a head needs its request line and Host)")
+    .max(1024 * 1024, "must be at most 1048576 (1 MiB)")
+    .default(64 * 1024),
   /** Whole exchange with a forwarding target, connect to last body byte. */
   FORWARD_TIMEOUT_MS: positiveInt(30_000),
   /** Bytes of a target's answer body kept; the rest is dropped and the attempt marked truncated. */
@@ -166,6 +177,8 @@ export type ConfiguredBin = {
   rules: ResponseRule[];
   /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
   maxCaptures: number | null;
+  /** Whether capture URLs answer CORS preflights (on unless declared false). */
+  cors: boolean;
   /** The owner token API clients and the dashboard open the bin with; null: capture only. */
   token: string | null;
 };
@@ -178,6 +191,7 @@ const configuredBinSchema = z
     response: responseSpecSchema.nullable().default(null),
     rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).default([]),
     maxCaptures: binMaxCapturesSchema.nullable().default(null),
+    cors: z.boolean().default(true),
     token: z
       .string()
       .regex(/^[\x21-\x7e]{24,256}$/, "must be 24 to 256 visible ASCII characters (no spaces); `openssl rand -base64 32` makes one")
@@ -193,6 +207,7 @@ const configuredBinSchema = z
     response: bin.response,
     rules: bin.rules,
     maxCaptures: bin.maxCaptures,
+    cors: bin.cors,
     token: bin.token,
   }));
 
@@ -334,6 +349,8 @@ export type Config = {
   authFailuresPerMinute: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Largest request head in bytes (MAX_HEADER_BYTES); larger ones are answered 431. */
+  maxHeaderBytes: number;
   forward: ForwardConfig;
 };
 
@@ -448,6 +465,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     binsPerIpPerHour: values.BINS_PER_IP_PER_HOUR,
     authFailuresPerMinute: values.AUTH_FAILURES_PER_MINUTE,
     headersTimeoutMs: values.HEADERS_TIMEOUT_MS,
+    maxHeaderBytes: values.MAX_HEADER_BYTES,
     requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
     forward: {
       timeoutMs: values.FORWARD_TIMEOUT_MS,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  answerLabel,
+  chooseAnswer,
   chooseResponse,
   globMatches,
   headerRefusal,
@@ -41,6 +43,17 @@ describe("chooseResponse", () => {
   it("answers the built-in (null) without a default or rules, the default when no rule matches", () => {
     expect(chooseResponse({ response: null, rules: [] }, request())).toBeNull();
     expect(chooseResponse({ response: answer(202), rules: [rule({ method: "GET" }, 500)] }, request())?.status).toBe(202);
+  });
+
+  it("says what chose the answer: the built-in, the default, or the matching rule by its 1-based place", () => {
+    const rules = [rule({ method: "GET" }, 404), rule({ path: { mode: "exact", value: "/stripe/webhook" } }, 500), rule({}, 201)];
+    expect(chooseAnswer({ response: null, rules: [] }, request())).toEqual({ by: "built-in", spec: null, rule: null });
+    expect(chooseAnswer({ response: answer(202), rules: [rule({ method: "GET" }, 500)] }, request())).toEqual({ by: "default", spec: answer(202), rule: null });
+    expect(chooseAnswer({ response: answer(202), rules }, request())).toEqual({ by: "rule", spec: answer(500), rule: 2 });
+    expect(chooseAnswer({ response: null, rules }, request({ method: "GET" }))).toMatchObject({ by: "rule", rule: 1 });
+    expect(chooseAnswer({ response: null, rules }, request({ path: "/other" }))).toMatchObject({ by: "rule", rule: 3, spec: { status: 201 } });
+    // No rule matches and no default: the built-in answer, not a rule.
+    expect(chooseAnswer({ response: null, rules: [rule({ method: "GET" }, 404)] }, request())).toEqual({ by: "built-in", spec: null, rule: null });
   });
 
   it("takes the first matching rule in order", () => {
@@ -253,5 +266,14 @@ describe("headerRefusal", () => {
   it("keeps even the capture origin's cookies on its own host", () => {
     expect(headerRefusal("Set-Cookie", "a=1; Path=/; HttpOnly", "capture")).toBeNull();
     expect(headerRefusal("Set-Cookie", "a=1; Path=/; domain=example.com", "capture")).toMatch(/Domain attribute/);
+  });
+});
+
+describe("answerLabel", () => {
+  it("names what answered a capture, as the detail shows it", () => {
+    expect(answerLabel({ status: 201, by: "rule", rule: 2 })).toBe("201 · rule 2");
+    expect(answerLabel({ status: 200, by: "built-in", rule: null })).toBe("200 · built-in");
+    expect(answerLabel({ status: 202, by: "default", rule: null })).toBe("202 · default response");
+    expect(answerLabel({ status: 204, by: "preflight", rule: null })).toBe("204 · CORS preflight");
   });
 });

@@ -6,7 +6,7 @@
  * there, and holds no zod so the dashboard does not ship it (the schemas are in
  * lib/validations/responses.ts).
  */
-import type { HeaderPair } from "./types.ts";
+import type { CaptureAnswer, HeaderPair } from "./types.ts";
 
 export type ResponseSpec = { status: number; headers: HeaderPair[]; body: string; delayMs: number };
 
@@ -171,14 +171,38 @@ export function headerRefusal(name: string, value: string, origin: AnswerOrigin)
   return null;
 }
 
+/** How the dashboard names what a capture was answered: "201 · rule 2", "200 · built-in". */
+export function answerLabel(answer: CaptureAnswer): string {
+  const by =
+    answer.by === "rule"
+      ? `rule ${answer.rule ?? "?"}`
+      : answer.by === "default"
+        ? "default response"
+        : answer.by === "preflight"
+          ? "CORS preflight"
+          : "built-in";
+  return `${answer.status} · ${by}`;
+}
+
 /** The answer for this capture: the first matching rule's, else the bin's default; null means the built-in answer. */
 export function chooseResponse(settings: ResponseSettings, request: RequestFacts): ResponseSpec | null {
-  if (settings.rules.length === 0) return settings.response;
-  const view = new RequestView(request);
-  for (const rule of settings.rules) {
-    if (ruleMatches(rule, view)) return rule.response;
+  return chooseAnswer(settings, request).spec;
+}
+
+/**
+ * The custom answer for this capture and what chose it: `rule` is the matching rule's
+ * 1-based place in `settings.rules`, the form the dashboard shows ("rule 2").
+ */
+export type ChosenAnswer =
+  { by: "built-in"; spec: null; rule: null } | { by: "default"; spec: ResponseSpec; rule: null } | { by: "rule"; spec: ResponseSpec; rule: number };
+
+/** Like chooseResponse, saying which rule (if any) chose the answer. */
+export function chooseAnswer(settings: ResponseSettings, request: RequestFacts): ChosenAnswer {
+  if (settings.rules.length > 0) {
+    const index = matchingRuleIndex(settings.rules, request);
+    if (index !== -1) return { by: "rule", spec: settings.rules[index]!.response, rule: index + 1 };
   }
-  return settings.response;
+  return settings.response ? { by: "default", spec: settings.response, rule: null } : { by: "built-in", spec: null, rule: null };
 }
 
 /** The index of the first rule that matches, or -1 (for the dashboard's preview). */

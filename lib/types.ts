@@ -35,6 +35,8 @@ export type BinDto = {
   rules: ResponseRule[];
   /** The forwarding setting (or the remembered target); null when none was set or used yet, and for a viewer. */
   forward: BinForwardDto | null;
+  /** Whether capture URLs answer browsers' CORS preflights and let pages read the answers. */
+  cors: boolean;
   /** What the caller's token allows: owner (everything) or viewer (a read-only share link). */
   role: "owner" | "viewer";
 };
@@ -133,12 +135,21 @@ export type RequestSummary = {
   signature: SignatureVerdict;
 };
 
+/**
+ * What Hookyard answered a capture, decided before it was stored: the built-in answer,
+ * the bin's default custom response, rule `rule` (1-based, in the bin's rule order at
+ * that moment), or a CORS preflight's 204.
+ */
+export type CaptureAnswer = { status: number; by: "built-in" | "default" | "rule" | "preflight"; rule: number | null };
+
 export type RequestDetail = RequestSummary & {
   url: string;
   headers: HeaderPair[];
   bodyBase64: string;
   /** The provider whose signature headers this capture carries, offered when the bin has no check. */
   suggestedProvider: ProviderId | null;
+  /** What Hookyard answered; null for captures stored before answers were recorded. */
+  answer: CaptureAnswer | null;
 };
 
 export type RequestPage = { requests: RequestSummary[]; nextCursor: string | null };

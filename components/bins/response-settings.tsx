@@ -4,6 +4,7 @@ import dynamic from "next/dynamic";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { builtInAnswer, type ResponseSettings } from "@/lib/responses";
+import { CorsSetting } from "./cors-setting";
 import { SettingsCard } from "./settings-card";
 
 // The editor and its preview load on first use, keeping the bin page's first
@@ -16,10 +17,13 @@ type Props = {
   binId: string;
   settings: ResponseSettings;
   onSaved: (settings: ResponseSettings) => void;
+  /** The bin's CORS switch, shown under the summary: it decides how preflights are answered. */
+  cors: boolean;
+  onCorsSaved: (cors: boolean) => void;
 };
 
 /** How the bin answers captures: a default answer and ordered rules, with a preview. */
-export function ResponseSettingsPanel({ binId, settings, onSaved }: Props) {
+export function ResponseSettingsPanel({ binId, settings, onSaved, cors, onCorsSaved }: Props) {
   const [editing, setEditing] = useState(false);
   const summary = `${settings.response ? `Default ${settings.response.status}${settings.response.delayMs ? ` after ${settings.response.delayMs} ms` : ""}` : builtInAnswer}; ${settings.rules.length} ${settings.rules.length === 1 ? "rule" : "rules"}.`;
   return (
@@ -35,6 +39,7 @@ export function ResponseSettingsPanel({ binId, settings, onSaved }: Props) {
           {summary}
         </p>
       )}
+      {!editing && <CorsSetting binId={binId} cors={cors} onSaved={onCorsSaved} />}
       {editing && (
         <ResponseEditor
           binId={binId}

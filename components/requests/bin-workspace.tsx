@@ -28,6 +28,7 @@ type Props = {
   initialSignature: BinSignatureDto | null;
   initialForward: BinForwardDto | null;
   initialResponses: ResponseSettings;
+  initialCors: boolean;
   /** Opened with a read-only share link: captures only, no settings, nothing that changes or sends. */
   readOnly?: boolean;
 };
@@ -43,6 +44,7 @@ export function BinWorkspace({
   initialSignature,
   initialForward,
   initialResponses,
+  initialCors,
   readOnly = false,
 }: Props) {
   // The capture shown, and whether it was removed elsewhere (another tab, retention).
@@ -56,6 +58,7 @@ export function BinWorkspace({
   const [forward, setForward] = useState(initialForward);
   const [responses, setResponses] = useState(initialResponses);
   const [captureLimit, setCaptureLimit] = useState(initialCaptureLimit);
+  const [cors, setCors] = useState(initialCors);
   const [editingSignature, setEditingSignature] = useState<ProviderId | null>(null);
 
   useEffect(() => {
@@ -70,6 +73,7 @@ export function BinWorkspace({
         setForward(bin.forward);
         setResponses({ response: bin.response, rules: bin.rules });
         setCaptureLimit(bin.captureLimit);
+        setCors(bin.cors);
       })
       .catch(() => {
         // Aborted by a newer revision, or offline.
@@ -159,7 +163,7 @@ export function BinWorkspace({
         <div className="grid gap-4 lg:grid-cols-3 lg:has-[>[data-editing]]:grid-cols-1">
           <SignatureSettings binId={binId} signature={signature} onSaved={setSignature} editing={editingSignature} setEditing={setEditingSignature} />
           <AutoForwardSettings binId={binId} forward={forward} onSaved={setForward} />
-          <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} />
+          <ResponseSettingsPanel binId={binId} settings={responses} onSaved={setResponses} cors={cors} onCorsSaved={setCors} />
         </div>
       )}
       <div className="grid min-h-[60vh] grid-cols-1 gap-4 lg:grid-cols-[minmax(18rem,24rem)_1fr]">

@@ -6,6 +6,7 @@ import { CopyButton } from "@/components/ui/copy-button";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { base64ToBytes, bytesToBase64, decodeText, formatBytes, queryPairs } from "@/lib/body";
 import { toCurl } from "@/lib/curl";
+import { answerLabel } from "@/lib/responses";
 import type { RequestDetail } from "@/lib/types";
 import { BodyViewer } from "./body-viewer";
 import { CopyAs } from "./copy-as";
@@ -102,6 +103,11 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
           <Fact label="Size">{formatBytes(request.size)}</Fact>
           <Fact label="From">{request.ip}</Fact>
           <Fact label="Content type">{request.contentType ?? "none"}</Fact>
+          {request.answer && (
+            <Fact label="Answered">
+              <span data-testid="detail-answer">{answerLabel(request.answer)}</span>
+            </Fact>
+          )}
         </dl>
         <p className="break-all font-mono text-xs text-zinc-500">{request.url}</p>
         <div className="flex flex-wrap gap-2">

@@ -56,6 +56,7 @@ describe("health and bins", () => {
       alias: null,
       response: null,
       rules: [],
+      cors: true,
       role: "owner",
     } satisfies BinDto);
     await captureOk(baseUrl, bin.id);

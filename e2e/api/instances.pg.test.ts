@@ -109,6 +109,13 @@ describeWithPostgres("two instances on one database", () => {
       expect((await patchBin(a.baseUrl, bin.id, { response: { status: 418, body: "teapot" } })).status).toBe(200);
       await onB.waitFor((message) => message.kind === "event" && message.event === "bin-updated", 5_000);
       await eventually(async () => expect((await capture(b.baseUrl, bin.id)).status).toBe(418));
+
+      // So does the CORS switch: B stops answering preflights itself.
+      const preflight = () =>
+        capture(b.baseUrl, bin.id, { method: "OPTIONS", headers: { Origin: "http://localhost:4000", "Access-Control-Request-Method": "PUT" } });
+      expect((await preflight()).status).toBe(204);
+      expect((await patchBin(a.baseUrl, bin.id, { cors: false })).status).toBe(200);
+      await eventually(async () => expect((await preflight()).status).toBe(418));
     } finally {
       onB.close();
     }

@@ -3,7 +3,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, captureOk, connect, createBin, eventually, getRequest, patchBin, rawExchange, tokenOf } from "../support/factories.ts";
+import { type Answer, api, captureOk, connect, createBin, eventually, getRequest, parseAnswer, patchBin, rawExchange, tokenOf } from "../support/factories.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 /**
@@ -36,29 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.dispose();
 });
-
-type Answer = { status: number; head: string; headers: Map<string, string>; body: string; json: unknown; raw: string };
-
-/** The first final answer in what the server sent (after any `100 Continue`). */
-function parseAnswer(raw: string): Answer {
-  let text = raw;
-  while (/^HTTP\/1\.1 1\d\d /.test(text)) text = text.slice(text.indexOf("\r\n\r\n") + 4);
-  const end = text.indexOf("\r\n\r\n");
-  const head = end === -1 ? text : text.slice(0, end);
-  const body = end === -1 ? "" : text.slice(end + 4);
-  const headers = new Map<string, string>();
-  for (const line of head.split("\r\n").slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon > 0) headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, headers, body, json, raw };
-}
 
 /** Sends raw bytes and resolves once the server closes the connection (or fails after `timeoutMs`). */
 async function exchange(bytes: string | Buffer, timeoutMs = 5_000): Promise<Answer> {
@@ -333,8 +310,8 @@ describe("protocol corners, each answered clearly", () => {
     const count = 2_501;
     const lines = Array.from({ length: count }, (_, i) => `h:${i}`);
     const answer = await exchange([`POST /b/${bin.id} HTTP/1.1`, "Host: localhost", ...lines, "Content-Length: 0", "Connection: close", "", ""].join("\r\n"));
-    expect([200, 431]).toContain(answer.status);
-    if (answer.status === 431) return;
+    // 2,501 short headers are about 20 KiB, well within MAX_HEADER_BYTES (64 KiB).
+    expect(answer.status).toBe(200);
     const detail = await getRequest(baseUrl, bin.id, answer.headers.get("x-request-id")!);
     expect(detail.headers.filter(([name]) => name === "h")).toHaveLength(count);
     expect(detail.headers.at(-1)).toEqual(["Connection", "close"]);

@@ -189,6 +189,30 @@ export async function getRaw(baseUrl: string, binId: string, requestId: string, 
   return request(baseUrl, { path: `/api/bins/${binId}/requests/${requestId}/raw${query ? `?${query}` : ""}` });
 }
 
+/** An answer read off a raw socket (rawExchange): its status, head, headers (lowercased names, last value wins), body and the raw text. */
+export type Answer = { status: number; head: string; headers: Map<string, string>; body: string; json: unknown; raw: string };
+
+/** The first final answer in what the server sent (after any `100 Continue`). */
+export function parseAnswer(raw: string): Answer {
+  let text = raw;
+  while (/^HTTP\/1\.[01] 1\d\d /.test(text)) text = text.slice(text.indexOf("\r\n\r\n") + 4);
+  const end = text.indexOf("\r\n\r\n");
+  const head = end === -1 ? text : text.slice(0, end);
+  const body = end === -1 ? "" : text.slice(end + 4);
+  const headers = new Map<string, string>();
+  for (const line of head.split("\r\n").slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), head, headers, body, json, raw };
+}
+
 /** Opens a plain TCP connection to the server, for bytes node:http would not send. */
 export function connect(baseUrl: string): Promise<net.Socket> {
   const { hostname, port } = new URL(baseUrl);

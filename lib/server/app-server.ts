@@ -98,10 +98,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     headersTimeout: config.headersTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.headersTimeoutMs / 4))),
+    // A head over MAX_HEADER_BYTES is refused by Node's parser, answered 431 through
+    // `clientError` (answerClientError) before any request exists: nothing is stored.
+    maxHeaderSize: config.maxHeaderBytes,
   });
-  // By default Node keeps only the first part of a long header list (about a thousand
-  // headers) and drops the rest without a word: a capture must hold every header sent.
-  // Node's head limit (16 KiB of names and values, then 431) bounds how many there can be.
+  // By default Node keeps only the first 2,000 headers and drops the rest without a
+  // word: a capture must hold every header sent, or be refused. With no count limit,
+  // MAX_HEADER_BYTES alone bounds how many there can be (one in four bytes at most).
   server.maxHeadersCount = 0;
 
   // Next adds its own `upgrade` listener to the server it is given, on the first request

@@ -62,6 +62,7 @@ export const binMaxCapturesSchema = z
  * PATCH /api/bins/{binId}: each field is optional and an absent one stays as it is;
  * null removes the signature check, the forwarding target, the alias, or the custom
  * default response, and brings the bin's capture limit back to MAX_CAPTURES_PER_BIN.
+ * `cors` switches the answers to browsers' CORS preflights on or off.
  */
 export const updateBinSchema = z
   .strictObject({
@@ -71,8 +72,9 @@ export const updateBinSchema = z
     response: responseSpecSchema.nullable().optional(),
     rules: z.array(responseRuleSchema).max(maxRules, `at most ${maxRules} rules`).optional(),
     maxCaptures: binMaxCapturesSchema.nullable().optional(),
+    cors: z.boolean().optional(),
   })
-  .refine((changes) => Object.keys(changes).length > 0, "give at least one of signature, forward, alias, response, rules, maxCaptures");
+  .refine((changes) => Object.keys(changes).length > 0, "give at least one of signature, forward, alias, response, rules, maxCaptures, cors");
 
 const headerName = z.string().regex(httpTokenPattern, "not a valid header name");
 // Tab, visible ASCII and Latin-1 (one byte each on the wire, as captured values are read):

@@ -92,6 +92,7 @@ export default async function BinPage({ params, searchParams }: Props) {
         initialSignature={bin.signature}
         initialForward={bin.forward}
         initialResponses={bin.responses}
+        initialCors={bin.cors}
       />
     </div>
   );

@@ -26,6 +26,8 @@ export type BinRecord = {
   forward: BinForwardDto | null;
   alias: string | null;
   responses: ResponseSettings;
+  /** Whether capture URLs answer CORS preflights and let pages read their answers. */
+  cors: boolean;
 };
 
 // Per-process state shared by Next's bundles and the custom server, as above.
@@ -60,7 +62,7 @@ export async function createBin(clientIp: string): Promise<{ id: string; created
     lastUsedAt: Date.now(),
     creator: { id: newGrantId(), tokenHash: hashToken(token), role: "owner", kind: "creator" },
   });
-  remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null });
+  remember(bin.id, { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null, cors: true });
   return { id: bin.id, createdAt: bin.createdAt, token };
 }
 export async function findBin(binId: string): Promise<BinRecord | null> {
@@ -80,6 +82,7 @@ export async function findBin(binId: string): Promise<BinRecord | null> {
     forward: toForwardDto(bin.forwardUrl, bin.autoForward),
     alias: settings.alias,
     responses: settings.responses,
+    cors: settings.cors,
   };
 }
 
@@ -107,6 +110,8 @@ export type BinChanges = {
   forward?: BinForwardInput | null;
   /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
   maxCaptures?: number | null;
+  /** Answer CORS preflights and let pages read answers (on), or treat OPTIONS like any method (off). */
+  cors?: boolean;
 };
 
 /**

@@ -6,7 +6,7 @@ import { isBinId } from "./ids.ts";
 
 /**
  * What the capture path needs to know about each bin, read from the database once and
- * kept in memory: its signature check, alias, answers, auto-forward and capture limit.
+ * kept in memory: its signature check, alias, answers, auto-forward, capture limit and CORS switch.
  * Writers (bins.ts, declared.ts) refresh it through `loadSettings`/`remember`. How they
  * are kept in the database is the storage's business (storage/prisma/bin-settings.ts).
  */
@@ -22,6 +22,8 @@ export type BinSettings = {
   autoForward: AutoForwardSetting | null;
   /** Captures the bin keeps; null for MAX_CAPTURES_PER_BIN. */
   maxCaptures: number | null;
+  /** Whether CORS preflights are answered and answers carry Access-Control-Allow-Origin (capture/cors.ts). */
+  cors: boolean;
 };
 
 // Settings of bins known to exist (and which bin each alias names), so the capture hot

@@ -11,7 +11,9 @@ import type { GroupCommitWriter } from "../storage/group-commit.ts";
 import type { MemoryBudget } from "./memory-budget.ts";
 import { newRequestId } from "../bins/ids.ts";
 import type { LazyBytes } from "../../responses.ts";
-import { answerCapture, captureCorsHeaders as corsHeaders } from "./responses.ts";
+import type { CaptureAnswer } from "../../types.ts";
+import { type PreparedAnswer, prepareAnswer, preparePreflight } from "./responses.ts";
+import { corsAnswerHeaders, isPreflight } from "./cors.ts";
 import { answerOriginOf } from "./capture-origin.ts";
 import { judge, noCheck } from "../signatures/signature-checks.ts";
 import { rawProblemResponse, requestOrigin, sendProblem } from "../http/node-http.ts";
@@ -178,6 +180,11 @@ export type CaptureDeps = {
  * leaves nothing behind. With `expectsContinue` (the client sent `Expect: 100-continue`)
  * `100 Continue` goes out only once the bin, its rate limit and the declared length
  * have passed, so a body that would be refused is never asked for.
+ *
+ * The answer is decided before the capture is stored, and stored with it (what the
+ * dashboard shows as "Answered"): a CORS preflight to a bin with CORS on is answered
+ * 204 by cors.ts whatever its rules say; anything else by the bin's rules, default or
+ * the built-in answer.
  */
 export async function captureRequest(
   req: IncomingMessage,
@@ -187,6 +194,9 @@ export async function captureRequest(
   expectsContinue = false,
 ): Promise<void> {
   const receivedAt = Date.now();
+  // Until the bin is known (and for one that does not exist), refusals carry the CORS
+  // headers, as every bin's answers did before the switch existed: a page can read why.
+  let cors: Readonly<Record<string, string>> = corsAnswerHeaders;
   try {
     // No guess limit here: a bin's name (id or alias) only lets one capture into it,
     // which anyone may, and counting misses would let anyone who points a sender's
@@ -194,6 +204,7 @@ export async function captureRequest(
     const bin = await resolveBin(target.binId);
     if (!bin) throw binNotFound(target.binId);
     const { binId, settings } = bin;
+    if (!settings.cors) cors = {};
     // Before the body is read: a refused capture costs no memory and no write.
     const waitMs = deps.rateLimiter?.take(binId, receivedAt) ?? 0;
     if (waitMs > 0) {
@@ -213,13 +224,23 @@ export async function captureRequest(
     // answer: the budget counts it too (one chunk is used as it is, no copy).
     const joinedCopy = settings.signature && body.chunks.length > 1 ? body.size : 0;
     let reserved = body.size;
-    let row: CaptureRow;
+    let answer: PreparedAnswer;
     try {
       if (joinedCopy > 0) {
         if (!deps.budget.tryReserve(joinedCopy)) throw overloaded();
         reserved += joinedCopy;
       }
-      row = toCaptureRow(req, { ...target, binId }, headers, body, joined, receivedAt, deps.config, settings);
+      const id = newRequestId(receivedAt);
+      const ip = clientIp(req, deps.config.trustProxy);
+      answer =
+        settings.cors && isPreflight(req.method, req.headers)
+          ? preparePreflight(id, req.headers)
+          : prepareAnswer(
+              { id, method: req.method ?? "GET", path: target.path, query: target.query, headers, body: joined, ip, receivedAt },
+              settings.responses,
+              { origin: answerOriginOf(req, deps.config), cors: settings.cors, budget: deps.budget },
+            );
+      const row = toCaptureRow(req, { id, ip, answer: answer.record }, { ...target, binId }, headers, body, joined, receivedAt, deps.config, settings);
       await deps.writer.write(row);
     } catch (error) {
       // A database that refused the write itself (full: 507; down or too slow: 503) says
@@ -233,25 +254,17 @@ export async function captureRequest(
       deps.budget.release(reserved);
       if (body.size > defaultInlineBodyBytes) collectBodyGarbageSoon(body.size);
     }
-    answerCapture(
-      res,
-      { id: row.id, method: row.method, path: row.path, query: row.query, headers, body: joined, ip: row.ip, receivedAt },
-      settings.responses,
-      {
-        origin: answerOriginOf(req, deps.config),
-        budget: deps.budget,
-      },
-    );
+    answer.send(res);
   } catch (error) {
     if (error instanceof ClientGone) return;
     if (error instanceof AppError && error.code === "payload_too_large") {
       // The rest of the body is not wanted: close once the answer is out.
-      sendProblem(res, error, { ...corsHeaders, Connection: "close" });
+      sendProblem(res, error, { ...cors, Connection: "close" });
       return;
     }
     // A raw driver error from looking the bin up: a database that is full or unavailable
     // is answered 507 or 503 (with Retry-After), never 500.
-    sendProblem(res, storageRefusal(error) ?? error, corsHeaders);
+    sendProblem(res, storageRefusal(error) ?? error, cors);
   }
 }
 
@@ -270,6 +283,7 @@ function joinOnDemand(body: ReceivedBody): LazyBytes {
 
 function toCaptureRow(
   req: IncomingMessage,
+  decided: { id: string; ip: string; answer: CaptureAnswer },
   target: CaptureTarget,
   headers: [string, string][],
   body: ReceivedBody,
@@ -281,7 +295,7 @@ function toCaptureRow(
   const method = req.method ?? "GET";
   const url = capturedUrl(req, config);
   return {
-    id: newRequestId(receivedAt),
+    id: decided.id,
     binId: target.binId,
     method,
     path: target.path,
@@ -291,8 +305,11 @@ function toCaptureRow(
     contentType: req.headers["content-type"] ?? null,
     body: body.chunks,
     size: body.size,
-    ip: clientIp(req, config.trustProxy),
+    ip: decided.ip,
     receivedAt,
+    answerStatus: decided.answer.status,
+    answerBy: decided.answer.by,
+    answerRule: decided.answer.rule,
     ...(settings.signature ? judge({ method, url, headers, body: joined.bytes(), receivedAt }, settings.signature) : noCheck),
     ...(settings.maxCaptures !== null ? { maxCaptures: settings.maxCaptures } : {}),
     ...(settings.autoForward ? { forwardJob: autoForwardJob(settings.autoForward, headers) } : {}),

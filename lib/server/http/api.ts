@@ -133,6 +133,7 @@ export function toBinDto(bin: BinRecord, baseUrl: string, role: GrantRole = "own
     alias: seen.alias,
     response: seen.responses.response,
     rules: seen.responses.rules,
+    cors: seen.cors,
     role,
   };
 }

@@ -23,6 +23,9 @@ export const captureColumns = [
   "signatureProvider",
   "signatureStatus",
   "signatureReason",
+  "answerStatus",
+  "answerBy",
+  "answerRule",
 ] as const satisfies readonly (keyof CaptureRow | "seq")[];
 
 const emptyBody = Buffer.alloc(0);

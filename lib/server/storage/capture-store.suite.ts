@@ -147,8 +147,11 @@ export function describeCaptureStore(name: string, open: () => Promise<CaptureSt
           signatureProvider: "github",
           signatureStatus: "invalid",
           signatureReason: "no signature matches",
+          answerStatus: 201,
+          answerBy: "rule",
+          answerRule: 3,
         }),
-        row({ method: "GET", path: "", query: "", contentType: null, body: Buffer.alloc(0) }),
+        row({ method: "GET", path: "", query: "", contentType: null, body: Buffer.alloc(0), answerStatus: 204, answerBy: "preflight", answerRule: null }),
         // Far beyond 32 bits: receivedAt must survive as a 64-bit integer.
         row({ receivedAt: 8_640_000_000_000_000 }),
         // A body that arrived in pieces is stored joined.
@@ -182,6 +185,9 @@ export function describeCaptureStore(name: string, open: () => Promise<CaptureSt
           signatureProvider: given.signatureProvider,
           signatureStatus: given.signatureStatus,
           signatureReason: given.signatureReason,
+          answerStatus: given.answerStatus,
+          answerBy: given.answerBy,
+          answerRule: given.answerRule,
         });
       }
     });

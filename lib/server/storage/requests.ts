@@ -1,11 +1,11 @@
-import type { HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../../types.ts";
+import type { CaptureAnswer, HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../../types.ts";
 import { binNotFound } from "../bins/bins.ts";
 import { forgetCaptureCount } from "./capture-counts.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
 import { toVerdict } from "../signatures/signature-checks.ts";
 import { detectProvider } from "../signatures/index.ts";
-import { type StoredCapture, type StoredCaptureDetail, getStorage } from "./storage.ts";
+import { type StoredAnswer, type StoredCapture, type StoredCaptureDetail, getStorage } from "./storage.ts";
 
 /** A capture as stored, or as the capture path wrote it (a CaptureRow), for list views and the live stream. */
 export function toSummary(row: StoredCapture): RequestSummary {
@@ -32,7 +32,16 @@ function toDetail(row: StoredCaptureDetail, body: Uint8Array): RequestDetail {
     headers,
     bodyBase64: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("base64"),
     suggestedProvider: detectProvider(headers),
+    answer: toAnswer(row),
   };
+}
+
+const answerSources: ReadonlySet<string> = new Set<CaptureAnswer["by"]>(["built-in", "default", "rule", "preflight"]);
+
+/** The stored answer, or null for a capture stored before answers were recorded (or a row that makes no sense). */
+function toAnswer(row: StoredAnswer): CaptureAnswer | null {
+  if (row.answerStatus === null || row.answerBy === null || !answerSources.has(row.answerBy)) return null;
+  return { status: row.answerStatus, by: row.answerBy as CaptureAnswer["by"], rule: row.answerBy === "rule" ? row.answerRule : null };
 }
 
 /**

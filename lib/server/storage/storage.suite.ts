@@ -82,7 +82,8 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         const bin = await storage().bins.find(id);
         expect(bin).toMatchObject({ id, forwardUrl: null, autoForward: null });
         expect(bin?.createdAt).toBeInstanceOf(Date);
-        const none = { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null };
+        // CORS is on for a new bin, as every bin behaved before it could be switched off.
+        const none = { signature: null, alias: null, responses: noResponseSettings, autoForward: null, maxCaptures: null, cors: true };
         expect(bin?.settings).toEqual(none);
         expect(await storage().bins.loadSettings(id)).toEqual(none);
         expect(await storage().grants.findByTokenHash(hashToken(token))).toMatchObject({ binId: id, role: "owner", kind: "creator", expiresAt: null });
@@ -92,18 +93,21 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
 
       it("applies changes together, and none of them when another bin holds the alias", async () => {
         const [a, b] = [(await newBin(storage())).id, (await newBin(storage())).id];
-        await storage().bins.applyChanges(a, { alias: "suite-alias", signature: check, maxCaptures: 7, response: answer }, noResponseSettings);
+        await storage().bins.applyChanges(a, { alias: "suite-alias", signature: check, maxCaptures: 7, response: answer, cors: false }, noResponseSettings);
         expect(await storage().bins.loadSettings(a)).toEqual({
           signature: check,
           alias: "suite-alias",
           responses: { response: answer, rules: [] },
           autoForward: null,
           maxCaptures: 7,
+          cors: false,
         });
         expect(await storage().bins.resolveAlias("suite-alias")).toBe(a);
 
-        await expect(storage().bins.applyChanges(b, { alias: "suite-alias", maxCaptures: 3 }, noResponseSettings)).rejects.toMatchObject({ code: "conflict" });
-        expect((await storage().bins.loadSettings(b))?.maxCaptures).toBeNull();
+        await expect(storage().bins.applyChanges(b, { alias: "suite-alias", maxCaptures: 3, cors: false }, noResponseSettings)).rejects.toMatchObject({
+          code: "conflict",
+        });
+        expect(await storage().bins.loadSettings(b)).toMatchObject({ maxCaptures: null, cors: true });
         expect(await storage().bins.resolveAlias("suite-alias")).toBe(a);
 
         // Rules alone keep the response the changes are based on; null takes things away.
@@ -115,7 +119,11 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
           responses: { response: answer, rules: [rule] },
           autoForward: null,
           maxCaptures: null,
+          // Left out of the changes: stays as it was.
+          cors: false,
         });
+        await storage().bins.applyChanges(a, { cors: true }, noResponseSettings);
+        expect(await storage().bins.loadSettings(a)).toMatchObject({ maxCaptures: null, cors: true, responses: { response: answer, rules: [rule] } });
         expect(await storage().bins.resolveAlias("suite-alias")).toBeNull();
       });
 
@@ -185,6 +193,7 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
           response: answer,
           rules: [rule],
           maxCaptures: 5,
+          cors: false,
           token: null,
         };
 
@@ -197,16 +206,18 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
           responses: { response: answer, rules: [rule] },
           autoForward: null,
           maxCaptures: 5,
+          cors: false,
         });
 
         // Declared again, differently: exactly the new declaration.
-        await storage().bins.applyDeclared({ ...declared, alias: null, signature: null, response: null, rules: [], maxCaptures: null });
+        await storage().bins.applyDeclared({ ...declared, alias: null, signature: null, response: null, rules: [], maxCaptures: null, cors: true });
         expect(await storage().bins.loadSettings(declared.id)).toEqual({
           signature: null,
           alias: null,
           responses: noResponseSettings,
           autoForward: null,
           maxCaptures: null,
+          cors: true,
         });
         expect(await storage().bins.resolveAlias("suite-declared")).toBeNull();
       });
@@ -329,7 +340,15 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         const pieces = [randomBytes(70_000), randomBytes(defaultInlineBodyBytes), randomBytes(123)];
         const large = Buffer.concat(pieces);
         const [small, big] = [
-          captureRow({ binId: id, id: newRequestId(), body: Buffer.from([0, 1, 2, 0xff]), contentType: "application/octet-stream" }),
+          captureRow({
+            binId: id,
+            id: newRequestId(),
+            body: Buffer.from([0, 1, 2, 0xff]),
+            contentType: "application/octet-stream",
+            answerStatus: 202,
+            answerBy: "rule",
+            answerRule: 2,
+          }),
           captureRow({
             binId: id,
             id: newRequestId(),
@@ -338,6 +357,10 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
               ["X-Dup", "1"],
               ["x-dup", "2"],
             ]),
+            // As a capture stored before answers were recorded reads.
+            answerStatus: null,
+            answerBy: null,
+            answerRule: null,
           }),
         ];
         await storage().writer.insertAll([small, big]);
@@ -348,6 +371,7 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
         ] as const) {
           const detail = await storage().captures.detail(id, row.id);
           expect(detail).toMatchObject({ id: row.id, binId: id, url: row.url, headers: row.headers, receivedAt: row.receivedAt, contentType: row.contentType });
+          expect(detail).toMatchObject({ answerStatus: row.answerStatus, answerBy: row.answerBy, answerRule: row.answerRule });
           expect(detail?.body.size).toBe(bytes.length);
           expect(Buffer.from(await storage().captures.readBody(detail!.body)).equals(bytes)).toBe(true);
           const raw = await storage().captures.body(id, row.id);
@@ -606,7 +630,7 @@ export function describeStorage(name: string, open: () => Promise<Storage>): voi
       });
 
       it("gives bins that were never used a last use, so their idle time starts", async () => {
-        const declared: ConfiguredBin = { id: newBinId(), alias: null, signature: null, response: null, rules: [], maxCaptures: null, token: null };
+        const declared: ConfiguredBin = { id: newBinId(), alias: null, signature: null, response: null, rules: [], maxCaptures: null, cors: true, token: null };
         // A declared bin is made without a last use, as bins made before it existed were.
         await storage().bins.applyDeclared(declared);
         const stampedAt = Date.now() + 365 * 86_400_000;

@@ -133,7 +133,14 @@ export type StoredCapture = {
   receivedAt: number;
 } & StoredVerdict;
 
-export type StoredCaptureDetail = StoredCapture & { url: string; headers: string; body: StoredBody };
+/**
+ * What Hookyard answered a capture, as stored: the status and what chose it (`built-in`,
+ * `default`, `rule` with its 1-based place, `preflight`). All null for captures stored
+ * before answers were recorded.
+ */
+export type StoredAnswer = { answerStatus: number | null; answerBy: string | null; answerRule: number | null };
+
+export type StoredCaptureDetail = StoredCapture & StoredAnswer & { url: string; headers: string; body: StoredBody };
 
 /** What a signature check reads of a capture. */
 export type StoredSignedRequest = { id: string; seq: number; method: string; url: string; headers: string; receivedAt: number; body: StoredBody };
@@ -286,7 +293,8 @@ export type CaptureRow = {
    * With `notSent`, the job is written already failed, with that reason (a forwarding loop).
    */
   forwardJob?: { target: string; maxAttempts: number; notSent?: string };
-} & StoredVerdict;
+} & StoredVerdict &
+  StoredAnswer;
 
 /** Captures removed from one bin: every capture of it up to `throughSeq`, `removed` of them. */
 export type Pruned = { binId: string; throughSeq: number; removed: number };

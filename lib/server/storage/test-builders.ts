@@ -23,6 +23,9 @@ export function captureRow(overrides: Partial<CaptureRow> = {}): CaptureRow {
     signatureProvider: null,
     signatureStatus: null,
     signatureReason: null,
+    answerStatus: 200,
+    answerBy: "built-in",
+    answerRule: null,
     ...overrides,
   };
 }

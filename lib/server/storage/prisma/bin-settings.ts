@@ -14,6 +14,7 @@ export const settingsColumns = {
   signatureSecrets: true,
   signatureOptions: true,
   maxCaptures: true,
+  cors: true,
   alias: { select: { alias: true } },
   response: { select: { response: true, rules: true } },
   autoForward: { select: { url: true, enabled: true, maxAttempts: true } },
@@ -24,6 +25,7 @@ type ResponseColumns = { response: string | null; rules: string };
 
 export type SettingsRow = SignatureColumns & {
   maxCaptures: number | null;
+  cors: boolean;
   alias: { alias: string } | null;
   response: ResponseColumns | null;
   autoForward: StoredAutoForward;
@@ -66,6 +68,7 @@ export function readSettings(binId: string, row: SettingsRow): BinSettings {
     responses: readResponses(binId, row.response),
     autoForward: readAutoForward(row.autoForward),
     maxCaptures: row.maxCaptures,
+    cors: row.cors,
   };
 }
 

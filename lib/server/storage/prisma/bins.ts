@@ -53,8 +53,8 @@ export function createBinsRepository(db: PrismaModels): BinsStorage {
         if (changes.signature !== undefined) {
           await tx.bin.update({ where: { id: binId }, data: signatureColumns(changes.signature) });
         }
-        if (changes.maxCaptures !== undefined) {
-          await tx.bin.update({ where: { id: binId }, data: { maxCaptures: changes.maxCaptures } });
+        if (changes.maxCaptures !== undefined || changes.cors !== undefined) {
+          await tx.bin.update({ where: { id: binId }, data: { maxCaptures: changes.maxCaptures, cors: changes.cors } });
         }
         if (changes.forward !== undefined) {
           const forward = changes.forward;
@@ -111,7 +111,7 @@ export function createBinsRepository(db: PrismaModels): BinsStorage {
 
     async applyDeclared(bin) {
       await db.$transaction(async (tx) => {
-        const binColumns = { ...signatureColumns(bin.signature), maxCaptures: bin.maxCaptures };
+        const binColumns = { ...signatureColumns(bin.signature), maxCaptures: bin.maxCaptures, cors: bin.cors };
         await tx.bin.upsert({ where: { id: bin.id }, create: { id: bin.id, ...binColumns }, update: binColumns });
         await tx.binAlias.deleteMany({ where: bin.alias ? { OR: [{ binId: bin.id }, { alias: bin.alias }] } : { binId: bin.id } });
         if (bin.alias) await tx.binAlias.create({ data: { binId: bin.id, alias: bin.alias } });

@@ -79,11 +79,11 @@ export function createCapturesRepository(db: PrismaModels): CapturesStorage {
     async detail(binId, requestId) {
       const row = await db.capturedRequest.findFirst({
         where: { id: requestId, binId },
-        select: { ...summaryColumns, url: true, headers: true, body: true },
+        select: { ...summaryColumns, url: true, headers: true, body: true, answerStatus: true, answerBy: true, answerRule: true },
       });
       if (!row) return null;
-      const { body, url, headers, ...summary } = row;
-      return { ...toCapture(summary), url, headers, body: storedBody({ id: row.id, body, size: row.size }) };
+      const { body, url, headers, answerStatus, answerBy, answerRule, ...summary } = row;
+      return { ...toCapture(summary), url, headers, answerStatus, answerBy, answerRule, body: storedBody({ id: row.id, body, size: row.size }) };
     },
 
     async body(binId, requestId) {

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RequestDetail } from "../../../types.ts";
+import type { CaptureAnswer, RequestDetail } from "../../../types.ts";
 import { createBin } from "../../bins/bins.ts";
 import { captureBytes, forgetCaptureCount } from "../capture-counts.ts";
 import { StorageFullError, registerStorageProbe, storageStatus } from "../storage-health.ts";
@@ -51,6 +51,7 @@ function expectedDetail(row: CaptureRow, seq: number): RequestDetail {
     bodyBase64: Buffer.concat(Buffer.isBuffer(row.body) ? [row.body] : row.body).toString("base64"),
     signature: { provider: null, status: "unchecked", reason: "no signature check configured for this bin" },
     suggestedProvider: null,
+    answer: row.answerStatus === null ? null : { status: row.answerStatus, by: row.answerBy as CaptureAnswer["by"], rule: row.answerRule },
   };
 }
 
