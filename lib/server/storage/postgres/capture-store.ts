@@ -60,6 +60,9 @@ const captureColumnTypes: Record<(typeof captureColumnsWritten)[number], string>
   signatureProvider: "text",
   signatureStatus: "text",
   signatureReason: "text",
+  answerStatus: "int",
+  answerBy: "text",
+  answerRule: "int",
 };
 
 /** Locks bins in id order (ORDER BY comes before the lock). */
