@@ -1,6 +1,6 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import type { HeaderPair } from "../../types.ts";
+import type { BodyEncoding, HeaderPair } from "../../types.ts";
 
 /** More codings than any real sender stacks; each layer may expand up to the cap, so the count bounds the work too. */
 export const maxStackedCodings = 4;
@@ -94,4 +94,20 @@ async function run(codec: Codec, input: Uint8Array, maxBytes: number, label: str
 
 function isTooLarge(error: unknown): boolean {
   return error instanceof RangeError && (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+}
+
+/** What the views read of a capture's body: decoded when its Content-Encoding decodes within the cap, else as received. */
+export type ViewBody = { bytes: Uint8Array; decoded: boolean; encoding: BodyEncoding | null };
+
+/**
+ * The body for the views (JSON, form, text, multipart parts), and how its encoding went:
+ * `encoding` is null without a Content-Encoding (or with only `identity`); when decoding
+ * fails or passes `maxBytes`, `bytes` are the bytes as received and `encoding.error` says why.
+ */
+export async function viewBodyOf(headers: readonly HeaderPair[], body: Uint8Array, maxBytes: number): Promise<ViewBody> {
+  const codings = contentCodings(headers);
+  if (codings.length === 0) return { bytes: body, decoded: false, encoding: null };
+  const result = await decodeContent(body, codings, maxBytes);
+  if (!result.ok) return { bytes: body, decoded: false, encoding: { codings, encodedSize: body.length, decodedSize: null, error: result.reason } };
+  return { bytes: result.bytes, decoded: true, encoding: { codings, encodedSize: body.length, decodedSize: result.decodedSize, error: null } };
 }

@@ -1,5 +1,5 @@
 import { MaxHeaderSizeExceededError, MaxPartsExceededError, MultipartParseError, parseMultipart } from "@remix-run/multipart-parser";
-import type { HeaderPair } from "../../types.ts";
+import type { HeaderPair, MultipartPartDto } from "../../types.ts";
 
 /** Parts listed at most: a body of MAX_BODY_BYTES could otherwise hold a million tiny ones. */
 export const maxMultipartParts = 1_000;
@@ -8,21 +8,7 @@ export const maxMultipartParts = 1_000;
 const maxPartHeaderBytes = 8 * 1024;
 
 /** One part of a multipart body, as listed: where its content is, never the content itself. */
-export type MultipartPartInfo = {
-  /** 0-based, in body order. */
-  index: number;
-  /** The part's own headers in wire order, with their case and duplicates. */
-  headers: HeaderPair[];
-  /** `name` of its Content-Disposition (a form field's name), null when none. */
-  name: string | null;
-  /** Its file name as sent (`filename*` preferred), unsanitised; null when none. */
-  filename: string | null;
-  /** Its media type, lowercased, without parameters; null when it has no Content-Type. */
-  contentType: string | null;
-  /** Where its content starts in the parsed bytes, and how many bytes it has. */
-  offset: number;
-  size: number;
-};
+export type MultipartPartInfo = MultipartPartDto;
 
 export type MultipartParse = {
   /** Null when the Content-Type names none. */

@@ -51,6 +51,7 @@ function expectedDetail(row: CaptureRow, seq: number): RequestDetail {
     bodyBase64: Buffer.concat(Buffer.isBuffer(row.body) ? [row.body] : row.body).toString("base64"),
     signature: { provider: null, status: "unchecked", reason: "no signature check configured for this bin" },
     suggestedProvider: null,
+    encoding: null,
   };
 }
 
