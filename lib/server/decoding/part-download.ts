@@ -41,7 +41,6 @@ export function sanitizeFilename(name: string | null): string | null {
 
 /** `attachment` or `inline` with the name as ASCII `filename`, and RFC 5987 `filename*` when it is not ASCII. */
 export function contentDisposition(kind: "attachment" | "inline", filename: string): string {
-  // eslint-disable-next-line no-control-regex -- ASCII test
   const ascii = filename.replace(/[^\u0020-\u007e]/g, "_").replace(/[\\"]/g, "_");
   if (ascii === filename) return `${kind}; filename="${filename}"`;
   const encoded = encodeURIComponent(filename).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
