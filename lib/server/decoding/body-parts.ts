@@ -1,7 +1,8 @@
 import type { MultipartList, MultipartPartDto } from "../../types.ts";
 import { AppError } from "../errors.ts";
 import { getViewBodyOrThrow } from "./decoded-body.ts";
-import { isMultipart, type MultipartParse, parseMultipartBody } from "./multipart.ts";
+import { isMultipartType } from "../../parts.ts";
+import { type MultipartParse, parseMultipartBody } from "./multipart.ts";
 
 /**
  * The parts of a multipart capture (read from its decoded body when it has a
@@ -27,7 +28,7 @@ export async function getPartOrThrow(binId: string, requestId: string, index: nu
 
 async function parsedCaptureOrThrow(binId: string, requestId: string): Promise<{ bytes: Uint8Array; decoded: boolean; parsed: MultipartParse }> {
   const view = await getViewBodyOrThrow(binId, requestId);
-  if (!isMultipart(view.contentType)) {
+  if (!isMultipartType(view.contentType)) {
     throw new AppError("unprocessable_content", `This capture is not multipart (its Content-Type is ${view.contentType ?? "missing"}).`);
   }
   // Parts of a body whose encoding fails would be parts of compressed bytes: none.

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isMultipart, maxMultipartParts, multipartBoundary, parseMultipartBody, type MultipartParse } from "./multipart.ts";
+import { isMultipartType as isMultipart } from "../../parts.ts";
+import { maxMultipartParts, multipartBoundary, parseMultipartBody, type MultipartParse } from "./multipart.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const pixel = fixture("pixel.png");

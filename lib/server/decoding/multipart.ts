@@ -19,11 +19,6 @@ export type MultipartParse = {
   error: string | null;
 };
 
-/** Whether `contentType` is a multipart type (form-data, mixed, related, alternative…). */
-export function isMultipart(contentType: string | null): boolean {
-  return /^\s*multipart\/[a-z0-9.+-]+\s*(;|$)/i.test(contentType ?? "");
-}
-
 /**
  * The boundary parameter of a multipart Content-Type, quoted or not, or why there is
  * none usable (RFC 2046: 1 to 70 characters, not ending in a space).

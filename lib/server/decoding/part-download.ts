@@ -1,11 +1,13 @@
+import { isPreviewImageType, type previewImageTypes } from "../../parts.ts";
 import type { MultipartPartDto } from "../../types.ts";
 
+type PreviewImageType = (typeof previewImageTypes)[number];
+
 /**
- * Image types the dashboard previews in an `<img>`. An `<img>` never runs scripts, but
- * a part opened on its own could be a document: SVG (scripts), HTML, anything else is
- * only ever downloaded. Raster types only, and only when the bytes start like one.
+ * How each of the types the dashboard previews (previewImageTypes) starts: a part is
+ * served inline only as the image it says it is and its bytes show it is.
  */
-const previewSignatures: Record<string, (bytes: Uint8Array) => boolean> = {
+const previewSignatures: Record<PreviewImageType, (bytes: Uint8Array) => boolean> = {
   "image/png": (bytes) => startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
   "image/jpeg": (bytes) => startsWith(bytes, [0xff, 0xd8, 0xff]),
   "image/gif": (bytes) => startsWith(bytes, [0x47, 0x49, 0x46, 0x38]),
@@ -14,11 +16,6 @@ const previewSignatures: Record<string, (bytes: Uint8Array) => boolean> = {
 
 function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((byte, index) => bytes[index] === byte);
-}
-
-/** Whether a part declared `contentType` may be previewed inline (the allow-list above; the bytes are checked when served). */
-export function isPreviewableImage(contentType: string | null): boolean {
-  return contentType !== null && contentType in previewSignatures;
 }
 
 /**
@@ -56,7 +53,7 @@ export function contentDisposition(kind: "attachment" | "inline", filename: stri
  */
 export function partResponseHeaders(part: MultipartPartDto, content: Uint8Array, requestId: string, inline: boolean): Record<string, string> {
   const filename = sanitizeFilename(part.filename) ?? `${requestId}-part-${part.index + 1}.bin`;
-  const preview = part.contentType !== null && previewSignatures[part.contentType]?.(content) === true;
+  const preview = isPreviewImageType(part.contentType) && previewSignatures[part.contentType as PreviewImageType](content);
   return {
     "Content-Type": preview ? part.contentType! : "application/octet-stream",
     "Content-Disposition": contentDisposition(inline && preview ? "inline" : "attachment", filename),
