@@ -7,7 +7,7 @@ import { LocalTime } from "@/components/ui/local-time";
 import { base64ToBytes, formatBytes, queryPairs } from "@/lib/body";
 import { toCurl } from "@/lib/curl";
 import type { RequestDetail } from "@/lib/types";
-import { BodyViewer } from "./body-viewer";
+import { CapturedBody } from "./captured-body";
 import { ForwardPanel } from "./forward-panel";
 import { KeyValueTable } from "./key-value-table";
 import { MethodBadge } from "./method-badge";
@@ -112,6 +112,11 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
               Download body
             </a>
           )}
+          {request.encoding?.decodedSize != null && (
+            <a className={buttonClasses("secondary")} href={`${rawUrl}?decoded=1&download=1`} download>
+              Download decoded
+            </a>
+          )}
           {!readOnly && (
             <Button variant="danger" onClick={() => void remove()} disabled={deleting}>
               {deleting ? "Deleting…" : "Delete"}
@@ -136,7 +141,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         <KeyValueTable rows={request.headers} empty="No headers." label="Headers" />
       </Section>
       <Section title="Body">
-        <BodyViewer bytes={body} contentType={request.contentType} />
+        <CapturedBody requestUrl={`/api/bins/${binId}/requests/${requestId}`} request={request} body={body} />
       </Section>
       {!readOnly && (
         <Section title="Forward">
