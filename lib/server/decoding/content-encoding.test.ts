@@ -1,6 +1,6 @@
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { contentCodings, decodeContent, maxStackedCodings } from "./content-encoding.ts";
+import { contentCodings, decodeContent, maxStackedCodings, viewBodyOf } from "./content-encoding.ts";
 
 const json = Buffer.from(JSON.stringify({ type: "invoice.paid", lines: Array.from({ length: 200 }, (_, i) => ({ i, note: "repeated text" })) }));
 const cap = 1024 * 1024;
@@ -124,5 +124,29 @@ describe("decodeContent", () => {
 
   it("leaves a body with no coding as it is", async () => {
     expect(await decodeContent(json, [], cap)).toMatchObject({ ok: true, bytes: json, decodedSize: json.length });
+  });
+});
+
+describe("viewBodyOf", () => {
+  it("gives the decoded body and both sizes, or the body as received with the reason, or no encoding at all", async () => {
+    const gzipped = zlib.gzipSync(json);
+    const decoded = await viewBodyOf([["Content-Encoding", "gzip"]], gzipped, cap);
+    expect(decoded).toMatchObject({ decoded: true, encoding: { codings: ["gzip"], encodedSize: gzipped.length, decodedSize: json.length, error: null } });
+    expect(Buffer.from(decoded.bytes).equals(json)).toBe(true);
+
+    const bomb = zlib.gzipSync(Buffer.alloc(cap * 2));
+    const capped = await viewBodyOf([["content-encoding", "gzip"]], bomb, cap);
+    expect(capped).toEqual({
+      bytes: bomb,
+      decoded: false,
+      encoding: {
+        codings: ["gzip"],
+        encodedSize: bomb.length,
+        decodedSize: null,
+        error: `expands past the decoding cap of ${cap} bytes (MAX_DECODED_BODY_BYTES)`,
+      },
+    });
+
+    expect(await viewBodyOf([["Content-Type", "application/json"]], json, cap)).toEqual({ bytes: json, decoded: false, encoding: null });
   });
 });
