@@ -77,7 +77,11 @@ function PartCard({ part, url, content }: { part: MultipartPartDto; url: string;
       )}
       {isPreviewImageType(part.contentType) && part.size > 0 && (
         // eslint-disable-next-line @next/next/no-img-element -- a captured image, served by the API with its own headers: nothing for Next to optimise
-        <img src={`${url}?inline=1`} alt={`Preview of ${label}`} className="max-h-64 min-h-16 max-w-full rounded border border-zinc-200 object-contain dark:border-zinc-800" />
+        <img
+          src={`${url}?inline=1`}
+          alt={`Preview of ${label}`}
+          className="max-h-64 min-h-16 max-w-full rounded border border-zinc-200 object-contain dark:border-zinc-800"
+        />
       )}
       <details className="mt-2 text-xs">
         <summary className="cursor-pointer text-zinc-500">Headers ({part.headers.length})</summary>
