@@ -72,6 +72,13 @@ const envSchema = z.object({
    * each with a 64 KiB body) with room for JSON escaping.
    */
   API_MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024),
+  /**
+   * Most bytes a Content-Encoding (gzip, deflate, br) may expand a body to when the
+   * dashboard shows it decoded; beyond it the view says so and shows the bytes as
+   * received. 16 MiB holds a 10 MiB body of text that compressed little and more than a
+   * browser's JSON tree shows well, while a zip bomb stops after writing that much.
+   */
+  MAX_DECODED_BODY_BYTES: positiveInt(16 * 1024 * 1024),
   /** Which hops in front are proxies of ours: false, true, a number of hops, or addresses and CIDRs. */
   TRUST_PROXY: z
     .string()
@@ -322,6 +329,8 @@ export type Config = {
   maxBodyBytes: number;
   /** Largest body of a request handed to Next; POST .../forward may add a base64 body of maxBodyBytes. */
   apiMaxBodyBytes: number;
+  /** Largest a body may decode to (Content-Encoding) for the views and the decoded download. */
+  maxDecodedBodyBytes: number;
   trustProxy: TrustProxy;
   /** 0 when a bin's stored bytes are not limited. */
   maxBinBytes: number;
@@ -448,6 +457,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     captureHost,
     maxBodyBytes: values.MAX_BODY_BYTES,
     apiMaxBodyBytes: values.API_MAX_BODY_BYTES,
+    maxDecodedBodyBytes: values.MAX_DECODED_BODY_BYTES,
     maxBinBytes: values.MAX_BIN_BYTES,
     maxDatabaseBytes: values.MAX_DATABASE_BYTES,
     trustProxy: values.TRUST_PROXY,

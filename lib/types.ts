@@ -150,6 +150,44 @@ export type RequestDetail = RequestSummary & {
   suggestedProvider: ProviderId | null;
   /** What Hookyard answered; null for captures stored before answers were recorded. */
   answer: CaptureAnswer | null;
+  /** How the body decodes by its Content-Encoding; null when it has none (or only `identity`). */
+  encoding: BodyEncoding | null;
+};
+
+export type BodyEncoding = {
+  /** As the headers list them, the order they were applied in (lowercased). */
+  codings: string[];
+  encodedSize: number;
+  /** Null when it does not decode: then `error` says why. */
+  decodedSize: number | null;
+  error: string | null;
+};
+
+/** One part of a multipart body: where its content lies, never the content itself. */
+export type MultipartPartDto = {
+  /** 0-based, in body order: `…/parts/{index}` serves its bytes. */
+  index: number;
+  /** The part's own headers in wire order, with their case and duplicates. */
+  headers: HeaderPair[];
+  /** `name` of its Content-Disposition (a form field's name), null when none. */
+  name: string | null;
+  /** Its file name as sent (`filename*` preferred), unsanitised: for display as text only. */
+  filename: string | null;
+  /** Its media type, lowercased, without parameters; null when it has no Content-Type. */
+  contentType: string | null;
+  /** Where its content starts in the parsed bytes (the decoded body when `decoded`), and its length. */
+  offset: number;
+  size: number;
+};
+
+export type MultipartList = {
+  boundary: string | null;
+  /** The parts read before parsing ended: all of them when `error` is null. */
+  parts: MultipartPartDto[];
+  /** Why parsing stopped before the closing boundary, or null when the body is whole. */
+  error: string | null;
+  /** Whether the parts were read from the body with its Content-Encoding undone. */
+  decoded: boolean;
 };
 
 export type RequestPage = { requests: RequestSummary[]; nextCursor: string | null };

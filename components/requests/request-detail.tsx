@@ -8,7 +8,7 @@ import { base64ToBytes, bytesToBase64, decodeText, formatBytes, queryPairs } fro
 import { toCurl } from "@/lib/curl";
 import { answerLabel } from "@/lib/responses";
 import type { RequestDetail } from "@/lib/types";
-import { BodyViewer } from "./body-viewer";
+import { CapturedBody } from "./captured-body";
 import { CopyAs } from "./copy-as";
 import { ForwardPanel } from "./forward-panel";
 import { KeyValueTable } from "./key-value-table";
@@ -119,6 +119,11 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
               Download body
             </a>
           )}
+          {request.encoding?.decodedSize != null && (
+            <a className={buttonClasses("secondary")} href={`${rawUrl}?decoded=1&download=1`} download>
+              Download decoded
+            </a>
+          )}
           {!readOnly && (
             <Button variant="danger" onClick={() => void remove()} disabled={deleting}>
               {deleting ? "Deleting…" : "Delete"}
@@ -143,7 +148,7 @@ export function RequestDetailPanel({ binId, requestId, onDeleted, onSetUpSignatu
         <KeyValueTable rows={request.headers} empty="No headers." label="Headers" copyable />
       </Section>
       <Section title="Body" action={body.length > 0 && <CopyBody body={body} />}>
-        <BodyViewer bytes={body} contentType={request.contentType} rawUrl={rawUrl} />
+        <CapturedBody requestUrl={`/api/bins/${binId}/requests/${requestId}`} request={request} body={body} />
       </Section>
       {!readOnly && (
         <Section title="Forward">

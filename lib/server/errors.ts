@@ -13,6 +13,8 @@ export const statusByCode = {
   unsupported_media_type: 415,
   misdirected_request: 421,
   validation_failed: 422,
+  /** Well-formed, but the capture is not what was asked of it (not multipart, no Content-Encoding, not decodable). */
+  unprocessable_content: 422,
   too_many_requests: 429,
   request_header_fields_too_large: 431,
   service_unavailable: 503,

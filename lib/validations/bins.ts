@@ -26,8 +26,27 @@ export const listRequestsQuerySchema = z.object({
     .optional(),
 });
 
+const flag = z
+  .enum(["0", "1", "true", "false"])
+  .optional()
+  .transform((value) => value === "1" || value === "true");
+
 export const rawBodyQuerySchema = z.object({
-  download: z.enum(["0", "1", "true", "false"]).optional(),
+  download: flag,
+  /** The body with its Content-Encoding undone. */
+  decoded: flag,
+});
+
+export const partParamsSchema = requestParamsSchema.extend({
+  index: z
+    .string()
+    .regex(/^(0|[1-9]\d{0,5})$/, "a part number")
+    .transform(Number),
+});
+
+export const partQuerySchema = z.object({
+  /** Shown in an <img> rather than downloaded: only for the image types the dashboard previews. */
+  inline: flag,
 });
 
 const httpUrl = z

@@ -1,10 +1,12 @@
-import type { CaptureAnswer, HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../../types.ts";
+import { getConfig } from "../../config.ts";
+import type { BodyEncoding, CaptureAnswer, HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../../types.ts";
 import { binNotFound } from "../bins/bins.ts";
 import { forgetCaptureCount } from "./capture-counts.ts";
 import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
 import { toVerdict } from "../signatures/signature-checks.ts";
 import { detectProvider } from "../signatures/index.ts";
+import { viewBodyOf } from "../decoding/content-encoding.ts";
 import { type StoredAnswer, type StoredCapture, type StoredCaptureDetail, getStorage } from "./storage.ts";
 
 /** A capture as stored, or as the capture path wrote it (a CaptureRow), for list views and the live stream. */
@@ -24,8 +26,7 @@ export function toSummary(row: StoredCapture): RequestSummary {
   };
 }
 
-function toDetail(row: StoredCaptureDetail, body: Uint8Array): RequestDetail {
-  const headers = JSON.parse(row.headers) as HeaderPair[];
+function toDetail(row: StoredCaptureDetail, headers: HeaderPair[], body: Uint8Array, encoding: BodyEncoding | null): RequestDetail {
   return {
     ...toSummary(row),
     url: row.url,
@@ -33,6 +34,7 @@ function toDetail(row: StoredCaptureDetail, body: Uint8Array): RequestDetail {
     bodyBase64: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("base64"),
     suggestedProvider: detectProvider(headers),
     answer: toAnswer(row),
+    encoding,
   };
 }
 
@@ -68,12 +70,24 @@ export async function seqOfRequestId(binId: string, requestId: string): Promise<
   return getStorage().captures.seqOfRequestId(binId, requestId);
 }
 
-/** @throws AppError not_found */
+/**
+ * The capture with its body. A body with a Content-Encoding is decoded here to give
+ * its decoded size (or why it does not decode): bounded by MAX_DECODED_BODY_BYTES and
+ * done off the event loop, the same order of work as reading and encoding the body in
+ * base64 for the answer. @throws AppError not_found
+ */
 export async function getRequestOrThrow(binId: string, requestId: string): Promise<RequestDetail> {
+  const { row, headers, body } = await readCaptureOrThrow(binId, requestId);
+  const { encoding } = await viewBodyOf(headers, body, getConfig().maxDecodedBodyBytes);
+  return toDetail(row, headers, body, encoding);
+}
+
+/** The capture's stored detail, its headers and its whole body. @throws AppError not_found */
+export async function readCaptureOrThrow(binId: string, requestId: string): Promise<{ row: StoredCaptureDetail; headers: HeaderPair[]; body: Uint8Array }> {
   const { captures } = getStorage();
   const row = await captures.detail(binId, requestId);
   if (!row) throw requestNotFound(requestId);
-  return toDetail(row, await captures.readBody(row.body));
+  return { row, headers: JSON.parse(row.headers) as HeaderPair[], body: await captures.readBody(row.body) };
 }
 
 /**
@@ -106,6 +120,6 @@ export async function clearRequests(binId: string): Promise<number> {
   return cleared.removed;
 }
 
-function requestNotFound(requestId: string): AppError {
+export function requestNotFound(requestId: string): AppError {
   return new AppError("not_found", `No capture with id ${requestId} in this bin.`);
 }

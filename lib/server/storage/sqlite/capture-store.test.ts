@@ -52,6 +52,7 @@ function expectedDetail(row: CaptureRow, seq: number): RequestDetail {
     signature: { provider: null, status: "unchecked", reason: "no signature check configured for this bin" },
     suggestedProvider: null,
     answer: row.answerStatus === null ? null : { status: row.answerStatus, by: row.answerBy as CaptureAnswer["by"], rule: row.answerRule },
+    encoding: null,
   };
 }
 
