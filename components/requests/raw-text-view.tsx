@@ -1,6 +1,7 @@
 "use client";
 
 import { useMemo, useState, useSyncExternalStore } from "react";
+import { decodeText } from "@/lib/body";
 import { shownBytes, textPrefix } from "@/lib/body-chunks";
 import { ChunkNote } from "./body-chunk";
 
@@ -47,7 +48,11 @@ export function useWrapPreference(): [boolean, (wrap: boolean) => void] {
 export function RawTextView({ bytes }: { bytes: Uint8Array }) {
   const [wrap, setWrap] = useWrapPreference();
   const [clicks, setClicks] = useState(0);
-  const { text, shown } = useMemo(() => textPrefix(bytes, shownBytes(bytes.length, clicks)), [bytes, clicks]);
+  const { text, shown } = useMemo(() => {
+    const prefix = textPrefix(bytes, shownBytes(bytes.length, clicks));
+    // Bytes that are not text (gzip as received, an image) would show as noise: say so instead.
+    return decodeText(bytes.subarray(0, prefix.shown)) === null ? { text: "(binary: see the hex view)", shown: bytes.length } : prefix;
+  }, [bytes, clicks]);
   return (
     <div>
       <label className="mb-1 flex w-fit items-center gap-1 text-xs text-zinc-600 dark:text-zinc-300">
