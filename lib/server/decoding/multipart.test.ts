@@ -29,23 +29,6 @@ function goMultipart(boundary: string, parts: { name: string; filename?: string;
   return Buffer.concat(chunks);
 }
 
-/**
- * A body as Python requests writes it through urllib3's encode_multipart_formdata: a
- * boundary of 16 random bytes in hex (32 characters); `--boundary\r\n`, then
- * Content-Disposition, Content-Type when the field has one, a blank line, the data and
- * CRLF for every field; `--boundary--\r\n` to close. Plain `data=` fields have no type.
- */
-function pythonRequestsMultipart(boundary: string, parts: { name: string; filename?: string; type?: string; data: Buffer }[]): Buffer {
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const disposition = `form-data; name="${part.name}"${part.filename === undefined ? "" : `; filename="${part.filename}"`}`;
-    const headers = [`Content-Disposition: ${disposition}`, ...(part.type === undefined ? [] : [`Content-Type: ${part.type}`])];
-    chunks.push(Buffer.from(`--${boundary}\r\n${headers.join("\r\n")}\r\n\r\n`), part.data, Buffer.from("\r\n"));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(chunks);
-}
-
 describe("isMultipart and multipartBoundary", () => {
   it("recognise multipart types and read quoted and bare boundaries", () => {
     expect(isMultipart("multipart/form-data; boundary=x")).toBe(true);
@@ -99,18 +82,16 @@ describe("parseMultipartBody", () => {
     expect(contentOf(body, parsed, 1).equals(binary)).toBe(true);
   });
 
-  it("reads Python requests' (urllib3) output: 32-hex boundary, untyped plain fields", () => {
-    const boundary = "6f1c0e7a9b3d4c2e8f5a1b0c9d8e7f6a";
-    const body = pythonRequestsMultipart(boundary, [
-      { name: "user", data: Buffer.from("ada") },
-      { name: "avatar", filename: "pixel.png", type: "image/png", data: pixel },
-    ]);
-    const parsed = parseMultipartBody(body, `multipart/form-data; boundary=${boundary}`);
+  it("reads a real Python requests (urllib3) upload: 32-hex boundary, untyped plain fields", () => {
+    const body = fixture("python-requests.multipart");
+    const parsed = parseMultipartBody(body, fixture("python-requests.content-type").toString());
     expect(parsed.error).toBeNull();
+    expect(parsed.boundary).toMatch(/^[0-9a-f]{32}$/);
     expect(parsed.parts.map((part) => [part.name, part.filename, part.contentType])).toEqual([
       ["user", null, null],
       ["avatar", "pixel.png", "image/png"],
     ]);
+    expect(contentOf(body, parsed, 0).toString()).toBe("ada");
     expect(contentOf(body, parsed, 1).equals(pixel)).toBe(true);
   });
 
