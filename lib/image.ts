@@ -8,6 +8,11 @@ export type ImagePreview = { kind: "image"; type: PreviewableImageType } | { kin
 const previewable = ["image/png", "image/jpeg", "image/gif", "image/webp"] as const;
 export type PreviewableImageType = (typeof previewable)[number];
 
+/** Whether a (lowercased, parameter-free) media type is on the allow-list: a whole body's or a multipart part's. */
+export function isPreviewableImageType(type: string | null): type is PreviewableImageType {
+  return (previewable as readonly (string | null)[]).includes(type);
+}
+
 const names: Record<PreviewableImageType, string> = { "image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP" };
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[], at = 0): boolean {

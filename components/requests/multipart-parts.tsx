@@ -2,7 +2,7 @@
 
 import { buttonClasses } from "@/components/ui/button";
 import { decodeText, formatBytes } from "@/lib/body";
-import { isPreviewImageType } from "@/lib/parts";
+import { isPreviewableImageType } from "@/lib/image";
 import type { MultipartList, MultipartPartDto } from "@/lib/types";
 import { KeyValueTable } from "./key-value-table";
 
@@ -75,7 +75,7 @@ function PartCard({ part, url, content }: { part: MultipartPartDto; url: string;
           {text === "" ? "(empty)" : text}
         </pre>
       )}
-      {isPreviewImageType(part.contentType) && part.size > 0 && (
+      {isPreviewableImageType(part.contentType) && part.size > 0 && (
         // eslint-disable-next-line @next/next/no-img-element -- a captured image, served by the API with its own headers: nothing for Next to optimise
         <img
           src={`${url}?inline=1`}

@@ -1,22 +1,5 @@
-import { isPreviewImageType, type previewImageTypes } from "../../parts.ts";
+import { isPreviewableImageType, sniffImage } from "../../image.ts";
 import type { MultipartPartDto } from "../../types.ts";
-
-type PreviewImageType = (typeof previewImageTypes)[number];
-
-/**
- * How each of the types the dashboard previews (previewImageTypes) starts: a part is
- * served inline only as the image it says it is and its bytes show it is.
- */
-const previewSignatures: Record<PreviewImageType, (bytes: Uint8Array) => boolean> = {
-  "image/png": (bytes) => startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  "image/jpeg": (bytes) => startsWith(bytes, [0xff, 0xd8, 0xff]),
-  "image/gif": (bytes) => startsWith(bytes, [0x47, 0x49, 0x46, 0x38]),
-  "image/webp": (bytes) => startsWith(bytes, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes.subarray(8), [0x57, 0x45, 0x42, 0x50]),
-};
-
-function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
-  return bytes.length >= prefix.length && prefix.every((byte, index) => bytes[index] === byte);
-}
 
 /**
  * A file name that is safe in a download: no folders (`../`, `C:\\`), no control
@@ -53,7 +36,8 @@ export function contentDisposition(kind: "attachment" | "inline", filename: stri
  */
 export function partResponseHeaders(part: MultipartPartDto, content: Uint8Array, requestId: string, inline: boolean): Record<string, string> {
   const filename = sanitizeFilename(part.filename) ?? `${requestId}-part-${part.index + 1}.bin`;
-  const preview = isPreviewImageType(part.contentType) && previewSignatures[part.contentType as PreviewImageType](content);
+  // Inline only as the image it says it is, and its bytes show it is (the dashboard's own check).
+  const preview = isPreviewableImageType(part.contentType) && sniffImage(content) === part.contentType;
   return {
     "Content-Type": preview ? part.contentType! : "application/octet-stream",
     "Content-Disposition": contentDisposition(inline && preview ? "inline" : "attachment", filename),
