@@ -1,6 +1,8 @@
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { contentCodings, decodeContent, maxStackedCodings, viewBodyOf } from "./content-encoding.ts";
+import { getConfig } from "../../config.ts";
+import { sharedMemoryBudget } from "../capture/memory-budget.ts";
+import { contentCodings, decodeContent, maxStackedCodings, viewBodyOf, viewBodyWithinBudget } from "./content-encoding.ts";
 
 const json = Buffer.from(JSON.stringify({ type: "invoice.paid", lines: Array.from({ length: 200 }, (_, i) => ({ i, note: "repeated text" })) }));
 const cap = 1024 * 1024;
@@ -148,5 +150,25 @@ describe("viewBodyOf", () => {
     });
 
     expect(await viewBodyOf([["Content-Type", "application/json"]], json, cap)).toEqual({ bytes: json, decoded: false, encoding: null });
+  });
+});
+
+describe("viewBodyWithinBudget", () => {
+  it("decodes within the process's memory budget, and sheds with 503 while the budget has no room", async () => {
+    const headers: [string, string][] = [["Content-Encoding", "gzip"]];
+    const body = zlib.gzipSync("budgeted");
+    const budget = sharedMemoryBudget(getConfig().maxBufferedBodyBytes);
+    const taken = budget.limit - budget.inUse;
+    expect(budget.tryReserve(taken)).toBe(true);
+    try {
+      await expect(viewBodyWithinBudget(headers, body)).rejects.toMatchObject({ code: "service_unavailable" });
+      // A body without an encoding needs no room.
+      expect((await viewBodyWithinBudget([], Buffer.from("plain"))).decoded).toBe(false);
+    } finally {
+      budget.release(taken);
+    }
+    const view = await viewBodyWithinBudget(headers, body);
+    expect(Buffer.from(view.bytes).toString()).toBe("budgeted");
+    expect(budget.inUse, "the reservation is given back").toBe(0);
   });
 });

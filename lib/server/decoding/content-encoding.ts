@@ -1,3 +1,6 @@
+import { getConfig } from "../../config.ts";
+import { sharedMemoryBudget } from "../capture/memory-budget.ts";
+import { AppError } from "../errors.ts";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { BodyEncoding, HeaderPair } from "../../types.ts";
@@ -110,4 +113,33 @@ export async function viewBodyOf(headers: readonly HeaderPair[], body: Uint8Arra
   const result = await decodeContent(body, codings, maxBytes);
   if (!result.ok) return { bytes: body, decoded: false, encoding: { codings, encodedSize: body.length, decodedSize: null, error: result.reason } };
   return { bytes: result.bytes, decoded: true, encoding: { codings, encodedSize: body.length, decodedSize: result.decodedSize, error: null } };
+}
+
+/**
+ * `viewBodyOf` for a request to the API, with the decoding cap's worth of bytes reserved
+ * from the process's memory budget (MAX_BUFFERED_BODY_BYTES) while it decodes: each
+ * decode may expand to the cap, and many at once (a viewer reloading a zip bomb's detail
+ * in a loop) must shed with 503, as captures and forwards do, not run the process out of
+ * memory. A body without a Content-Encoding reserves nothing.
+ * @throws AppError service_unavailable when the budget has no room now
+ */
+export async function viewBodyWithinBudget(headers: readonly HeaderPair[], body: Uint8Array): Promise<ViewBody> {
+  if (contentCodings(headers).length === 0) return viewBodyOf(headers, body, 0);
+  const config = getConfig();
+  const budget = sharedMemoryBudget(config.maxBufferedBodyBytes);
+  const reserved = Math.min(config.maxDecodedBodyBytes, budget.limit);
+  if (!budget.tryReserve(reserved)) {
+    throw new AppError(
+      "service_unavailable",
+      "Hookyard is holding too many bodies in memory (MAX_BUFFERED_BODY_BYTES) to decode this one now; retry shortly.",
+      {
+        "Retry-After": "1",
+      },
+    );
+  }
+  try {
+    return await viewBodyOf(headers, body, config.maxDecodedBodyBytes);
+  } finally {
+    budget.release(reserved);
+  }
 }

@@ -1,12 +1,11 @@
-import { getConfig } from "../../config.ts";
 import { AppError } from "../errors.ts";
 import { readCaptureOrThrow } from "../storage/requests.ts";
-import { viewBodyOf, type ViewBody } from "./content-encoding.ts";
+import { viewBodyWithinBudget, type ViewBody } from "./content-encoding.ts";
 
 /** A capture's body as the views read it (see viewBodyOf), with its Content-Type. @throws AppError not_found */
 export async function getViewBodyOrThrow(binId: string, requestId: string): Promise<ViewBody & { contentType: string | null }> {
   const { row, headers, body } = await readCaptureOrThrow(binId, requestId);
-  return { ...(await viewBodyOf(headers, body, getConfig().maxDecodedBodyBytes)), contentType: row.contentType };
+  return { ...(await viewBodyWithinBudget(headers, body)), contentType: row.contentType };
 }
 
 /**

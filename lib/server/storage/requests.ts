@@ -1,4 +1,3 @@
-import { getConfig } from "../../config.ts";
 import type { BodyEncoding, CaptureAnswer, HeaderPair, RequestDetail, RequestPage, RequestSummary } from "../../types.ts";
 import { binNotFound } from "../bins/bins.ts";
 import { forgetCaptureCount } from "./capture-counts.ts";
@@ -6,7 +5,7 @@ import { AppError } from "../errors.ts";
 import { getEventBus } from "../live/events.ts";
 import { toVerdict } from "../signatures/signature-checks.ts";
 import { detectProvider } from "../signatures/index.ts";
-import { viewBodyOf } from "../decoding/content-encoding.ts";
+import { viewBodyWithinBudget } from "../decoding/content-encoding.ts";
 import { type StoredAnswer, type StoredCapture, type StoredCaptureDetail, getStorage } from "./storage.ts";
 
 /** A capture as stored, or as the capture path wrote it (a CaptureRow), for list views and the live stream. */
@@ -78,7 +77,7 @@ export async function seqOfRequestId(binId: string, requestId: string): Promise<
  */
 export async function getRequestOrThrow(binId: string, requestId: string): Promise<RequestDetail> {
   const { row, headers, body } = await readCaptureOrThrow(binId, requestId);
-  const { encoding } = await viewBodyOf(headers, body, getConfig().maxDecodedBodyBytes);
+  const { encoding } = await viewBodyWithinBudget(headers, body);
   return toDetail(row, headers, body, encoding);
 }
 
